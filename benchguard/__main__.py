@@ -1,0 +1,4 @@
+from benchguard.main import entry
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,202 @@
+"""Every git command benchguard runs goes through this module."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from benchguard.errors import EXIT_USAGE, BenchguardError
+
+ZERO_SHA = "0" * 40
+
+# Variables git sets for hooks that would point a git command run elsewhere (a worktree,
+# another clone) back at the wrong repository. GIT_CONFIG_PARAMETERS is kept on purpose:
+# it carries `git -c key=value push` into the hook.
+_KEEP = {
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_EXEC_PATH",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_NO_VERIFY",
+    "GIT_ASKPASS",
+    "GIT_TERMINAL_PROMPT",
+    "GIT_ALLOW_PROTOCOL",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "GIT_COMMITTER_DATE",
+}
+
+
+def clean_env() -> dict[str, str]:
+    """The environment with repository-pinning GIT_* variables removed."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("GIT_")
+        or key in _KEEP
+        or key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))
+    }
+
+
+class GitError(BenchguardError):
+    """A git command failed; the message shows the command and what git said."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stdout: str, stderr: str) -> None:
+        said = (stderr.strip() or stdout.strip()).splitlines()
+        last = said[-1] if said else "no output"
+        super().__init__(
+            f"git {' '.join(args)} failed (exit {returncode}): {last}",
+            exit_code=EXIT_USAGE,
+            detail=stderr.strip(),
+        )
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | str,
+    input: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``git ARGS`` in ``cwd``; raise GitError on a non-zero exit unless ``check`` is False."""
+    git = shutil.which("git")
+    if git is None:
+        raise BenchguardError("git not found on PATH", exit_code=EXIT_USAGE)
+    proc = subprocess.run(
+        [git, *args],
+        cwd=cwd,
+        input=input,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=clean_env(),
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise GitError(args, proc.returncode, proc.stdout, proc.stderr)
+    return proc
+
+
+def output(args: Sequence[str], *, cwd: Path | str, input: str | None = None) -> str:
+    """stdout of ``git ARGS`` without its trailing newline."""
+    return run(args, cwd=cwd, input=input).stdout.rstrip("\n")
+
+
+def toplevel(cwd: Path | str = ".") -> Path:
+    proc = run(["rev-parse", "--show-toplevel"], cwd=cwd, check=False)
+    if proc.returncode != 0:
+        raise BenchguardError(f"{Path(cwd).resolve()}: not inside a git repository")
+    return Path(proc.stdout.strip())
+
+
+def git_dir(repo: Path) -> Path:
+    """The common git directory (shared by all worktrees)."""
+    return Path(output(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=repo))
+
+
+def resolve(repo: Path, rev: str) -> str:
+    """The full commit id of ``rev``, or a clear error naming it."""
+    proc = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+               cwd=repo, check=False)
+    if proc.returncode != 0:
+        raise BenchguardError(f"unknown revision '{rev}': no such commit in {repo}")
+    return proc.stdout.strip()
+
+
+def try_resolve(repo: Path, rev: str) -> str | None:
+    proc = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+               cwd=repo, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def has_commit(repo: Path, sha: str) -> bool:
+    return run(["cat-file", "-e", f"{sha}^{{commit}}"], cwd=repo, check=False).returncode == 0
+
+
+def merge_base(repo: Path, a: str, b: str) -> str | None:
+    proc = run(["merge-base", a, b], cwd=repo, check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
+    proc = run(["merge-base", "--is-ancestor", ancestor, descendant], cwd=repo, check=False)
+    return proc.returncode == 0
+
+
+def config_get_all(repo: Path, key: str) -> list[str]:
+    """Every value of ``key`` as the git CLI sees it (including ``git -c``), [] when unset."""
+    proc = run(["config", "--get-all", key], cwd=repo, check=False)
+    return proc.stdout.splitlines() if proc.returncode == 0 else []
+
+
+def config_get(repo: Path, key: str) -> str | None:
+    values = config_get_all(repo, key)
+    return values[-1] if values else None
+
+
+def upstream(repo: Path, branch: str = "HEAD") -> str | None:
+    proc = run(["rev-parse", "--abbrev-ref", "--symbolic-full-name", f"{branch}@{{upstream}}"],
+               cwd=repo, check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or None
+
+
+def changed_files(repo: Path, base: str, head: str) -> list[str]:
+    """Paths changed from ``base`` to ``head``: added, modified, deleted, and both sides of renames."""
+    out = output(["diff", "--name-status", "-z", "-M", base, head, "--"], cwd=repo)
+    fields = out.split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status[:1] in ("R", "C"):
+            paths.extend(fields[i + 1 : i + 3])
+            i += 3
+        else:
+            paths.append(fields[i + 1])
+            i += 2
+    return list(dict.fromkeys(paths))
+
+
+def commits_between(repo: Path, base: str, head: str) -> list[str]:
+    """Commits reachable from head but not base, oldest first."""
+    out = output(["rev-list", "--reverse", f"{base}..{head}"], cwd=repo)
+    return out.split()
+
+
+def commit_message(repo: Path, sha: str) -> str:
+    return output(["log", "-1", "--format=%B", sha], cwd=repo)
+
+
+@contextlib.contextmanager
+def worktree(repo: Path, commit: str) -> Iterator[Path]:
+    """A detached temporary worktree of ``commit``, removed on success, failure and Ctrl-C."""
+    parent = Path(tempfile.mkdtemp(prefix="benchguard-"))
+    path = parent / "tree"
+    try:
+        run(["worktree", "add", "--detach", "--quiet", str(path), commit], cwd=repo)
+        yield path
+    finally:
+        run(["worktree", "remove", "--force", str(path)], cwd=repo, check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+        run(["worktree", "prune"], cwd=repo, check=False)
