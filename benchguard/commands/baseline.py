@@ -1,15 +1,121 @@
-"""`benchguard baseline` (placeholder until its work lands)."""
+"""`benchguard baseline [REV]`: run the configured benchmarks at a commit and record them in notes.
+
+With no [[bench]] entries configured, every package of the module that has benchmarks is run:
+a baseline is only useful if it covers what `check` may later select.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from benchguard.errors import BenchguardError
+if TYPE_CHECKING:
+    from benchguard.config import Config
+    from benchguard.go import Fingerprint
+    from benchguard.results import BenchmarkSet
+    from benchguard.runner import RunResult, RunSettings, RunSpec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("rev", nargs="?", default="HEAD", metavar="REV",
+                        help="the commit to measure (default: HEAD); it is checked out in a "
+                             "temporary worktree, your working tree is not touched")
+    parser.add_argument("--bench", metavar="REGEX",
+                        help="run only benchmarks matching REGEX (replaces the pattern of every "
+                             "[[bench]] entry)")
+    parser.add_argument("--push", nargs="?", const="origin", metavar="REMOTE",
+                        help="then share the notes with REMOTE (default: origin), as `sync` does")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BenchguardError("benchguard baseline is not available yet")
+    from benchguard import config, git, notes, output, runner
+    from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+
+    repo = git.toplevel()
+    settings = config.load(repo, Path(args.config) if args.config else None)
+    store = notes.NotesStore(repo, settings.notes_ref)
+    commit = git.resolve(repo, args.rev)
+    run_settings = runner.RunSettings.from_config(settings)
+    specs = configured_specs(settings, args.bench)
+    label = commit[:12]
+    if specs:
+        result = runner.run_commit(repo, commit, specs, run_settings, label=label)
+    else:
+        result = _run_every_package(repo, commit, run_settings, args.bench, label)
+        specs = list(result.by_spec)
+    if not result.benchmarks.samples:
+        raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
+                              exit_code=EXIT_BENCH_FAILED)
+    tags = sorted({tag for spec in specs for tag in spec.tags})
+    record = notes.baseline_record(commit, result.fingerprint, {
+        "count": run_settings.count, "benchtime": run_settings.benchtime,
+        "timeout": run_settings.timeout, "tags": tags,
+        "specs": [{"package": spec.package, "pattern": spec.pattern, "tags": list(spec.tags)}
+                  for spec in specs],
+    }, result.benchmarks)
+    store.append(commit, [record])
+    print(render_summary(result.benchmarks), end="")
+    output.progress(f"recorded a baseline for {label} in {settings.notes_ref} "
+                    f"({describe_fingerprint(result.fingerprint)})")
+    if args.push:
+        notes.sync(repo, args.push, settings.notes_ref)
+    return 0
+
+
+def configured_specs(settings: Config, bench: str | None) -> list[RunSpec]:
+    from benchguard.runner import RunSpec
+
+    specs = [RunSpec(package=package, pattern=bench or entry.pattern, tags=entry.tags)
+             for entry in settings.benches for package in entry.packages]
+    return list(dict.fromkeys(specs))
+
+
+def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench: str | None,
+                       label: str) -> RunResult:
+    from benchguard import git, go, output, runner
+    from benchguard.errors import BenchguardError
+
+    with git.worktree(repo, commit) as tree:
+        specs = [runner.RunSpec(package=package.directory, pattern=bench or ".")
+                 for package in go.list_packages(tree) if package.has_benchmarks]
+        if not specs:
+            raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
+        output.progress(f"no [[bench]] entries configured: running all {len(specs)} packages "
+                        "with benchmarks")
+        return runner.run_in_tree(tree, specs, run_settings, label=label)
+
+
+def describe_fingerprint(fingerprint: Fingerprint) -> str:
+    return (f"{fingerprint.goos}/{fingerprint.goarch}, {fingerprint.go_version}, "
+            f"GOMAXPROCS={fingerprint.gomaxprocs}, {fingerprint.cpu}")
+
+
+def render_summary(benchmarks: BenchmarkSet) -> str:
+    """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
+    confidence interval, as `benchstat` prints one file."""
+    from benchguard import report, stats
+
+    packages: dict[str, dict[str, list[tuple[str, list[float]]]]] = {}
+    for key, values in benchmarks.samples.items():
+        if values:
+            name = key.bench.name.removeprefix("Benchmark") or key.bench.name
+            label = name if key.bench.procs == 1 else f"{name}-{key.bench.procs}"
+            units = packages.setdefault(key.bench.package, {})
+            units.setdefault(key.unit, []).append((label, values))
+    blocks = []
+    for package, units in packages.items():
+        lines = [f"pkg: {package}"] if package else []
+        for unit, rows in units.items():
+            summaries = [(label, stats.summarize(values)) for label, values in rows]
+            scale = report._scaler([summary.center for _, summary in summaries], unit)
+            cells = [(label, f"{report._format(summary.center, scale)} ± "
+                             f"{report.range_percent(summary)}") for label, summary in summaries]
+            name_width = max(len(label) for label, _ in cells)
+            cell_width = max(len(unit), *(len(cell) for _, cell in cells)) + 2
+            if len(lines) > 1:
+                lines.append("")
+            lines.append(f"{'':{name_width}} │{unit:^{cell_width}}│")
+            lines += [f"{label:<{name_width}}  {cell:>{cell_width - 1}}" for label, cell in cells]
+        blocks.append("\n".join(lines))
+    return "".join(block + "\n\n" for block in blocks)

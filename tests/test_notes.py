@@ -1,0 +1,191 @@
+"""Baselines and overrides in refs/notes/benchguard: one JSON record a line, never lost."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import sh
+
+from benchguard import notes
+from benchguard.errors import BenchguardError
+from benchguard.go import Fingerprint
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+
+REF = "refs/notes/benchguard"
+HERE = Fingerprint(goos="linux", goarch="amd64", cpu="Test CPU", go_version="go1.26.0",
+                   gomaxprocs=2)
+ELSEWHERE = Fingerprint(goos="darwin", goarch="arm64", cpu="Apple M3", go_version="go1.26.0",
+                        gomaxprocs=8)
+SUM = SeriesKey(BenchKey("example.com/demo/hashing", "Sum", 2), "sec/op")
+THROUGHPUT = SeriesKey(BenchKey("example.com/demo/hashing", "Sum", 2), "B/s")
+
+
+def samples(*values: float) -> BenchmarkSet:
+    return BenchmarkSet(samples={SUM: list(values), THROUGHPUT: [1e9] * len(values)},
+                        higher_is_better={"B/s": True})
+
+
+def baseline(commit: str, fingerprint: Fingerprint, *values: float) -> notes.Record:
+    return notes.baseline_record(commit, fingerprint, {"count": len(values), "benchtime": "1s",
+                                                      "tags": []}, samples(*values))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    sh(f"git init -q {root} && cd {root} && git commit -q --allow-empty -m one", cwd=tmp_path)
+    return root
+
+
+def head(repo: Path) -> str:
+    return sh("git rev-parse HEAD", cwd=repo).stdout.strip()
+
+
+def test_a_record_is_one_sorted_json_line_that_decodes_to_itself(repo: Path) -> None:
+    record = baseline(head(repo), HERE, 1.0, 1.1, 1.2)
+    line = notes.encode(record)
+    assert "\n" not in line and " " not in line.replace("Test CPU", "")
+    assert list(json.loads(line)) == sorted(json.loads(line))
+    assert notes.decode(line) == record
+    override = notes.override_record(head(repo), pattern="Sum", reason="accepted: new hash",
+                                     user="user@example.com", benchmarks=["BenchmarkSum"])
+    assert notes.decode(notes.encode(override)) == override
+    assert json.loads(notes.encode(override))["benchmarks"] == ["BenchmarkSum"]
+
+
+def test_appended_records_are_a_git_note_and_baselines_match_this_machine(repo: Path) -> None:
+    store = notes.NotesStore(repo, REF)
+    commit = head(repo)
+    assert store.baseline(commit, HERE) is None
+    store.append("HEAD", [baseline(commit, HERE, 1.0, 1.1)])
+    store.append("HEAD", [baseline(commit, ELSEWHERE, 9.0), baseline(commit, HERE, 1.2)])
+
+    shown = sh("git notes --ref=benchguard show HEAD", cwd=repo).stdout.splitlines()
+    assert [json.loads(line)["fingerprint"]["goos"] for line in shown] == \
+        ["linux", "darwin", "linux"]
+    here = store.baseline(commit, HERE)
+    assert here is not None and here.samples[SUM] == [1.0, 1.1, 1.2]
+    assert here.higher_is_better == {"B/s": True}
+    anywhere = store.baseline(commit, HERE, any_machine=True)
+    assert anywhere is not None and sorted(anywhere.samples[SUM]) == [1.0, 1.1, 1.2, 9.0]
+    other = Fingerprint(**{**HERE.__dict__, "gomaxprocs": 4})
+    assert store.baseline(commit, other) is None
+
+
+def test_bad_lines_are_skipped_with_a_warning_and_never_deleted(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    commit = head(repo)
+    good = notes.encode(baseline(commit, HERE, 1.0, 1.1))
+    newer = json.dumps({**json.loads(good), "schema": 99})
+    note = "\n".join([good, "{not json", newer, "Reviewed-by: someone else's tool"]) + "\n"
+    sh(f"git notes --ref=benchguard add -F - {commit}", cwd=repo, input=note)
+
+    store = notes.NotesStore(repo, REF)
+    records, warnings = store.read(commit)
+    assert len(records) == 1
+    assert [warning.split(": ", 1)[1] for warning in warnings] == [
+        "corrupt line (not valid JSON); skipped", "written with schema 99 by a newer benchguard "
+        "(this one reads schema 1); skipped", "not a benchguard record; skipped"]
+    assert all(commit[:12] in warning for warning in warnings)
+    assert [warning.split(", ")[1].split(":")[0] for warning in warnings] == \
+        ["line 2", "line 3", "line 4"]
+
+    found = store.baseline(commit, HERE)
+    assert found is not None and found.samples[SUM] == [1.0, 1.1]
+    assert capsys.readouterr().err.count("warning:") == 3
+
+    store.append(commit, [baseline(commit, HERE, 1.2)])
+    assert sh(f"git notes --ref=benchguard show {commit}", cwd=repo).stdout.startswith(note)
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from benchguard import notes
+from benchguard.errors import BenchguardError
+from benchguard.go import Fingerprint
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+repo, commit, value, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+key = SeriesKey(BenchKey("example.com/demo/hashing", "Sum", 2), "sec/op")
+record = notes.baseline_record(commit, Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2),
+                               {"count": 1}, BenchmarkSet(samples={key: [value]}))
+store = notes.NotesStore(Path(repo), "refs/notes/benchguard")
+time.sleep(max(0.0, start_at - time.time()))
+store.append(commit, [record])
+"""
+
+
+def test_concurrent_writers_on_one_commit_never_lose_a_record(repo: Path) -> None:
+    commit = head(repo)
+    rounds = 20
+    for round_number in range(rounds):
+        start_at = time.time() + 0.3  # both have imported pygit2 by then, and write together
+        writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(repo), commit,
+                                     str(round_number * 2 + writer), str(start_at)])
+                   for writer in range(2)]
+        assert [writer.wait() for writer in writers] == [0, 0]
+    found = notes.NotesStore(repo, REF).baseline(commit, HERE)
+    assert found is not None
+    assert sorted(found.samples[SUM]) == [float(value) for value in range(rounds * 2)]
+
+
+def load_benchmark_script() -> object:
+    path = Path(__file__).parent.parent / "benchmarks" / "notes_lookup.py"
+    spec = importlib.util.spec_from_file_location("notes_lookup", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ten_thousand_fanned_out_notes_are_read_and_extended_like_git_does(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "big"
+    commits: list[str] = load_benchmark_script().build_notes(repo, 10_000)  # type: ignore[attr-defined]
+    assert "/" in sh(f"git ls-tree -r --name-only {REF}", cwd=repo).stdout.split("\n", 1)[0]
+    store = notes.NotesStore(repo, REF)
+    fingerprint = Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2)
+    found = store.baseline(commits[1234], fingerprint)
+    assert found is not None and len(found.samples) == 3
+
+    sh("git commit -q --allow-empty -m unnoted", cwd=repo)
+    store.append(commits[1234], [baseline(commits[1234], HERE, 2.0)])
+    store.append("HEAD", [baseline(head(repo), HERE, 3.0)])
+    assert len(sh(f"git notes --ref=benchguard show {commits[1234]}", cwd=repo)
+               .stdout.splitlines()) == 2
+    assert "Sum" in sh("git notes --ref=benchguard show HEAD", cwd=repo).stdout
+    assert len(sh("git notes --ref=benchguard list", cwd=repo).stdout.splitlines()) == 10_001
+    sh("git fsck --no-progress --no-dangling", cwd=repo)
+
+
+def test_a_notes_ref_outside_refs_notes_is_a_usage_error(repo: Path) -> None:
+    with pytest.raises(BenchguardError, match="must be a ref under refs/notes/"):
+        notes.NotesStore(repo, "refs/heads/benchguard")
+
+
+def test_show_lists_baselines_per_machine_and_overrides_and_warns_about_bad_lines(
+        repo: Path) -> None:
+    from conftest import benchguard
+
+    commit = head(repo)
+    store = notes.NotesStore(repo, REF)
+    store.append(commit, [baseline(commit, ELSEWHERE, 1.0, 1.1, 1.2)])
+    store.append(commit, [notes.override_record(commit, pattern="Sum", reason="new hash",
+                                                user="user@example.com",
+                                                benchmarks=["BenchmarkSum"])])
+    text = benchguard("show", cwd=repo)
+    assert text.returncode == 0, text.stderr
+    assert "baseline on darwin/arm64, go1.26.0, GOMAXPROCS=8, Apple M3: 1 run" in text.stdout
+    assert "override by user@example.com" in text.stdout and "new hash" in text.stdout
+    data = json.loads(benchguard("show", "--format", "json", cwd=repo).stdout)
+    assert data["baselines"][0]["this_machine"] is False
+    assert data["overrides"][0]["benchmarks"] == ["BenchmarkSum"]
+
+    sh("git commit -q --allow-empty -m two", cwd=repo)
+    assert "no benchguard notes on" in benchguard("show", cwd=repo).stdout
