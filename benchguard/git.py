@@ -162,7 +162,7 @@ def upstream(repo: Path, branch: str = "HEAD") -> str | None:
 
 
 def changed_files(repo: Path, base: str, head: str) -> list[str]:
-    """Paths changed from ``base`` to ``head``: added, modified, deleted, and both sides of renames."""
+    """Paths changed from ``base`` to ``head``, deletions and both sides of renames included."""
     out = output(["diff", "--name-status", "-z", "-M", base, head, "--"], cwd=repo)
     fields = out.split("\0")
     paths: list[str] = []

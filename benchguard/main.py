@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -62,7 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_on_sigterm() -> None:
+    """A hook killed with SIGTERM cleans up (worktrees, go processes) as it does on Ctrl-C."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _interrupt_on_sigterm()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -84,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-    except Exception as error:  # noqa: BLE001 - the last resort handler
+    except Exception as error:
         log = Path(tempfile.gettempdir()) / "benchguard-error.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
         print(f"benchguard: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)

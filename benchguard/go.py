@@ -1,0 +1,247 @@
+"""Every go command benchguard runs goes through this module."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchguard import git
+from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+
+# How long past the configured timeout `go test` may run before it is stopped: the time to
+# build the test binary counts, and go's own -timeout no longer covers benchmarks (Go 1.26's
+# testing.M stops its alarm before running them), so this wall clock is the only limit.
+KILL_GRACE_SECONDS = 120.0
+# How long go gets to clean up after an interrupt before it is killed.
+STOP_SECONDS = 5.0
+
+_BENCHMARK_FUNC = re.compile(rb"^func\s+Benchmark(?![a-z])\w*\s*\(", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The machine and toolchain a set of results came from; baselines match on it."""
+
+    goos: str
+    goarch: str
+    cpu: str
+    go_version: str
+    gomaxprocs: int
+
+
+@dataclass(frozen=True)
+class GoPackage:
+    import_path: str
+    directory: str  # relative to the module root: "." or "./hashing"
+    imports: tuple[str, ...]  # direct imports, including those of its _test.go files
+    has_benchmarks: bool
+    # main-module packages the package's test binary is built from (transitively), itself excluded
+    deps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoResult:
+    args: tuple[str, ...]
+    returncode: int
+    output: str  # stdout and stderr interleaved, as a terminal would show them
+    seconds: float
+    killed: bool = False  # stopped at the wall-clock limit
+
+
+def executable() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise BenchguardError("go toolchain not found on PATH", exit_code=EXIT_BENCH_FAILED)
+    return go
+
+
+def environment() -> dict[str, str]:
+    """The user's environment (GOFLAGS, GOTOOLCHAIN, … as they are) minus git's hook variables."""
+    return git.clean_env()
+
+
+def fingerprint(tree: Path | None = None) -> Fingerprint:
+    """This machine's fingerprint, cached per process (per tree: go.mod may pick the toolchain)."""
+    return _fingerprint(str(tree) if tree is not None else None)
+
+
+@functools.cache
+def _fingerprint(tree: str | None) -> Fingerprint:
+    proc = subprocess.run([executable(), "env", "GOOS", "GOARCH", "GOVERSION"], cwd=tree,
+                          capture_output=True, text=True, env=environment(), check=False)
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or len(lines) < 3:
+        raise BenchguardError("go env GOOS GOARCH GOVERSION failed", exit_code=EXIT_BENCH_FAILED,
+                              detail=proc.stderr)
+    return Fingerprint(goos=lines[0].strip(), goarch=lines[1].strip(), cpu=_cpu_name(),
+                       go_version=lines[2].strip(), gomaxprocs=_gomaxprocs())
+
+
+def _cpu_name() -> str:
+    # What `go test` prints as "cpu:" on Linux; elsewhere the best Python can tell.
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _gomaxprocs() -> int:
+    value = os.environ.get("GOMAXPROCS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - not Linux
+
+
+def list_packages(tree: Path, tags: Sequence[str] = ()) -> list[GoPackage]:
+    """The packages of the main module in ``tree``, with their imports including test imports."""
+    args = ["list", "-e", "-deps", "-test", "-json"]
+    if tags:
+        args.append("-tags=" + ",".join(tags))
+    result = run([*args, "./..."], cwd=tree)
+    if result.returncode != 0:
+        said = result.output.strip().splitlines()
+        raise BenchguardError(f"go list failed in {tree}: {said[-1] if said else 'no output'}",
+                              exit_code=EXIT_BENCH_FAILED, detail=result.output)
+    return _packages(_json_stream(result.output), Path(tree).resolve())
+
+
+def _json_stream(text: str) -> list[dict[str, Any]]:
+    """`go list -json` prints one JSON object after another, not a JSON array."""
+    decoder = json.JSONDecoder()
+    objects = []
+    index = text.find("{")
+    while index != -1:
+        value, index = decoder.raw_decode(text, index)
+        objects.append(value)
+        index = text.find("{", index)
+    return objects
+
+
+def _packages(objects: list[dict[str, Any]], root: Path) -> list[GoPackage]:
+    main = [obj for obj in objects if (obj.get("Module") or {}).get("Main")]
+    plain = [obj for obj in main if not obj.get("ForTest") and " " not in obj["ImportPath"]]
+    own = {obj["ImportPath"] for obj in plain}
+    # "x.test" is the test binary of x: its Deps are everything the benchmarks are built from.
+    test_mains = {obj["ImportPath"]: obj for obj in plain if obj.get("Name") == "main"
+                  and obj["ImportPath"].endswith(".test")}
+    packages = []
+    for obj in plain:
+        path = obj["ImportPath"]
+        if path in test_mains:
+            continue
+        binary = test_mains.get(f"{path}.test", obj)
+        deps = {dep.split(" ", 1)[0] for dep in binary.get("Deps") or ()}
+        imports = [*(obj.get("Imports") or ()), *(obj.get("TestImports") or ()),
+                   *(obj.get("XTestImports") or ())]
+        directory = Path(obj.get("Dir") or root).resolve()
+        packages.append(GoPackage(
+            import_path=path,
+            directory=_relative(directory, root),
+            imports=tuple(dict.fromkeys(imports)),
+            has_benchmarks=_has_benchmarks(
+                directory, [*(obj.get("TestGoFiles") or ()), *(obj.get("XTestGoFiles") or ())]),
+            deps=tuple(sorted(dep for dep in deps if dep in own and dep != path)),
+        ))
+    return packages
+
+
+def _relative(directory: Path, root: Path) -> str:
+    try:
+        relative = directory.relative_to(root).as_posix()
+    except ValueError:
+        return directory.as_posix()
+    return "." if relative == "." else f"./{relative}"
+
+
+def _has_benchmarks(directory: Path, test_files: Sequence[str]) -> bool:
+    for name in test_files:
+        try:
+            if _BENCHMARK_FUNC.search((directory / name).read_bytes()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def run(
+    args: Sequence[str],
+    *,
+    cwd: Path | str,
+    timeout: float | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> GoResult:
+    """Run ``go ARGS`` (never through a shell), capturing its output and passing each line to
+    ``on_line`` as it arrives. After ``timeout`` seconds of wall clock the whole process group
+    is stopped; so is it on Ctrl-C, before KeyboardInterrupt propagates."""
+    command = [executable(), *args]
+    started = time.monotonic()
+    # A session of its own: go, the compiler and the test binary die together when we kill it,
+    # and a Ctrl-C in the terminal reaches only us, so we decide how they end.
+    process = subprocess.Popen(command, cwd=cwd, env=environment(), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        _stop(process)
+
+    timer = threading.Timer(timeout, kill) if timeout else None
+    lines: list[str] = []
+    try:
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode("utf-8", errors="replace")
+            lines.append(line)
+            if on_line is not None:
+                on_line(line.rstrip("\n"))
+        returncode = process.wait()
+    except BaseException:
+        _stop(process)
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if process.stdout is not None:
+            process.stdout.close()
+    return GoResult(args=tuple(args), returncode=returncode, output="".join(lines),
+                    seconds=time.monotonic() - started, killed=killed.is_set())
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Interrupt go's process group as Ctrl-C would, so go removes its temporary build
+    directory; kill it if it is still there a few seconds later."""
+    _signal_group(process, signal.SIGINT)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)

@@ -1,0 +1,173 @@
+"""Run the selected benchmarks with `go test`, one package at a time, in a tree or at a commit."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchguard import config as config_module
+from benchguard import git, go, output
+from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.results import BenchmarkSet, SeriesKey
+
+TAIL_LINES = 20
+
+_RESULT_LINE = re.compile(r"^(?:ok|FAIL|\?)\s+(\S+)\s", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One `go test` invocation: the benchmarks matching ``pattern`` in ``package``."""
+
+    package: str  # relative to the module root: "." or "./hashing"
+    pattern: str = "."
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    count: int
+    benchtime: str
+    timeout: str
+    # wall-clock slack past ``timeout`` before `go test` is killed (see go.KILL_GRACE_SECONDS)
+    grace_seconds: float = go.KILL_GRACE_SECONDS
+
+    @classmethod
+    def from_config(cls, config: config_module.Config) -> RunSettings:
+        return cls(count=config.count, benchtime=config.benchtime, timeout=config.timeout)
+
+
+@dataclass
+class RunResult:
+    output: str
+    benchmarks: BenchmarkSet
+    fingerprint: go.Fingerprint
+    packages: dict[str, str]  # spec.package ("./hashing") -> import path
+    by_spec: dict[RunSpec, BenchmarkSet] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # already printed with output.warn
+    # with keep_going=True: the specs that failed to build or run, and why (already printed)
+    failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
+
+
+def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunSettings, *,
+               label: str, keep_going: bool = False, stream: bool = False) -> RunResult:
+    """Run ``specs`` at ``commit`` in a temporary detached worktree, never the user's tree."""
+    go.executable()  # no go: say so before checking anything out
+    with git.worktree(repo, commit) as tree:
+        return run_in_tree(tree, specs, settings, label=label, keep_going=keep_going,
+                           stream=stream)
+
+
+def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, label: str,
+                keep_going: bool = False, stream: bool = False) -> RunResult:
+    """Run each spec with its own `go test` in ``tree`` (the module root).
+
+    A build failure, panic, timeout or failing benchmark raises BenchguardError (exit 3) naming
+    the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
+    the other specs still run. ``stream`` echoes go's output to stderr as it arrives.
+    """
+    from benchguard import results
+
+    outputs: list[str] = []
+    by_spec: dict[RunSpec, BenchmarkSet] = {}
+    packages: dict[str, str] = {}
+    warnings: list[str] = []
+    failures: dict[RunSpec, BenchguardError] = {}
+    for spec in dict.fromkeys(specs):
+        what = "all benchmarks" if spec.pattern == "." else spec.pattern
+        output.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
+        result = go.run(_test_args(spec, settings), cwd=tree, timeout=_wall_clock(settings),
+                        on_line=_echo if stream else None)
+        outputs.append(result.output)
+        try:
+            _check(result, spec, settings, label)
+        except BenchguardError as error:
+            if not keep_going:
+                raise
+            output.warn(error.message)
+            failures[spec] = error
+            continue
+        benchmarks = results.parse(result.output, source=f"{label} {spec.package}")
+        by_spec[spec] = benchmarks
+        import_path = benchmarks.configuration.get("pkg") or _import_path(result.output)
+        if import_path:
+            packages[spec.package] = import_path
+        names = {series.bench for series in benchmarks.samples}
+        if not names:
+            warning = f"[{label}] {spec.package}: no benchmark matches -bench '{spec.pattern}'"
+            output.warn(warning)
+            warnings.append(warning)
+            continue
+        output.progress(f"[{label}] {spec.package}: {len(names)} benchmark"
+                        f"{'' if len(names) == 1 else 's'} × {settings.count} runs "
+                        f"in {result.seconds:.1f}s")
+    return RunResult(output="".join(outputs), benchmarks=_combine(list(by_spec.values())),
+                     fingerprint=go.fingerprint(tree), packages=packages, by_spec=by_spec,
+                     warnings=warnings, failures=failures)
+
+
+def _test_args(spec: RunSpec, settings: RunSettings) -> list[str]:
+    # The "-flag=value" form keeps a pattern that starts with "-" from being read as a flag.
+    args = ["test", "-run=^$", f"-bench={spec.pattern}", f"-count={settings.count}",
+            f"-benchtime={settings.benchtime}", "-benchmem", f"-timeout={settings.timeout}"]
+    if spec.tags:
+        args.append("-tags=" + ",".join(spec.tags))
+    return [*args, spec.package]
+
+
+def _wall_clock(settings: RunSettings) -> float | None:
+    seconds = config_module.parse_duration(settings.timeout)
+    return seconds + settings.grace_seconds if seconds > 0 else None
+
+
+def _echo(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _check(result: go.GoResult, spec: RunSpec, settings: RunSettings, label: str) -> None:
+    if result.returncode == 0 and not result.killed:
+        return
+    text = result.output
+    if result.killed:
+        problem = (f"go test did not finish within timeout \"{settings.timeout}\" plus "
+                   f"{settings.grace_seconds:g}s to build, and was stopped")
+    elif "[build failed]" in text or "[setup failed]" in text or re.search(r"^# ", text, re.M):
+        problem = "build failed"
+    elif "panic: test timed out after" in text:
+        problem = f"benchmarks timed out (timeout = \"{settings.timeout}\")"
+    elif re.search(r"^panic: ", text, re.MULTILINE):
+        problem = "a benchmark panicked"
+    elif re.search(r"^\s*--- FAIL", text, re.MULTILINE):
+        problem = "a benchmark failed"
+    else:
+        problem = f"go test failed (exit {result.returncode})"
+    tail = "\n".join(text.rstrip("\n").splitlines()[-TAIL_LINES:])
+    raise BenchguardError(f"[{label}] {spec.package}: {problem}", exit_code=EXIT_BENCH_FAILED,
+                          detail=tail)
+
+
+def _import_path(text: str) -> str | None:
+    # Without benchmark results there is no "pkg:" line, but go test still ends with "ok  <path>".
+    found = _RESULT_LINE.search(text)
+    return found.group(1) if found else None
+
+
+def _combine(sets: list[BenchmarkSet]) -> BenchmarkSet:
+    """All specs' results; a series two overlapping specs both ran keeps only the first's runs."""
+    from benchguard import results
+
+    seen: set[SeriesKey] = set()
+    distinct = []
+    for benchmarks in sets:
+        fresh = BenchmarkSet(
+            samples={key: values for key, values in benchmarks.samples.items() if key not in seen},
+            higher_is_better=dict(benchmarks.higher_is_better),
+            configuration=dict(benchmarks.configuration),
+            warnings=list(benchmarks.warnings),
+        )
+        seen.update(fresh.samples)
+        distinct.append(fresh)
+    return results.merge(distinct)
