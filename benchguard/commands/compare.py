@@ -1,15 +1,103 @@
-"""`benchguard compare` (placeholder until its work lands)."""
+"""`benchguard compare OLD NEW`: benchstat's comparison of two files of `go test -bench` output,
+with a verdict per benchmark and metric, and exit status 1 when anything regressed."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
 
-from benchguard.errors import BenchguardError
+from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
+
+if TYPE_CHECKING:
+    from benchguard.results import BenchmarkSet
+
+
+def parse_fraction(text: str) -> float:
+    """"5%" or "0.05" -> 0.05."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction like 5% or 0.05") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
+    return value
+
+
+def parse_alpha(text: str) -> float:
+    value = parse_fraction(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"alpha must be between 0 and 1, not {text!r}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("old", metavar="OLD", help="`go test -bench` output before ('-': stdin)")
+    parser.add_argument("new", metavar="NEW", help="`go test -bench` output after ('-': stdin)")
+    parser.add_argument("--alpha", type=parse_alpha, default=0.05,
+                        help="significance level of the Mann-Whitney U test (default 0.05)")
+    parser.add_argument("--threshold", type=parse_fraction, default=0.05,
+                        help="smallest change that counts, e.g. 5%% or 0.05 (default 5%%)")
+    parser.add_argument("--metric", action="append", metavar="UNIT",
+                        help="compare only this unit, e.g. sec/op or B/op (repeatable; "
+                             "default: every unit present)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+
+def _read(path: str, stdin_used: list[bool]) -> BenchmarkSet:
+    from benchguard import results
+
+    if path == "-":
+        if stdin_used:
+            raise BenchguardError("only one of OLD and NEW can be '-' (stdin)",
+                                  exit_code=EXIT_USAGE)
+        stdin_used.append(True)
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise BenchguardError(f"cannot read {path}: {error.strerror or error}",
+                                  exit_code=EXIT_USAGE) from None
+        source = path
+    parsed = results.parse(text, source=source)
+    if not parsed.samples:
+        raise BenchguardError(f"{source}: no benchmark results found "
+                              "(expected `go test -bench` output)", exit_code=EXIT_USAGE,
+                              detail="\n".join(parsed.warnings[:5]))
+    return parsed
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BenchguardError("benchguard compare is not available yet")
+    from benchguard import output, report, verdict
+    from benchguard.results import gc_paused, tidy_unit
+
+    try:
+        stdin_used: list[bool] = []
+        base = _read(args.old, stdin_used)
+        head = _read(args.new, stdin_used)
+    except BenchguardError as error:
+        if args.format == "json":
+            print(json.dumps({"status": "error", "error": error.message, "benchmarks": [],
+                              "warnings": []}, indent=2))
+        raise
+    comparison = verdict.compare(base, head, alpha=args.alpha, threshold=args.threshold,
+                                 metrics=args.metric)
+    present = {c.series.unit for c in comparison.comparisons}
+    for metric in args.metric or ():
+        if tidy_unit(metric)[0] not in present:
+            comparison.warnings.append(f"no results in unit {metric}")
+    if args.format == "text":
+        with gc_paused():
+            text = report.render_text(comparison, colour=output.use_colour(sys.stdout))
+        sys.stdout.write(text)
+    else:
+        for warning in comparison.warnings:
+            output.warn(warning)
+        if args.format == "json":
+            print(json.dumps(report.to_json(comparison), indent=2))
+        else:
+            sys.stdout.write(report.render_markdown(comparison))
+    return EXIT_REGRESSION if comparison.status == "regression" else EXIT_OK

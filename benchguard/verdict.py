@@ -1,0 +1,234 @@
+"""The gate: compare a base and a head BenchmarkSet metric by metric and give each a verdict."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from benchguard import stats
+from benchguard.results import (
+    BenchKey,
+    BenchmarkSet,
+    SeriesKey,
+    default_higher_is_better,
+    gc_paused,
+    tidy_unit,
+)
+
+REGRESSION = "regression"
+IMPROVEMENT = "improvement"
+SAME = "same"
+INSUFFICIENT = "insufficient"
+NEW = "new"
+MISSING = "missing"
+VERDICTS = (REGRESSION, IMPROVEMENT, SAME, INSUFFICIENT, NEW, MISSING)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    series: SeriesKey
+    base: stats.Summary | None
+    head: stats.Summary | None
+    delta: float | None  # head/base - 1; None when undefined (base 0, or a side missing)
+    p: float | None
+    significant: bool
+    verdict: str
+    threshold: float
+    allowed_by: str | None = None  # set by `check` when an override covers a regression
+    higher_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class GeomeanRow:
+    """benchstat's geomean row for one unit: geomeans of each side's medians, and of the ratios."""
+
+    unit: str
+    base: float | None
+    head: float | None
+    delta: float | None
+    count: int
+
+
+@dataclass
+class ComparisonReport:
+    comparisons: list[Comparison]
+    warnings: list[str]
+    alpha: float
+    geomeans: list[GeomeanRow] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        for comparison in self.comparisons:
+            if comparison.verdict == REGRESSION and comparison.allowed_by is None:
+                return "regression"
+        return "pass"
+
+    @property
+    def units(self) -> list[str]:
+        return list(dict.fromkeys(c.series.unit for c in self.comparisons))
+
+
+def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
+            threshold: float | Callable[[BenchKey], float] = 0.05,
+            metrics: Sequence[str] | None = None) -> ComparisonReport:
+    """Compare every (benchmark, metric) found on either side; `metrics=None` means all units."""
+    wanted = None if metrics is None else {tidy_unit(metric)[0] for metric in metrics}
+    higher = {**head.higher_is_better, **base.higher_is_better}
+    threshold_of = threshold if callable(threshold) else (lambda _bench: float(threshold))
+    with gc_paused():
+        selected: list[_Pair] = [(key, values, head.samples.get(key))
+                                 for key, values in base.samples.items()]
+        if sum(1 for pair in selected if pair[2] is not None) < len(head.samples):
+            selected += [(key, None, values) for key, values in head.samples.items()
+                         if key not in base.samples]
+        if wanted is not None:
+            selected = [pair for pair in selected if pair[0].unit in wanted]
+        comparisons = []
+        for pair in selected:
+            key = pair[0]
+            base_summary, head_summary, p = _measure(pair)
+            higher_is_better = higher.get(key.unit)
+            if higher_is_better is None:
+                higher_is_better = higher[key.unit] = default_higher_is_better(key.unit)
+            comparisons.append(_judge(key, base_summary, head_summary, p, alpha=alpha,
+                                      threshold=threshold_of(key.bench),
+                                      higher_is_better=higher_is_better))
+        warnings = [*base.warnings, *head.warnings]
+        warnings.extend(_one_sided_warnings(comparisons, base, head))
+        warnings.extend(_insufficient_warnings(comparisons, alpha))
+        return ComparisonReport(comparisons=comparisons, warnings=warnings, alpha=alpha,
+                                geomeans=geomean_rows(comparisons))
+
+
+_Pair = tuple[SeriesKey, list[float] | None, list[float] | None]
+_Measured = tuple[stats.Summary | None, stats.Summary | None, float | None]
+
+
+def _measure(pair: _Pair) -> _Measured:
+    _, base_values, head_values = pair
+    base = stats.summarize(base_values) if base_values else None
+    head = stats.summarize(head_values) if head_values else None
+    if base_values and head_values:
+        return base, head, stats.mann_whitney_p(base_values, head_values)
+    return base, head, None
+
+
+def _judge(key: SeriesKey, base: stats.Summary | None, head: stats.Summary | None,
+           p: float | None, *, alpha: float, threshold: float,
+           higher_is_better: bool) -> Comparison:
+    if base is None or head is None or p is None:
+        return Comparison(key, base, head, None, None, False, MISSING if head is None else NEW,
+                          threshold, higher_is_better=higher_is_better)
+    significant = p <= alpha
+    delta = relative_change(base.center, head.center)
+    if stats.smallest_p(base.n, head.n) > alpha:
+        verdict = INSUFFICIENT
+    elif not significant:
+        verdict = SAME
+    else:
+        change = delta if delta is not None else math.copysign(math.inf, head.center)
+        better = change if higher_is_better else -change
+        verdict = IMPROVEMENT if better > threshold else REGRESSION if -better > threshold \
+            else SAME
+    return Comparison(key, base, head, delta, p, significant, verdict, threshold,
+                      higher_is_better=higher_is_better)
+
+
+def relative_change(base: float, head: float) -> float | None:
+    """head/base - 1; 0 when both are equal (benchstat's 0/0 rule), None when base alone is 0."""
+    if base == head:
+        return 0.0
+    if base == 0:
+        return None
+    return head / base - 1
+
+
+def describe(bench: BenchKey) -> str:
+    name = bench.name if bench.procs == 1 else f"{bench.name}-{bench.procs}"
+    return f"{bench.package}.{name}" if bench.package else name
+
+
+def _one_sided_warnings(comparisons: list[Comparison], base: BenchmarkSet,
+                        head: BenchmarkSet) -> list[str]:
+    if all(c.verdict not in (NEW, MISSING) for c in comparisons):
+        return []
+    base_benches = {key.bench for key in base.samples}
+    head_benches = {key.bench for key in head.samples}
+    warnings = []
+    reported: set[BenchKey] = set()
+    for comparison in comparisons:
+        bench = comparison.series.bench
+        if comparison.verdict not in (NEW, MISSING):
+            continue
+        if bench not in base_benches or bench not in head_benches:
+            if bench in reported:
+                continue
+            reported.add(bench)
+            if comparison.verdict == NEW:
+                warnings.append(f"{describe(bench)} is new: it has no base results to compare with")
+            else:
+                warnings.append(f"{describe(bench)} is missing: it has base results but none now")
+        else:
+            side = "head" if comparison.verdict == NEW else "base"
+            warnings.append(f"{describe(bench)}: {comparison.series.unit} is only measured in "
+                            f"the {side} results")
+    return warnings
+
+
+def _insufficient_warnings(comparisons: list[Comparison], alpha: float) -> list[str]:
+    # One warning per pair of sample sizes, naming the benchmarks: loud, but not a flood when
+    # a whole suite ran with -count 3.
+    by_sizes: dict[tuple[int, int], dict[BenchKey, list[str]]] = {}
+    for comparison in comparisons:
+        if comparison.verdict == INSUFFICIENT:
+            assert comparison.base is not None and comparison.head is not None
+            benches = by_sizes.setdefault((comparison.base.n, comparison.head.n), {})
+            benches.setdefault(comparison.series.bench, []).append(comparison.series.unit)
+    warnings = []
+    for (n1, n2), benches in by_sizes.items():
+        names = [f"{describe(bench)} ({', '.join(units)})" for bench, units in benches.items()]
+        shown = ", ".join(names[:_NAMED])
+        if len(names) > _NAMED:
+            shown += f" and {len(names) - _NAMED} more"
+        warnings.append(
+            f"{n1} and {n2} samples can never be significant at alpha {alpha:g} (smallest "
+            f"possible p={stats.smallest_p(n1, n2):.3f}); run more of them (-count): {shown}")
+    return warnings
+
+
+_NAMED = 5
+
+
+def geomean_rows(comparisons: list[Comparison]) -> list[GeomeanRow]:
+    # As benchstat: each side's geomean over its own medians; the change is the geomean of the
+    # per-benchmark ratios (0/0 counts as 1, x/0 makes it undefined). Only over several rows.
+    rows = []
+    by_unit: dict[str, list[Comparison]] = {}
+    for comparison in comparisons:
+        by_unit.setdefault(comparison.series.unit, []).append(comparison)
+    for unit, group in by_unit.items():
+        if len(group) < 2:
+            continue
+        base_gm = stats.geomean([c.base.center for c in group if c.base is not None])
+        head_gm = stats.geomean([c.head.center for c in group if c.head is not None])
+        ratios: list[float] = []
+        undefined = False
+        for c in group:
+            if c.base is None or c.head is None:
+                continue
+            if c.base.center == c.head.center:
+                ratios.append(1.0)
+            elif c.base.center == 0:
+                undefined = True
+            else:
+                ratios.append(c.head.center / c.base.center)
+        ratio_gm = math.nan if undefined else stats.geomean(ratios)
+        rows.append(GeomeanRow(
+            unit=unit,
+            base=None if math.isnan(base_gm) else base_gm,
+            head=None if math.isnan(head_gm) else head_gm,
+            delta=None if math.isnan(ratio_gm) else ratio_gm - 1,
+            count=len(group),
+        ))
+    return rows
