@@ -231,12 +231,13 @@ def _tally(report: ComparisonReport, colour: bool) -> str:
     counts = {verdict: 0 for verdict in VERDICTS}
     allowed = 0
     for comparison in report.comparisons:
-        counts[comparison.verdict] += 1
         if comparison.verdict == REGRESSION and comparison.allowed_by is not None:
             allowed += 1
+        else:
+            counts[comparison.verdict] += 1
     parts = [f"{counts[v]} {v}" for v in VERDICTS if counts[v]]
     if allowed:
-        parts.append(f"{allowed} allowed")
+        parts.append(f"{allowed} allowed regression{'s' if allowed > 1 else ''}")
     status = report.status
     label = output.paint(status.upper(), "red" if status == "regression" else "green",
                          enabled=colour)
