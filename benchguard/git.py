@@ -60,7 +60,7 @@ class GitError(BenchguardError):
         super().__init__(
             f"git {' '.join(args)} failed (exit {returncode}): {last}",
             exit_code=EXIT_USAGE,
-            detail=stderr.strip(),
+            detail=stderr.strip() if len(said) > 1 else "",  # else the message says it all
         )
         self.returncode = returncode
         self.stdout = stdout
@@ -116,7 +116,9 @@ def resolve(repo: Path, rev: str) -> str:
     proc = run(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
                cwd=repo, check=False)
     if proc.returncode != 0:
-        raise BenchguardError(f"unknown revision '{rev}': no such commit in {repo}")
+        shallow = output(["rev-parse", "--is-shallow-repository"], cwd=repo) == "true"
+        hint = " (a shallow clone: `git fetch --unshallow` brings the rest)" if shallow else ""
+        raise BenchguardError(f"unknown revision '{rev}': no such commit in {repo}{hint}")
     return proc.stdout.strip()
 
 
@@ -194,9 +196,34 @@ def worktree(repo: Path, commit: str) -> Iterator[Path]:
     parent = Path(tempfile.mkdtemp(prefix="benchguard-"))
     path = parent / "tree"
     try:
-        run(["worktree", "add", "--detach", "--quiet", str(path), commit], cwd=repo)
+        added = run(["worktree", "add", "--detach", "--quiet", str(path), commit], cwd=repo,
+                    check=False)
+        if added.returncode != 0:
+            said = (added.stderr.strip().splitlines() or ["no output"])[-1]
+            raise BenchguardError(f"cannot check out {commit[:12]} in a temporary worktree: "
+                                  f"{said}", exit_code=EXIT_USAGE)
         yield path
     finally:
         run(["worktree", "remove", "--force", str(path)], cwd=repo, check=False)
         shutil.rmtree(parent, ignore_errors=True)
         run(["worktree", "prune"], cwd=repo, check=False)
+
+
+def tracked_files(repo: Path, commit: str) -> list[str]:
+    """Every file path in ``commit``'s tree."""
+    return [path for path in output(["ls-tree", "-r", "-z", "--name-only", commit, "--"],
+                                    cwd=repo).split("\0") if path]
+
+
+def commit_messages(repo: Path, commits: Sequence[str]) -> dict[str, str]:
+    """The message of each of ``commits``, in one git process however many there are."""
+    if not commits:
+        return {}
+    out = run(["log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%n%B"], cwd=repo,
+              input="\n".join(commits) + "\n").stdout
+    messages = {}
+    for entry in out.split("\0"):
+        sha, _, message = entry.partition("\n")
+        if sha:
+            messages[sha] = message.rstrip("\n")
+    return messages

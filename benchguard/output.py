@@ -6,16 +6,16 @@ import os
 import sys
 from typing import TextIO
 
-from colorama import Fore, Style
-
+# colorama's Fore/Style values, spelt out: importing colorama costs a push that touches no Go
+# code a few milliseconds (it loads ctypes), and these codes never change.
 _COLOURS = {
-    "red": Fore.RED,
-    "green": Fore.GREEN,
-    "yellow": Fore.YELLOW,
-    "bold": Style.BRIGHT,
-    "dim": Style.DIM,
+    "red": "\x1b[31m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
 }
-_RESET = Style.RESET_ALL
+_RESET = "\x1b[0m"
 
 
 def use_colour(stream: TextIO) -> bool:

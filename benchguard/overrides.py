@@ -74,8 +74,9 @@ def from_invocation(repo: Path, environ: Mapping[str, str],
 def from_commits(repo: Path, commits: Sequence[str]) -> list[Override]:
     """`Benchguard-Allow: <regex> <reason>` trailers of the pushed commits."""
     found = []
+    messages = git.commit_messages(repo, commits)  # one git process for a push of any size
     for commit in commits:
-        message = git.commit_message(repo, commit)
+        message = messages.get(commit, "")
         if TRAILER.lower() not in message.lower():
             continue
         trailers = git.output(["interpret-trailers", "--parse"], cwd=repo, input=message + "\n")

@@ -182,3 +182,14 @@ def _is_local(directory: str) -> bool:
 def _first_match(patterns: Sequence[str], path: str) -> str:
     return next((p for p in patterns
                  if not p.startswith("!") and configuration.path_matches(p, path)), patterns[0])
+
+
+def unmatched_paths(config: Config, files: Sequence[str]) -> list[tuple[BenchEntry, str]]:
+    """The `paths` patterns of each entry that match none of ``files`` (exclusions aside)."""
+    unmatched = []
+    for entry in config.benches:
+        for pattern in entry.paths:
+            if not pattern.startswith("!") and not any(
+                    configuration.path_matches(pattern, path) for path in files):
+                unmatched.append((entry, pattern))
+    return unmatched
