@@ -114,15 +114,22 @@ def _gomaxprocs() -> int:
 
 def list_packages(tree: Path, tags: Sequence[str] = ()) -> list[GoPackage]:
     """The packages of the main module in ``tree``, with their imports including test imports."""
-    args = ["list", "-e", "-deps", "-test", "-json"]
+    # Naming the fields lets go skip computing the others (staleness needs every file hashed):
+    # half the time of a bare -json.
+    args = ["list", "-e", "-deps", "-test", "-json=" + ",".join(_LIST_FIELDS)]
     if tags:
         args.append("-tags=" + ",".join(tags))
     result = run([*args, "./..."], cwd=tree)
     if result.returncode != 0:
         said = result.output.strip().splitlines()
-        raise BenchguardError(f"go list failed in {tree}: {said[-1] if said else 'no output'}",
+        # not naming ``tree``: it is often a temporary worktree, gone by the time this is read
+        raise BenchguardError(f"go list ./... failed: {said[-1] if said else 'no output'}",
                               exit_code=EXIT_BENCH_FAILED, detail=result.output)
     return _packages(_json_stream(result.output), Path(tree).resolve())
+
+
+_LIST_FIELDS = ("ImportPath", "Dir", "Name", "ForTest", "Module", "Imports", "TestImports",
+                "XTestImports", "TestGoFiles", "XTestGoFiles", "Deps")
 
 
 def _json_stream(text: str) -> list[dict[str, Any]]:
@@ -193,7 +200,19 @@ def run(
     """Run ``go ARGS`` (never through a shell), capturing its output and passing each line to
     ``on_line`` as it arrives. After ``timeout`` seconds of wall clock the whole process group
     is stopped; so is it on Ctrl-C, before KeyboardInterrupt propagates."""
-    command = [executable(), *args]
+    return run_program(executable(), args, cwd=cwd, timeout=timeout, on_line=on_line)
+
+
+def run_program(
+    program: str,
+    args: Sequence[str],
+    *,
+    cwd: Path | str,
+    timeout: float | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> GoResult:
+    """As :func:`run`, for a program go built (a test binary from `go test -c`)."""
+    command = [program, *args]
     started = time.monotonic()
     # A session of its own: go, the compiler and the test binary die together when we kill it,
     # and a Ctrl-C in the terminal reaches only us, so we decide how they end.

@@ -49,6 +49,8 @@ class Record:
     settings: dict[str, Any] = dataclasses.field(default_factory=dict)
     samples: BenchmarkSet | None = None
     override: dict[str, Any] | None = None
+    # a baseline's load average (1, 5, 15 minutes) when its measurement started
+    load: tuple[float, ...] | None = None
 
 
 class NoteLineError(ValueError):
@@ -60,9 +62,16 @@ def utc_now() -> str:
 
 
 def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
-                    samples: BenchmarkSet) -> Record:
+                    samples: BenchmarkSet, *, load: Sequence[float] | None = None) -> Record:
+    """``load``: the load average when the measurement started (default: now)."""
+    if load is None:
+        try:
+            load = os.getloadavg()
+        except OSError:  # pragma: no cover - not on this platform
+            load = None
     return Record(kind="baseline", commit=commit, date=utc_now(), version=__version__,
-                  fingerprint=fingerprint, settings=dict(settings), samples=samples)
+                  fingerprint=fingerprint, settings=dict(settings), samples=samples,
+                  load=None if load is None else tuple(round(value, 2) for value in load))
 
 
 def override_record(commit: str, *, pattern: str, reason: str, user: str,
@@ -90,6 +99,8 @@ def encode(record: Record) -> str:
             for key, values in record.samples.samples.items()
         ]
         data["higher_is_better"] = dict(record.samples.higher_is_better)
+        if record.load is not None:
+            data["load"] = list(record.load)
     else:
         extra = {key: value for key, value in (record.override or {}).items()
                  if key not in _COMMON_KEYS}
@@ -128,7 +139,8 @@ def decode(line: str) -> Record:
         return Record(kind=kind, commit=commit, date=date, version=version,
                       fingerprint=_fingerprint(data.get("fingerprint")),
                       settings=dict(data.get("settings") or {}),
-                      samples=_samples(data.get("samples"), data.get("higher_is_better")))
+                      samples=_samples(data.get("samples"), data.get("higher_is_better")),
+                      load=_load(data.get("load")))
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, NoteLineError):
             raise
@@ -140,6 +152,13 @@ def _text(data: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise NoteLineError(f"{key!r} must be a string")
     return value
+
+
+def _load(data: Any) -> tuple[float, ...] | None:
+    if not isinstance(data, list) or not all(
+            isinstance(value, int | float) and not isinstance(value, bool) for value in data):
+        return None
+    return tuple(float(value) for value in data)
 
 
 def _fingerprint(data: Any) -> Fingerprint:
@@ -255,12 +274,18 @@ class NotesStore:
             existing = self._text_at(old, sha) or ""
             if existing and not existing.endswith("\n"):
                 existing += "\n"
-            new = self._notes_commit(old, sha, existing + lines)
+            try:
+                new = self._notes_commit(old, sha, existing + lines)
+            except (OSError, pygit2.GitError) as error:  # a read-only or full .git
+                raise BenchguardError(f"cannot write to {self.ref}: {error}") from None
             proc = git.run(["update-ref", "-m", f"benchguard: record on {sha[:12]}", self.ref,
                             new, old or git.ZERO_SHA], cwd=self.repo, check=False)
             if proc.returncode == 0:
                 return
             last_error = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            if self.tip() == old and "File exists" not in proc.stderr:
+                # nobody else moved or holds the ref: retrying would fail the same way
+                raise BenchguardError(f"cannot write to {self.ref}: {last_error}")
             time.sleep(random.uniform(0.005, 0.02 * min(attempt + 1, 10)))
         raise BenchguardError(f"could not update {self.ref}: it kept moving "
                               f"({_CAS_ATTEMPTS} attempts; last: {last_error})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # already printed with output.warn
     # with keep_going=True: the specs that failed to build or run, and why (already printed)
     failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
+    load: tuple[float, float, float] | None = None  # the load average when the run started
 
 
 def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunSettings, *,
@@ -76,6 +78,7 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     packages: dict[str, str] = {}
     warnings: list[str] = []
     failures: dict[RunSpec, BenchguardError] = {}
+    load = machine_load(label)
     for spec in dict.fromkeys(specs):
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
         output.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
@@ -106,12 +109,34 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
                         f"in {result.seconds:.1f}s")
     return RunResult(output="".join(outputs), benchmarks=_combine(list(by_spec.values())),
                      fingerprint=go.fingerprint(tree), packages=packages, by_spec=by_spec,
-                     warnings=warnings, failures=failures)
+                     warnings=warnings, failures=failures, load=load)
+
+
+def machine_load(label: str) -> tuple[float, float, float] | None:
+    """The load average as a measurement starts; a warning when it is above half the cores,
+    as other processes then compete with the benchmarks and their numbers drift."""
+    try:
+        load = os.getloadavg()
+    except OSError:  # pragma: no cover - not on this platform
+        return None
+    cores = os.cpu_count() or 1
+    if load[0] > cores / 2:
+        output.warn(f"[{label}] load average {load[0]:.2f} on {cores} cores: other processes "
+                    "compete with the benchmarks, so results are noisier")
+    return load
+
+
+def raise_for_failure(result: go.GoResult, spec: RunSpec, settings: RunSettings,
+                      label: str) -> None:
+    """BenchguardError (exit 3) naming the package when a go test build or run failed."""
+    _check(result, spec, settings, label)
 
 
 def _test_args(spec: RunSpec, settings: RunSettings) -> list[str]:
     # The "-flag=value" form keeps a pattern that starts with "-" from being read as a flag.
-    args = ["test", "-run=^$", f"-bench={spec.pattern}", f"-count={settings.count}",
+    # -vet=off: vet is not ours to enforce, and in a fresh worktree its cached result is never
+    # reused, so it would cost a few hundred milliseconds on every push.
+    args = ["test", "-vet=off", "-run=^$", f"-bench={spec.pattern}", f"-count={settings.count}",
             f"-benchtime={settings.benchtime}", "-benchmem", f"-timeout={settings.timeout}"]
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
@@ -138,12 +163,16 @@ def _check(result: go.GoResult, spec: RunSpec, settings: RunSettings, label: str
         problem = "build failed"
     elif "panic: test timed out after" in text:
         problem = f"benchmarks timed out (timeout = \"{settings.timeout}\")"
-    elif re.search(r"^panic: ", text, re.MULTILINE):
+    elif re.search(r"^(?:Benchmark\S*\s+)?panic: ", text, re.MULTILINE):  # after its name
         problem = "a benchmark panicked"
     elif re.search(r"^\s*--- FAIL", text, re.MULTILINE):
         problem = "a benchmark failed"
     else:
+        said = [line for line in text.splitlines() if line.strip()
+                and not line.startswith(("FAIL", "exit status ", "ok "))]
         problem = f"go test failed (exit {result.returncode})"
+        if said:
+            problem += f": {said[-1].strip()}"  # go's own reason, e.g. a broken go.mod
     tail = "\n".join(text.rstrip("\n").splitlines()[-TAIL_LINES:])
     raise BenchguardError(f"[{label}] {spec.package}: {problem}", exit_code=EXIT_BENCH_FAILED,
                           detail=tail)

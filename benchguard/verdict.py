@@ -23,6 +23,7 @@ INSUFFICIENT = "insufficient"
 NEW = "new"
 MISSING = "missing"
 VERDICTS = (REGRESSION, IMPROVEMENT, SAME, INSUFFICIENT, NEW, MISSING)
+CORRECTIONS = ("holm", "none")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Comparison:
     threshold: float
     allowed_by: str | None = None  # set by `check` when an override covers a regression
     higher_is_better: bool = False
+    # Holm–Bonferroni-adjusted p, which the verdict used; None when not corrected or not tested
+    p_adjusted: float | None = None
+    # every run on each side gave one same value (allocs/op, B/op): decided without a test
+    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class ComparisonReport:
     warnings: list[str]
     alpha: float
     geomeans: list[GeomeanRow] = field(default_factory=list)
+    correction: str = "none"  # "holm": verdicts use p_adjusted over `family` comparisons
+    family: int = 0
 
     @property
     def status(self) -> str:
@@ -71,8 +78,12 @@ class ComparisonReport:
 
 def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
             threshold: float | Callable[[BenchKey], float] = 0.05,
-            metrics: Sequence[str] | None = None) -> ComparisonReport:
-    """Compare every (benchmark, metric) found on either side; `metrics=None` means all units."""
+            metrics: Sequence[str] | None = None, correction: str = "none") -> ComparisonReport:
+    """Compare every (benchmark, metric) found on either side; `metrics=None` means all units.
+
+    ``correction="holm"`` adjusts the p-values of the tested pairs (Holm–Bonferroni) and judges
+    by the adjusted ones; ``p`` stays benchstat's. Pairs decided exactly are not in the family.
+    """
     wanted = None if metrics is None else {tidy_unit(metric)[0] for metric in metrics}
     higher = {**head.higher_is_better, **base.higher_is_better}
     threshold_of = threshold if callable(threshold) else (lambda _bench: float(threshold))
@@ -84,21 +95,49 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
                          if key not in base.samples]
         if wanted is not None:
             selected = [pair for pair in selected if pair[0].unit in wanted]
+        measured = [_measure(pair) for pair in selected]
+        exact = [_is_exact(pair) for pair in selected]
+        adjusted: dict[int, float] = {}
+        if correction == "holm":
+            family = [index for index, (base_summary, head_summary, p) in enumerate(measured)
+                      if p is not None and not exact[index] and base_summary and head_summary
+                      and stats.smallest_p(base_summary.n, head_summary.n) <= alpha]
+            adjusted = dict(zip(family, holm([measured[i][2] or 0.0 for i in family]),
+                                strict=True))
+        elif correction != "none":
+            raise ValueError(f"unknown correction {correction!r}")
         comparisons = []
-        for pair in selected:
+        for index, pair in enumerate(selected):
             key = pair[0]
-            base_summary, head_summary, p = _measure(pair)
+            base_summary, head_summary, p = measured[index]
             higher_is_better = higher.get(key.unit)
             if higher_is_better is None:
                 higher_is_better = higher[key.unit] = default_higher_is_better(key.unit)
             comparisons.append(_judge(key, base_summary, head_summary, p, alpha=alpha,
                                       threshold=threshold_of(key.bench),
-                                      higher_is_better=higher_is_better))
+                                      higher_is_better=higher_is_better,
+                                      p_adjusted=adjusted.get(index), exact=exact[index]))
         warnings = [*base.warnings, *head.warnings]
         warnings.extend(_one_sided_warnings(comparisons, base, head))
         warnings.extend(_insufficient_warnings(comparisons, alpha))
+        warnings.extend(_exact_warnings(comparisons))
+        # the same bad line comes back once per run when runs are parsed one at a time
+        warnings = list(dict.fromkeys(warnings))
         return ComparisonReport(comparisons=comparisons, warnings=warnings, alpha=alpha,
-                                geomeans=geomean_rows(comparisons))
+                                geomeans=geomean_rows(comparisons), correction=correction,
+                                family=len(adjusted))
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm–Bonferroni step-down adjusted p-values, in the order given: with p ascending,
+    p_adj(i) = max over j ≤ i of min(1, (m - j + 1) · p(j))."""
+    m = len(p_values)
+    adjusted = [1.0] * m
+    running = 0.0
+    for rank, index in enumerate(sorted(range(m), key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
 
 
 _Pair = tuple[SeriesKey, list[float] | None, list[float] | None]
@@ -114,25 +153,44 @@ def _measure(pair: _Pair) -> _Measured:
     return base, head, None
 
 
+def _is_exact(pair: _Pair) -> bool:
+    """Both sides ran at least twice and every run of a side gave the same value."""
+    _, base_values, head_values = pair
+    return (base_values is not None and head_values is not None
+            and len(base_values) >= 2 and len(head_values) >= 2
+            and len(set(base_values)) == 1 and len(set(head_values)) == 1)
+
+
 def _judge(key: SeriesKey, base: stats.Summary | None, head: stats.Summary | None,
            p: float | None, *, alpha: float, threshold: float,
-           higher_is_better: bool) -> Comparison:
+           higher_is_better: bool, p_adjusted: float | None = None,
+           exact: bool = False) -> Comparison:
     if base is None or head is None or p is None:
         return Comparison(key, base, head, None, None, False, MISSING if head is None else NEW,
                           threshold, higher_is_better=higher_is_better)
-    significant = p <= alpha
+    significant = (p if p_adjusted is None else p_adjusted) <= alpha
     delta = relative_change(base.center, head.center)
-    if stats.smallest_p(base.n, head.n) > alpha:
+    # A constant 2 allocs/op becoming a constant 3 is a fact, not a sample: no test (and no
+    # correction for testing many) can make it noise.
+    if exact:
+        verdict = _direction(base, head, delta, threshold, higher_is_better)
+    elif stats.smallest_p(base.n, head.n) > alpha:
         verdict = INSUFFICIENT
     elif not significant:
         verdict = SAME
     else:
-        change = delta if delta is not None else math.copysign(math.inf, head.center)
-        better = change if higher_is_better else -change
-        verdict = IMPROVEMENT if better > threshold else REGRESSION if -better > threshold \
-            else SAME
+        verdict = _direction(base, head, delta, threshold, higher_is_better)
     return Comparison(key, base, head, delta, p, significant, verdict, threshold,
-                      higher_is_better=higher_is_better)
+                      higher_is_better=higher_is_better, p_adjusted=p_adjusted, exact=exact)
+
+
+def _direction(base: stats.Summary, head: stats.Summary, delta: float | None, threshold: float,
+               higher_is_better: bool) -> str:
+    if base.center == head.center:
+        return SAME
+    change = delta if delta is not None else math.copysign(math.inf, head.center)
+    better = change if higher_is_better else -change
+    return IMPROVEMENT if better > threshold else REGRESSION if -better > threshold else SAME
 
 
 def relative_change(base: float, head: float) -> float | None:
@@ -198,6 +256,23 @@ def _insufficient_warnings(comparisons: list[Comparison], alpha: float) -> list[
 
 
 _NAMED = 5
+
+
+def _exact_warnings(comparisons: list[Comparison]) -> list[str]:
+    by_kind: dict[tuple[str, str], list[str]] = {}
+    for c in comparisons:
+        if c.exact and c.verdict in (REGRESSION, IMPROVEMENT):
+            assert c.base is not None and c.head is not None
+            by_kind.setdefault((c.series.unit, c.verdict), []).append(
+                f"{describe(c.series.bench)} ({c.base.center:g} → {c.head.center:g})")
+    warnings = []
+    for (unit, verdict), names in by_kind.items():
+        shown = ", ".join(names[:_NAMED])
+        if len(names) > _NAMED:
+            shown += f" and {len(names) - _NAMED} more"
+        warnings.append(f"{unit} is the same in every run of each side but changed: an exact "
+                        f"{verdict}, whatever the sample size or p: {shown}")
+    return warnings
 
 
 def geomean_rows(comparisons: list[Comparison]) -> list[GeomeanRow]:

@@ -1,0 +1,168 @@
+"""Interleaved A/B: measure two sides round by round in one session, so drift hits both alike.
+
+Each side's test binary is built once per package (`go test -c`), then every round runs each
+(side, package) binary once (`-test.count 1`) in a shuffled order. A laptop that throttles or a
+CI neighbour that wakes up slows base and head together instead of whichever ran second.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchguard import config as config_module
+from benchguard import go, output, runner
+from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+from benchguard.results import BenchmarkSet, merge, parse
+from benchguard.runner import RunSettings, RunSpec
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str  # "base" or "head" ("a" and "b" for calibrate)
+    label: str  # shown in progress and errors: "base 1a2b3c4d5e6f"
+    tree: Path  # the module root of this side's worktree
+
+
+@dataclass
+class _Binary:
+    path: Path | None  # None: the package has no tests on this side (or is not there)
+    samples: list[BenchmarkSet] = field(default_factory=list)
+
+
+class Session:
+    """Test binaries of every side, built on first use, and the samples of every round run."""
+
+    def __init__(self, sides: Sequence[Side], settings: RunSettings, *, workdir: Path,
+                 rng: random.Random | None = None) -> None:
+        self.sides = tuple(sides)
+        self.settings = settings
+        self.workdir = workdir
+        self.rng = rng or random.Random()
+        self.binaries: dict[tuple[str, RunSpec], _Binary] = {}
+        self.rounds: dict[RunSpec, int] = {}
+        self.packages: dict[str, str] = {}  # spec.package -> import path, from the runs
+        self.round_seconds = 0.0  # how long the last round took
+        self.load: tuple[float, float, float] | None = None
+        self._warned: set[RunSpec] = set()
+
+    @property
+    def specs(self) -> list[RunSpec]:
+        return list(self.rounds)
+
+    def add(self, specs: Sequence[RunSpec]) -> None:
+        """Build the binaries of ``specs`` on every side (once)."""
+        if not self.rounds and specs:
+            self.load = runner.machine_load(" / ".join(side.label for side in self.sides))
+        for spec in dict.fromkeys(specs):
+            if spec in self.rounds:
+                continue
+            for side in self.sides:
+                try:
+                    built = self._build(side, spec)
+                except BenchguardError as error:
+                    if not _without_base(side, error):
+                        raise
+                    built = None
+                self.binaries[side.name, spec] = _Binary(built)
+            self.rounds[spec] = 0
+
+    def run(self, specs: Sequence[RunSpec], rounds: int, *, why: str = "") -> None:
+        """``rounds`` more rounds of ``specs``, each spec on each side once per round."""
+        for _ in range(rounds):
+            self.one_round(specs, why=why)
+
+    def one_round(self, specs: Sequence[RunSpec], *, why: str = "", total: int | None = None
+                  ) -> None:
+        started = time.monotonic()
+        specs = list(dict.fromkeys(specs))
+        self.add(specs)
+        order = [(side, spec) for spec in specs for side in self.sides
+                 if self.binaries[side.name, spec].path is not None]
+        self.rng.shuffle(order)
+        number = max(self.rounds[spec] for spec in specs) + 1 if specs else 0
+        limit = total or number
+        if len(specs) == 1:
+            shown = ", ".join(side.name for side, _ in order)
+        else:
+            shown = ", ".join(f"{side.name} {spec.package}" for side, spec in order)
+        output.progress(f"round {number}/{limit}{why}: {shown}")
+        for side, spec in order:
+            try:
+                self._run(side, spec)
+            except BenchguardError as error:
+                if not _without_base(side, error):
+                    raise
+                self.binaries[side.name, spec] = _Binary(None)
+        for spec in specs:
+            self.rounds[spec] += 1
+            self._warn_if_empty(spec)
+        self.round_seconds = time.monotonic() - started
+
+    def benchmarks(self, side: str, specs: Sequence[RunSpec] | None = None) -> BenchmarkSet:
+        """Everything ``side`` measured for ``specs`` (default: all), rounds in order."""
+        chosen = self.specs if specs is None else specs
+        sets = [one for spec in dict.fromkeys(chosen) if (side, spec) in self.binaries
+                for one in self.binaries[side, spec].samples]
+        return merge(sets)
+
+    def _build(self, side: Side, spec: RunSpec) -> Path | None:
+        if not (side.tree / spec.package).is_dir():
+            return None
+        binary = self.workdir / f"{side.name}-{len(self.binaries)}.test"
+        args = ["test", "-c", "-vet=off", "-o", str(binary)]  # vet: see runner._test_args
+        if spec.tags:
+            args.append("-tags=" + ",".join(spec.tags))
+        output.progress(f"[{side.label}] {spec.package}: building the test binary…")
+        result = go.run([*args, spec.package], cwd=side.tree, timeout=self._wall_clock())
+        runner.raise_for_failure(result, spec, self.settings, side.label)
+        return binary if binary.exists() else None  # no test files: nothing to run
+
+    def _run(self, side: Side, spec: RunSpec) -> None:
+        binary = self.binaries[side.name, spec]
+        assert binary.path is not None
+        # The "-flag=value" form keeps a pattern that starts with "-" from being read as a flag.
+        args = ["-test.run=^$", f"-test.bench={spec.pattern}", "-test.count=1",
+                f"-test.benchtime={self.settings.benchtime}", "-test.benchmem",
+                f"-test.timeout={self.settings.timeout}"]
+        # Go tests expect to run in their package's directory (testdata/, relative paths).
+        result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
+                                timeout=self._wall_clock())
+        runner.raise_for_failure(result, spec, self.settings, side.label)
+        measured = parse(result.output, source=f"{side.label} {spec.package}")
+        if measured.configuration.get("pkg"):
+            self.packages[spec.package] = measured.configuration["pkg"]
+        binary.samples.append(measured)
+
+    def _warn_if_empty(self, spec: RunSpec) -> None:
+        if spec in self._warned:
+            return
+        if not any(one.samples for side in self.sides
+                   for one in self.binaries[side.name, spec].samples):
+            self._warned.add(spec)
+            output.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}'")
+
+    def _wall_clock(self) -> float | None:
+        seconds = config_module.parse_duration(self.settings.timeout)
+        return seconds + self.settings.grace_seconds if seconds > 0 else None
+
+
+def _without_base(side: Side, error: BenchguardError) -> bool:
+    """A base that does not build or run is warned about and the head measured alone, so the
+    commit that fixes it can be pushed."""
+    if side.name != "base" or error.exit_code != EXIT_BENCH_FAILED:
+        return False
+    output.warn(f"{error.message}; measuring the head alone")
+    return True
+
+
+def budget_seconds(budget: str) -> float:
+    """The configured budget in seconds; 0 means no limit."""
+    try:
+        return config_module.parse_duration(budget)
+    except ValueError:
+        raise BenchguardError(f"budget must be a Go duration, got {budget!r}",
+                              exit_code=EXIT_USAGE) from None

@@ -1,0 +1,201 @@
+"""`benchguard calibrate [--rounds K]`: how noisy is each benchmark on this machine, and what can
+a check tell apart? HEAD is measured against itself (A/A), side by side, round by round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchguard.config import Config
+    from benchguard.results import SeriesKey
+    from benchguard.runner import RunSpec
+
+# The change calibrate asks about: "can a check tell a 5% change from noise?"
+CHANGE = 0.05
+POWER = 0.95  # ... in 95 of 100 checks
+# Mann–Whitney needs about π/3 times the runs a t-test needs on normal data.
+_MANN_WHITNEY_FACTOR = math.pi / 3
+# The standard error of a sample median is about 1.2533 σ/√n (normal data).
+_MEDIAN_FACTOR = math.sqrt(math.pi / 2)
+# A noise floor noise alone stays under in 99 of 100 A/A checks.
+_FLOOR_QUANTILE = 0.995
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=_rounds, default=10, metavar="K",
+                        help="A/A rounds: each runs every benchmark once per side (default 10)")
+    parser.add_argument("--bench", metavar="REGEX",
+                        help="only benchmarks matching REGEX (replaces every entry's pattern)")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _rounds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rounds") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError("calibrate needs at least 2 rounds")
+    return value
+
+
+@dataclass(frozen=True)
+class Noise:
+    """What the A/A runs of one (benchmark, metric) say."""
+
+    package: str
+    name: str
+    procs: int
+    metric: str
+    runs: int  # per side
+    cv: float  # coefficient of variation over every run of both sides
+    spread: float  # (slowest - fastest) / median, over every run
+    delta: float | None  # the A/A change of medians: pure noise
+    p: float | None
+    count_for_change: int  # runs per side to tell a CHANGE from noise in POWER of checks
+    floor: float  # the change of medians noise alone stays under (99%) at the configured count
+    threshold: float  # the configured threshold for this benchmark
+    count_for_threshold: int  # the count at which the noise floor falls below the threshold
+
+    @property
+    def below_floor(self) -> bool:
+        return self.threshold < self.floor
+
+
+def run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from benchguard import abtest, config, git, output, runner
+
+    repo = git.toplevel()
+    settings = config.load(repo, Path(args.config) if args.config else None)
+    commit = git.resolve(repo, "HEAD")
+    label = commit[:12]
+    run_settings = runner.RunSettings.from_config(settings)
+    with git.worktree(repo, commit) as tree, tempfile.TemporaryDirectory(
+            prefix="benchguard-bin-") as workdir:
+        specs, thresholds = _specs(settings, tree, args.bench)
+        session = abtest.Session([abtest.Side("A", f"A {label}", tree),
+                                  abtest.Side("B", f"B {label}", tree)],
+                                 run_settings, workdir=Path(workdir))
+        output.progress(f"calibrating at {label}: {args.rounds} rounds of HEAD against itself")
+        session.add(specs)
+        for _ in range(args.rounds):
+            session.one_round(specs, total=args.rounds)
+        first, second = session.benchmarks("A"), session.benchmarks("B")
+        packages = session.packages
+
+    from benchguard.guard import pattern_matches
+    from benchguard.results import tidy_unit
+
+    wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
+
+    def threshold_of(key: SeriesKey) -> float:
+        for spec, threshold in thresholds.items():
+            if (packages.get(spec.package) == key.bench.package
+                    and pattern_matches(spec.pattern, key.bench.name) and threshold is not None):
+                return threshold
+        return settings.threshold
+
+    rows = [noise(key, values, second.samples.get(key, []), settings, threshold_of(key))
+            for key, values in first.samples.items() if key.unit in wanted]
+    if args.format == "json":
+        print(json.dumps({"commit": commit, "rounds": args.rounds, "count": settings.count,
+                          "benchmarks": [asdict(row) for row in rows]}, indent=2))
+    else:
+        print(render(rows, settings.count), end="")
+    for row in rows:
+        if row.below_floor:
+            output.warn(
+                f"{_name(row)} {row.metric}: threshold {_percent(row.threshold)} is below its "
+                f"noise floor {_percent(row.floor)} at count {settings.count} (noise alone "
+                f"moves its median that much); use threshold ≥ {_percent(row.floor)} or "
+                f"count ≥ {row.count_for_threshold}")
+    return 0
+
+
+def _specs(settings: Config, tree: Path, bench: str | None
+           ) -> tuple[list[RunSpec], dict[RunSpec, float | None]]:
+    from benchguard import go
+    from benchguard.errors import EXIT_USAGE, BenchguardError
+    from benchguard.runner import RunSpec
+
+    thresholds: dict[RunSpec, float | None] = {}
+    for entry in settings.benches:
+        for package in entry.packages:
+            spec = RunSpec(package, bench or entry.pattern, entry.tags)
+            thresholds.setdefault(spec, entry.threshold)
+    if not thresholds:
+        for found in go.list_packages(tree):
+            if found.has_benchmarks:
+                thresholds[RunSpec(found.directory, bench or ".")] = None
+    specs = [spec for spec in thresholds if (tree / spec.package).is_dir()]
+    if not specs:
+        raise BenchguardError("no benchmarks to calibrate: no [[bench]] entry names a package "
+                              "here and no package has benchmarks", exit_code=EXIT_USAGE)
+    return specs, thresholds
+
+
+def noise(key: SeriesKey, first: list[float], second: list[float], settings: Config,
+          threshold: float) -> Noise:
+    """The noise of one series from its A/A runs, and what it means for a check."""
+    from benchguard import config, stats
+    from benchguard.verdict import relative_change
+
+    values = [*first, *second]
+    mean = statistics.fmean(values)
+    cv = statistics.stdev(values) / abs(mean) if len(values) > 1 and mean else 0.0
+    median = statistics.median(values)
+    spread = (max(values) - min(values)) / abs(median) if median else 0.0
+    delta = p = None
+    if first and second:
+        delta = relative_change(stats.summarize(first).center, stats.summarize(second).center)
+        p = stats.mann_whitney_p(first, second)
+    z_alpha = NormalDist().inv_cdf(1 - settings.alpha / 2)
+    z_power = NormalDist().inv_cdf(POWER)
+    smallest = config.smallest_count(settings.alpha)
+    needed = math.ceil(_MANN_WHITNEY_FACTOR * 2 * ((z_alpha + z_power) * cv / CHANGE) ** 2)
+    z_floor = NormalDist().inv_cdf(_FLOOR_QUANTILE)
+    floor = z_floor * _MEDIAN_FACTOR * cv * math.sqrt(2 / settings.count)
+    for_threshold = (math.ceil(2 * (z_floor * _MEDIAN_FACTOR * cv / threshold) ** 2)
+                     if threshold > 0 else 0)
+    return Noise(package=key.bench.package, name=key.bench.name, procs=key.bench.procs,
+                 metric=key.unit, runs=min(len(first), len(second)), cv=cv, spread=spread,
+                 delta=delta, p=p, count_for_change=max(needed, smallest), floor=floor,
+                 threshold=threshold, count_for_threshold=max(for_threshold, smallest))
+
+
+def render(rows: list[Noise], count: int) -> str:
+    header = ("benchmark", "metric", "runs", "noise (CV)", "spread", "A/A change",
+              f"count for {_percent(CHANGE)}", f"noise floor at count {count}", "threshold")
+    table = [header]
+    for row in rows:
+        change = "" if row.delta is None else f"{row.delta * 100:+.1f}%"
+        if row.p is not None:
+            change += f" (p={row.p:.3f})"
+        table.append((_name(row), row.metric, f"2×{row.runs}", _percent(row.cv),
+                      _percent(row.spread), change, str(row.count_for_change),
+                      _percent(row.floor),
+                      _percent(row.threshold) + (" (below the floor)" if row.below_floor else "")))
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+             .rstrip() for line in table]
+    return "\n".join(lines) + "\n"
+
+
+def _name(row: Noise) -> str:
+    name = row.name if row.procs == 1 else f"{row.name}-{row.procs}"
+    return f"{row.package}.{name}" if row.package else name
+
+
+def _percent(fraction: float) -> str:
+    value = fraction * 100
+    return f"{value:.1f}%" if value >= 1 or value == 0 else f"{value:.2g}%"

@@ -1,0 +1,286 @@
+"""Verdicts to trust on a noisy machine: side-by-side measurement, confirmation before blocking,
+Holm–Bonferroni across the pairs of one check, exact metrics, more rounds when inconclusive."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BENCHSTAT, DEFAULT_CONFIG, Project, make_project, slow_down
+
+from benchguard import config, notes, runner, verdict
+from benchguard.errors import BenchguardError
+from benchguard.go import Fingerprint
+from benchguard.guard import inconclusive
+from benchguard.notes import NotesStore
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+
+JITTER = [1.0, 1.004, 0.997, 1.002, 0.999, 1.003, 0.998, 1.001, 0.996, 1.005]
+
+
+def series(name: str, unit: str = "sec/op") -> SeriesKey:
+    return SeriesKey(BenchKey("example.com/demo", name), unit)
+
+
+def samples(values: dict[SeriesKey, list[float]]) -> BenchmarkSet:
+    return BenchmarkSet(samples={key: list(v) for key, v in values.items()})
+
+
+def noisy(centre: float, count: int = 6) -> list[float]:
+    return [centre * JITTER[i % len(JITTER)] for i in range(count)]
+
+
+def said(proc: subprocess.CompletedProcess[str]) -> str:
+    return proc.stdout + proc.stderr
+
+
+# -- Holm–Bonferroni
+
+
+def test_holm_adjusts_as_the_step_down_formula_says() -> None:
+    assert verdict.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert verdict.holm([0.5, 0.9]) == [1.0, 1.0]
+    assert verdict.holm([]) == []
+
+
+def test_holm_turns_a_borderline_regression_among_many_benchmarks_into_noise() -> None:
+    # One benchmark 20% slower with every run apart (p=0.002 at 6 runs a side), among 24
+    # that did not change: at 25 tests of 0.05 each a false alarm somewhere is likely, and
+    # 25 × 0.002 = 0.054 is no longer significant.
+    base = {series("BenchmarkHot"): noisy(100)}
+    head = {series("BenchmarkHot"): noisy(120)}
+    for index in range(24):
+        base[series(f"BenchmarkCold{index}")] = noisy(50 + index)
+        head[series(f"BenchmarkCold{index}")] = list(reversed(noisy(50 + index)))
+
+    plain = verdict.compare(samples(base), samples(head))
+    corrected = verdict.compare(samples(base), samples(head), correction="holm")
+
+    hot = next(c for c in plain.comparisons if c.series.bench.name == "BenchmarkHot")
+    assert (hot.verdict, round(hot.p or 0, 4), hot.p_adjusted) == ("regression", 0.0022, None)
+    hot = next(c for c in corrected.comparisons if c.series.bench.name == "BenchmarkHot")
+    assert hot.verdict == "same" and round(hot.p or 0, 4) == 0.0022  # p stays benchstat's
+    assert hot.p_adjusted == pytest.approx(25 * (hot.p or 0))
+    assert (corrected.status, corrected.family, corrected.correction) == ("pass", 25, "holm")
+
+
+def test_holm_keeps_a_clear_regression_among_many() -> None:
+    base = {series("BenchmarkHot"): noisy(100, 10)}
+    head = {series("BenchmarkHot"): noisy(130, 10)}
+    for index in range(24):
+        base[series(f"BenchmarkCold{index}")] = noisy(50 + index, 10)
+        head[series(f"BenchmarkCold{index}")] = list(reversed(noisy(50 + index, 10)))
+    corrected = verdict.compare(samples(base), samples(head), correction="holm")
+    assert corrected.status == "regression"
+
+
+# -- exact metrics
+
+
+@pytest.mark.parametrize("runs", [6, 3])
+def test_a_constant_allocs_change_is_a_regression_whatever_the_sample_size(runs: int) -> None:
+    allocs = series("BenchmarkParse", "allocs/op")
+    base = {allocs: [2.0] * runs, series("BenchmarkParse"): noisy(100, runs)}
+    head = {allocs: [3.0] * runs, series("BenchmarkParse"): noisy(100, runs)}
+    # many other pairs in the family: a constant change must not be corrected away
+    for index in range(30):
+        base[series(f"BenchmarkOther{index}")] = noisy(10 + index, runs)
+        head[series(f"BenchmarkOther{index}")] = noisy(10 + index, runs)
+
+    report = verdict.compare(samples(base), samples(head), correction="holm")
+
+    [change] = [c for c in report.comparisons if c.series == allocs]
+    assert (change.verdict, change.exact, change.delta) == ("regression", True, 0.5)
+    assert change.p == pytest.approx(0.0022 if runs == 6 else 0.1, abs=1e-4)  # benchstat's p
+    assert report.status == "regression"
+    assert any("exact regression" in w and "example.com/demo.BenchmarkParse (2 → 3)" in w
+               for w in report.warnings), report.warnings
+    assert report.family == (31 if runs == 6 else 0)  # 3 runs a side can never be significant
+
+
+def test_compare_shows_benchstat_numbers_for_a_constant_allocs_change(tmp_path: Path) -> None:
+    from conftest import benchguard
+
+    header = "goos: linux\ngoarch: amd64\npkg: example.com/demo\n"
+    for name, allocs in (("old.txt", 2), ("new.txt", 3)):
+        (tmp_path / name).write_text(header + "".join(
+            f"BenchmarkParse-8\t1000\t{100 * JITTER[i]:.2f} ns/op\t{allocs} allocs/op\n"
+            for i in range(6)) + "PASS\n", encoding="utf-8")
+    proc = benchguard("compare", "old.txt", "new.txt", cwd=tmp_path)
+    assert proc.returncode == 1, said(proc)
+    row = next(line for line in proc.stdout.splitlines()
+               if line.startswith("Parse-8") and "allocs" not in line and "+50.00%" in line)
+    assert "+50.00% (p=0.002 n=6)" in row and row.endswith("regression")
+    assert "exact regression" in proc.stdout
+    if BENCHSTAT:
+        theirs = subprocess.run([BENCHSTAT, "old.txt", "new.txt"], cwd=tmp_path,
+                                capture_output=True, text=True, check=True).stdout
+        assert "+50.00% (p=0.002 n=6)" in theirs
+    document = json.loads(benchguard("compare", "old.txt", "new.txt", "--format", "json",
+                                     cwd=tmp_path).stdout)
+    [allocs] = [b for b in document["benchmarks"] if b["metric"] == "allocs/op"]
+    assert allocs["p"] == pytest.approx(0.0021645, abs=1e-6)
+
+
+# -- more rounds when inconclusive
+
+
+def judged(delta: float, p: float, *, verdict_: str, threshold: float = 0.05,
+           spread: float = 0.01, exact: bool = False) -> verdict.Comparison:
+    from benchguard.stats import Summary
+
+    base = Summary(100.0, 100 * (1 - spread), 100 * (1 + spread), 10)
+    head = Summary(100 * (1 + delta), 100 * (1 + delta) * (1 - spread),
+                   100 * (1 + delta) * (1 + spread), 10)
+    return verdict.Comparison(series("BenchmarkSum"), base, head, delta, p, p <= 0.05,
+                              verdict_, threshold, exact=exact)
+
+
+def test_more_rounds_only_where_they_could_change_the_verdict() -> None:
+    assert not inconclusive(judged(0.40, 0.0001, verdict_="regression"), 0.05)  # clear
+    assert inconclusive(judged(0.055, 0.0001, verdict_="regression"), 0.05)  # near threshold
+    assert inconclusive(judged(0.40, 0.03, verdict_="regression"), 0.05)  # p near alpha
+    assert inconclusive(judged(0.045, 0.2, verdict_="same"), 0.05)  # a worsening, not yet
+    assert inconclusive(judged(0.0, 0.9, verdict_="same", spread=0.2), 0.05)  # too noisy to see
+    assert not inconclusive(judged(0.01, 0.6, verdict_="same"), 0.05)  # clearly nothing
+    assert not inconclusive(judged(-0.3, 0.001, verdict_="improvement"), 0.05)
+    assert not inconclusive(judged(0.5, 0.1, verdict_="regression", exact=True), 0.05)
+
+
+# -- configuration, load
+
+
+def test_the_noise_settings_have_defaults_and_are_validated() -> None:
+    defaults = config.parse("", filename="benchguard.toml")
+    assert (defaults.confirm, defaults.correction, defaults.max_count, defaults.budget) == \
+        (True, "holm", 30, "3m")
+    parsed = config.parse('confirm = false\ncorrection = "none"\nmax_count = 12\nbudget = "90s"\n',
+                          filename="benchguard.toml")
+    assert (parsed.confirm, parsed.correction, parsed.max_count, parsed.budget) == \
+        (False, "none", 12, "90s")
+    for text, message in (
+        ('correction = "bonferroni"\n', 'benchguard.toml:1: correction must be "holm" or "none"'),
+        ("count = 10\nmax_count = 8\n", "benchguard.toml:2: max_count = 8 is below count = 10"),
+        ('budget = "soon"\n', "benchguard.toml:1: budget must be a Go duration"),
+        ("confirm = 1\n", "benchguard.toml:1: confirm must be true or false"),
+    ):
+        with pytest.raises(BenchguardError) as raised:
+            config.parse(text, filename="benchguard.toml")
+        assert raised.value.message.startswith(message), raised.value.message
+
+
+def test_a_busy_machine_is_warned_about_and_its_load_recorded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("os.getloadavg", lambda: (3.5, 2.0, 1.0))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert runner.machine_load("head abc") == (3.5, 2.0, 1.0)
+    assert "[head abc] load average 3.50 on 2 cores" in capsys.readouterr().err
+    monkeypatch.setattr("os.getloadavg", lambda: (0.4, 0.2, 0.1))
+    runner.machine_load("head abc")
+    assert capsys.readouterr().err == ""
+
+    record = notes.baseline_record("a" * 40, Fingerprint("linux", "amd64", "cpu", "go1.26", 2),
+                                   {}, samples({series("BenchmarkSum"): [1.0]}),
+                                   load=(3.5, 2.0, 1.0))
+    assert json.loads(notes.encode(record))["load"] == [3.5, 2.0, 1.0]
+    assert notes.decode(notes.encode(record)).load == (3.5, 2.0, 1.0)
+
+
+# -- end to end: real Go, real git
+
+
+def drift_the_stored_baseline(project: Project, commit: str, factor: float) -> None:
+    """Store a baseline of ``commit`` as a faster (cooler, idler) machine would have measured
+    it: a steady sec/op ``factor`` times the median this machine measures now."""
+    assert project.benchguard("baseline", commit).returncode == 0
+    store = NotesStore(project.root, "refs/notes/benchguard")
+    [record] = [r for r in store.read(commit)[0] if r.kind == "baseline"]
+    assert record.samples is not None and record.fingerprint is not None
+
+    def drift(values: list[float]) -> list[float]:
+        steady = sorted(values)[len(values) // 2] * factor
+        return [steady * JITTER[i] for i in range(len(values))]
+
+    drifted = BenchmarkSet(
+        samples={key: drift(values) if key.unit == "sec/op" else values
+                 for key, values in record.samples.samples.items()},
+        higher_is_better=record.samples.higher_is_better)
+    store.append(commit, [notes.baseline_record(commit, record.fingerprint, record.settings,
+                                                drifted)])
+
+
+# A threshold far above the noise of a busy 2-core machine, far below a 3× slowdown.
+LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
+
+
+@pytest.mark.slow
+def test_a_drifted_baseline_does_not_block_an_unchanged_commit_but_a_real_slowdown_is(
+    tmp_path: Path,
+) -> None:
+    project = make_project(tmp_path, config=LENIENT_CONFIG)
+    base = project.head()
+    drift_the_stored_baseline(project, base, factor=0.3)  # the head looks 3× slower
+    project.sh("sed -i 's/^func Sum/\\/\\/ Sum hashes data.\\nfunc Sum/' hashing/hash.go")
+    unchanged = project.commit("document Sum")
+
+    # Trusting the stored numbers alone blocks a commit that changed nothing.
+    trusting = tmp_path / "trusting.toml"
+    trusting.write_text("confirm = false\n" + LENIENT_CONFIG.replace("\n    ", "\n"),
+                        encoding="utf-8")
+    proc = project.benchguard("--config", str(trusting), "check", "--base", base, "--head",
+                              unchanged)
+    assert proc.returncode == 1, said(proc)
+
+    proc = project.benchguard("check", "--base", base, "--head", unchanged, "--format", "json")
+    assert proc.returncode == 0, said(proc)
+    result = json.loads(proc.stdout)
+    assert result["status"] == "pass"
+    [confirmation] = [c for c in result["confirmations"] if c["metric"] == "sec/op"]
+    assert confirmation["stored"]["verdict"] == "regression"
+    assert confirmation["fresh"]["verdict"] != "regression"
+    assert "measuring base and head side by side to confirm" in proc.stderr
+    assert "round 1/6: " in proc.stderr
+    # the fresh, side-by-side base measurement is stored for the next push
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(base)
+    assert [r.settings.get("interleaved", False) for r in records] == [False, False, True]
+
+    slow_down(project.root, "hashing/hash.go", 3)
+    slower = project.commit("3x slower")
+    proc = project.benchguard("check", "--base", base, "--head", slower)
+    assert proc.returncode == 1, said(proc)
+    assert "BenchmarkSum" in proc.stdout and "Holm–Bonferroni over" in proc.stdout
+
+
+@pytest.mark.slow
+def test_side_by_side_rounds_grow_while_inconclusive_and_an_added_allocation_blocks(
+    tmp_path: Path,
+) -> None:
+    # At alpha 0.01 a clean separation of 6 runs a side (p=0.002) is significant but not
+    # decisive (above alpha/5): one more round settles it.
+    strict = DEFAULT_CONFIG.replace("alpha = 0.05", "alpha = 0.01\n    max_count = 8")
+    project = make_project(tmp_path, config=strict)
+    base = project.head()
+    slow_down(project.root, "hashing/hash.go", 3)
+    source = project.root / "hashing" / "hash.go"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "func Sum(data []byte) uint64 {",
+        "var kept []byte\n\nfunc Sum(data []byte) uint64 {\n\tkept = make([]byte, 64)"),
+        encoding="utf-8")
+    head = project.commit("slower, and allocates")
+    proc = project.benchguard("check", "--base", base, "--head", head, "--format", "json")
+    assert proc.returncode == 1, said(proc)
+    result = json.loads(proc.stdout)
+    rounds = result["rounds"]["./hashing"]
+    assert 7 <= rounds["rounds"] <= 8 and rounds["extra"] >= 1, rounds
+    assert "(inconclusive: example.com/demo/hashing.BenchmarkSum" in proc.stderr
+    allocs = next(b for b in result["benchmarks"] if b["metric"] == "allocs/op")
+    assert (allocs["verdict"], allocs["exact"]) == ("regression", True)
+    assert result["correction"]["method"] == "holm" and result["correction"]["comparisons"] >= 1
+
+    text = project.benchguard("check", "--base", base, "--head", head)
+    assert text.returncode == 1, said(text)
+    assert "exact regression" in text.stdout  # allocs/op: 0 in every run, now 1
+    assert "base and head measured side by side" in text.stdout
