@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -19,6 +18,7 @@ FILENAME = "benchguard.toml"
 DEFAULT_METRICS = ("sec/op", "B/op", "allocs/op")
 DEFAULT_ALWAYS = ("go.mod", "go.sum", FILENAME)
 ON_ERROR_CHOICES = ("block", "warn")
+CORRECTION_CHOICES = ("holm", "none")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,28 @@ class BenchEntry:
     pattern: str = "."
     tags: tuple[str, ...] = ()
     threshold: float | None = None
+    line: int = 0
+
+
+# [[target]] limit keys -> (unit the benchmark reports, factor from that unit, True for a minimum)
+TARGET_METRICS: dict[str, tuple[str, float, bool]] = {
+    "min_ops_per_sec": ("sec/op", 1.0, True),
+    "max_ns_per_op": ("sec/op", 1e9, False),
+    "max_bytes_per_op": ("B/op", 1.0, False),
+    "max_allocs_per_op": ("allocs/op", 1.0, False),
+    "min_bytes_per_sec": ("B/s", 1.0, True),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One [[target]] table: an absolute limit on the benchmarks whose names match ``bench``."""
+
+    bench: str  # a regular expression searched in the full benchmark name
+    metric: str  # one of TARGET_METRICS
+    limit: float
+    package: str | None = None  # "./dir", as in [[bench]]
+    enforce: bool = True
     line: int = 0
 
 
@@ -47,7 +69,13 @@ class Config:
     auto: bool = True
     auto_max_packages: int = 8
     on_error: str = "block"
+    # noisy machines (docs/check.md#noisy-machines)
+    confirm: bool = True
+    correction: str = "holm"
+    max_count: int = 30
+    budget: str = "3m"
     benches: tuple[BenchEntry, ...] = ()
+    targets: tuple[Target, ...] = ()
 
     def threshold_of(self, entry: BenchEntry) -> float:
         return self.threshold if entry.threshold is None else entry.threshold
@@ -74,7 +102,7 @@ def parse(text: str, *, filename: str) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise _syntax_error(error, filename) from error
+        raise _syntax_error(error, filename, text) from error
     return _Reader(text, filename).config(data)
 
 
@@ -143,12 +171,13 @@ def _display_name(file: Path, repo: Path) -> str:
         return str(file)
 
 
-def _syntax_error(error: tomllib.TOMLDecodeError, filename: str) -> BenchguardError:
+def _syntax_error(error: tomllib.TOMLDecodeError, filename: str, text: str) -> BenchguardError:
     message = str(error)
     found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
     if found is None:
+        # an unterminated string or array: name the last line, where the file ended
         found = re.search(r"\s*\(at end of document\)$", message)
-        line = "end"
+        line = str(max(1, len(text.splitlines())))
     else:
         line = found.group(1)
     if found is not None:
@@ -213,8 +242,10 @@ def _translate_segment(segment: str) -> str:
 # --- reading and validating the parsed TOML ----------------------------------------------------
 
 _TOP_KEYS = ("count", "benchtime", "threshold", "alpha", "timeout", "metrics", "always",
-             "notes_ref", "auto", "auto_max_packages", "on_error", "bench")
+             "notes_ref", "auto", "auto_max_packages", "on_error", "bench", "target",
+             "confirm", "correction", "max_count", "budget")
 _BENCH_KEYS = ("paths", "package", "packages", "pattern", "tags", "threshold")
+_TARGET_KEYS = ("bench", "package", "enforce", *TARGET_METRICS)
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _TAG = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
@@ -261,8 +292,23 @@ class _Reader:
             values["auto_max_packages"] = self._int(data, "auto_max_packages", top, minimum=0)
         if "on_error" in data:
             values["on_error"] = self._choice(data, "on_error", top, ON_ERROR_CHOICES)
+        if "confirm" in data:
+            values["confirm"] = self._bool(data, "confirm", top)
+        if "correction" in data:
+            values["correction"] = self._choice(data, "correction", top, CORRECTION_CHOICES)
+        if "max_count" in data:
+            values["max_count"] = self._int(data, "max_count", top, minimum=1)
+            if values["max_count"] < values.get("count", Config.count):
+                self._fail(self._line("max_count", top),
+                           f"max_count = {values['max_count']} is below count = "
+                           f"{values.get('count', Config.count)}; it is the most runs per side "
+                           "when results are inconclusive")
+        if "budget" in data:
+            values["budget"] = self._duration(data, "budget", top)
         if "bench" in data:
             values["benches"] = self._benches(data["bench"])
+        if "target" in data:
+            values["targets"] = self._targets(data["target"])
         config = Config(path=None, **values)
         self._check_count_reaches_significance(config)
         return config
@@ -310,15 +356,51 @@ class _Reader:
         return BenchEntry(paths=paths, packages=tuple(dict.fromkeys(packages)), pattern=pattern,
                           tags=tags, threshold=threshold, line=header)
 
+    def _targets(self, raw: Any) -> tuple[Target, ...]:
+        if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+            kind = "a table" if isinstance(raw, dict) else _type_name(raw)
+            self._fail(self._line("target", (None, 0)),
+                       f"target must be an array of tables, written [[target]]; got {kind}")
+        return tuple(self._target(table, index) for index, table in enumerate(raw))
+
+    def _target(self, table: dict[str, Any], index: int) -> Target:
+        scope: _Scope = ("target", index)
+        header = self._header_line(scope)
+        self._check_keys(table, _TARGET_KEYS, scope)
+        if "bench" not in table:
+            self._fail(header, '[[target]] needs bench = "BenchmarkName": a regular expression '
+                               "over full benchmark names")
+        bench = self._regex(table, scope, key="bench")
+        limits = [key for key in TARGET_METRICS if key in table]
+        if len(limits) != 1:
+            got = f"both {limits[0]} and {limits[1]}" if len(limits) > 1 else "none"
+            self._fail(self._line(limits[1], scope) if len(limits) > 1 else header,
+                       f"[[target]] needs exactly one limit ({', '.join(TARGET_METRICS)}); "
+                       f"got {got}")
+        metric = limits[0]
+        value = table[metric]
+        if (isinstance(value, bool) or not isinstance(value, int | float)
+                or not math.isfinite(value) or value <= 0):
+            self._fail(self._line(metric, scope),
+                       f"{metric} must be a positive number, got {_show(value)}")
+        package = None
+        if "package" in table:
+            package = self._package(table, "package", scope, table["package"])
+        enforce = self._bool(table, "enforce", scope) if "enforce" in table else True
+        return Target(bench=bench, metric=metric, limit=float(value), package=package,
+                      enforce=enforce, line=header)
+
     def _check_keys(self, table: dict[str, Any], known: tuple[str, ...], scope: _Scope | None
                     ) -> None:
         where = scope or (None, 0)
         for key in table:
             if key in known:
                 continue
+            import difflib  # only for a misspelt key
+
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" — did you mean '{close[0]}'?" if close else ""
-            inside = " in [[bench]]" if scope else ""
+            inside = f" in [[{scope[0]}]]" if scope else ""
             self._fail(self._line(key, where), f"unknown key '{key}'{inside}{hint}")
 
     def _check_count_reaches_significance(self, config: Config) -> None:
@@ -463,15 +545,15 @@ class _Reader:
             self._fail(line, f"{key}: '{value}' is not a clean relative directory")
         return name
 
-    def _regex(self, table: dict[str, Any], scope: _Scope) -> str:
-        value = table["pattern"]
-        line = self._line("pattern", scope)
+    def _regex(self, table: dict[str, Any], scope: _Scope, key: str = "pattern") -> str:
+        value = table[key]
+        line = self._line(key, scope)
         if not isinstance(value, str) or not value:
-            self._fail(line, f"pattern must be a non-empty regular expression, got {_show(value)}")
+            self._fail(line, f"{key} must be a non-empty regular expression, got {_show(value)}")
         try:
             re.compile(value)
         except re.error as error:
-            self._fail(line, f"pattern {_show(value)} is not a valid regular expression: {error}")
+            self._fail(line, f"{key} {_show(value)} is not a valid regular expression: {error}")
         result: str = value
         return result
 

@@ -30,6 +30,10 @@ COMMANDS = {
     "install": "install the pre-push hook into this repository",
     "uninstall": "remove benchguard's pre-push hook, restoring any hook it replaced",
     "init": "write a starter benchguard.toml for the packages that have benchmarks",
+    "calibrate": "measure HEAD against itself: each benchmark's noise and the count it needs",
+    "report": "a benchmark report for a pull request: targets, changes, memory, what to look at",
+    "profile": "profile benchmarks at base and head and show which functions got slower",
+    "history": "a benchmark's values over the commit history, with the steps where it changed",
 }
 
 EPILOG = """\

@@ -60,7 +60,21 @@ def run(args: argparse.Namespace) -> int:
                     f"({describe_fingerprint(result.fingerprint)})")
     if args.push:
         notes.sync(repo, args.push, settings.notes_ref)
+    _print_targets(repo, settings, result, partial=args.bench is not None)
     return 0
+
+
+def _print_targets(repo: Path, settings: Config, result: RunResult, *, partial: bool) -> None:
+    """Report-only here: a baseline records what is, an enforced miss blocks only `check`."""
+    from benchguard import targets
+
+    evaluation = targets.evaluate(settings.targets, result.benchmarks, packages=result.packages,
+                                  module=targets.module_path(repo))
+    lines = targets.render_text(evaluation, hint=False)
+    if lines:
+        print("\n".join(lines))
+    if not partial:
+        targets.require_matches(settings, evaluation, repo)
 
 
 def configured_specs(settings: Config, bench: str | None) -> list[RunSpec]:

@@ -1,0 +1,58 @@
+"""`benchguard history REGEX`: a benchmark's values over the first-parent history, with the
+commits where a significant change happened (docs/report.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("regex", metavar="REGEX",
+                        help="benchmarks whose name (or package.name) matches REGEX")
+    parser.add_argument("--rev", default="HEAD", metavar="REV",
+                        help="walk the first-parent history of REV (default: HEAD)")
+    parser.add_argument("--limit", type=int, default=30, metavar="N",
+                        help="the last N commits that have a baseline (default: 30)")
+    parser.add_argument("--metric", default="sec/op", metavar="M",
+                        help="sec/op (default), ns/op, ops/s, B/op, allocs/op, B/s, …")
+    parser.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--plot", metavar="FILE.svg", help="also draw a chart into FILE.svg")
+    parser.add_argument("--any-machine", action="store_true",
+                        help="use baselines measured on any machine, not only this one's")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from benchguard import config, git, go, history, output
+    from benchguard.errors import EXIT_USAGE, BenchguardError
+
+    if args.limit < 1:
+        raise BenchguardError("--limit must be at least 1", exit_code=EXIT_USAGE)
+    if args.plot:
+        from benchguard import plot
+
+        plot.check(Path(args.plot))
+    repo = git.toplevel()
+    settings = config.load(repo, Path(args.config) if args.config else None)
+    fingerprint = None if args.any_machine else go.fingerprint(repo)
+    series = history.collect(repo, args.rev, args.regex, ref=settings.notes_ref,
+                             fingerprint=fingerprint, any_machine=args.any_machine,
+                             limit=args.limit, metric=args.metric, alpha=settings.alpha,
+                             threshold=settings.threshold)
+    if not series:
+        where = "any machine" if args.any_machine else "this machine (try --any-machine)"
+        output.warn(f"no baseline of {args.rev}'s first-parent history measured on {where} "
+                    f"has {args.metric} for a benchmark matching {args.regex!r}")
+    if args.format == "json":
+        print(json.dumps(history.to_rows(series), indent=2))
+    elif args.format == "csv":
+        print(history.render_csv(series), end="")
+    elif series:
+        print(history.render_text(series), end="")
+    if args.plot:
+        plot.write(Path(args.plot), series)
+        output.progress(f"wrote {args.plot}")
+    return 0

@@ -1,0 +1,63 @@
+"""`benchguard profile BENCH`: profile benchmarks at base and at head and show which functions
+got slower (docs/report.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("bench", metavar="BENCH",
+                        help="a go test -bench regular expression naming the benchmarks")
+    parser.add_argument("--base", metavar="REV",
+                        help="the slower-or-not side to diff against (default: where HEAD forked "
+                             "from its upstream, as `check`; HEAD~1 when that is HEAD)")
+    parser.add_argument("--head", default="HEAD", metavar="REV",
+                        help="the commit to profile (default: HEAD)")
+    parser.add_argument("--benchtime", default="1s", metavar="T",
+                        help="go test -benchtime while profiling (default: 1s; a CPU profile "
+                             "needs time to collect samples)")
+    parser.add_argument("--top", type=int, default=10, metavar="N",
+                        help="show the N functions that changed most (default: 10)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from benchguard import config, git, go, hook, output, profile
+    from benchguard.commands.baseline import configured_specs
+    from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+    from benchguard.runner import RunSpec
+
+    repo = git.toplevel()
+    settings = config.load(repo, Path(args.config) if args.config else None)
+    head = git.resolve(repo, args.head)
+    base = hook.manual_range(repo, args.base, args.head).base if args.base else _default_base(
+        repo, args.head, head)
+    if base is None or base == head:
+        raise BenchguardError("nothing to diff against: pass --base REV", exit_code=EXIT_USAGE)
+    specs = configured_specs(settings, args.bench)
+    if not specs:
+        with git.worktree(repo, head) as tree:
+            specs = [RunSpec(package.directory, args.bench)
+                     for package in go.list_packages(tree) if package.has_benchmarks]
+    diffs = profile.profile(repo, base, head, specs, benchtime=args.benchtime,
+                            timeout=settings.timeout)
+    if not diffs:
+        raise BenchguardError(f"no benchmark matching {args.bench!r} ran at both "
+                              f"{base[:12]} and {head[:12]}", exit_code=EXIT_BENCH_FAILED)
+    print(profile.render_text(diffs, top=args.top), end="")
+    output.progress(f"profiles kept in {profile.DIRECTORY / head}")
+    return 0
+
+
+def _default_base(repo: Path, rev: str, head: str) -> str | None:
+    from benchguard import git, hook
+    from benchguard.errors import BenchguardError
+
+    try:
+        fork = hook.manual_range(repo, None, rev).base
+    except BenchguardError:
+        fork = None
+    if fork is None or fork == head:
+        return git.try_resolve(repo, f"{head}~1")
+    return fork

@@ -1,0 +1,249 @@
+"""`benchguard report [REV]`: a benchmark report to paste into a pull request (docs/report.md).
+
+The numbers come from the baselines stored in git notes; a commit without one is measured (the
+configured benchmarks, in a temporary worktree) and its baseline stored, as `baseline` would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchguard.config import Config
+    from benchguard.go import Fingerprint
+    from benchguard.markdown_report import Action
+    from benchguard.notes import NotesStore
+    from benchguard.overrides import Override
+    from benchguard.results import BenchKey, BenchmarkSet
+    from benchguard.runner import RunSpec
+
+# How far back along the first parents to look for a baselined commit to compare with.
+BASE_SEARCH = 200
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rev", nargs="?", default="HEAD", metavar="REV",
+                        help="the commit to report on (default: HEAD)")
+    parser.add_argument("--base", metavar="REV",
+                        help="compare with REV (default: the nearest first-parent ancestor with "
+                             "a baseline, else REV~1)")
+    parser.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
+                        help="output format (default: markdown)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile each regression at base and head and name the functions "
+                             "whose share of CPU grew most")
+
+
+@dataclass
+class Side:
+    """One commit's results: stored, or measured now."""
+
+    commit: str
+    benchmarks: BenchmarkSet
+    measured: bool
+    date: str
+    failures: list[str] = field(default_factory=list)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from benchguard import config, git, go, output, overrides, profile, targets, verdict
+    from benchguard import markdown_report as rendering
+    from benchguard.notes import NotesStore
+
+    repo = git.toplevel()
+    settings = config.load(repo, Path(args.config) if args.config else None)
+    store = NotesStore(repo, settings.notes_ref)
+    fingerprint = go.fingerprint(repo)
+    head = git.resolve(repo, args.rev)
+    base = git.resolve(repo, args.base) if args.base else _default_base(repo, store, head,
+                                                                         fingerprint)
+    module = targets.module_path(repo)
+    head_side = _results(repo, store, settings, head, fingerprint, "head")
+    base_side = _results(repo, store, settings, base, fingerprint, "base") if base else None
+
+    gate = full = None
+    if base_side is not None:
+        def threshold(key: BenchKey) -> float:
+            return _threshold(settings, module, key)
+
+        gate = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
+                               threshold=threshold, metrics=settings.metrics or None)
+        full = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
+                               threshold=threshold)
+    actions = _baseline_actions(head_side, base_side)
+    allowed = _stored_overrides(store, head)
+    if allowed and gate is not None and full is not None:
+        for allowance in overrides.apply(gate, allowed):
+            actions.append(rendering.Action(True, f"Regression of "
+                                            f"{', '.join(allowance.benchmarks)} allowed by "
+                                            f"`{allowance.override.pattern}`: "
+                                            f"{allowance.override.reason}"))
+        overrides.apply(full, allowed)
+
+    packages = _packages(settings, module, head_side.benchmarks)
+    evaluation = targets.evaluate(settings.targets, head_side.benchmarks, packages=packages,
+                                  module=module)
+    if head_side.measured:
+        targets.require_matches(settings, evaluation, repo)
+    for target in evaluation.unmatched if not head_side.measured else ():
+        output.warn(f"{targets.config_name(settings, repo)}:{target.line}: [[target]] bench = "
+                    f"'{target.bench}' matches no benchmark in the stored baseline of "
+                    f"{head[:12]}")
+
+    report = rendering.BenchReport(
+        date=datetime.now(UTC).strftime("%Y-%m-%d"), head=head, base=base,
+        benchmarks=head_side.benchmarks, gate=gate, full=full, targets=evaluation,
+        failures=[*head_side.failures, *(base_side.failures if base_side else [])],
+        profile_hint=f"benchguard profile --base {base[:12]} --head {head[:12]}" if base
+        else "benchguard profile")
+    if args.profile and base and gate is not None and report.regressions:
+        specs = profile.regressed_specs(gate, _specs(settings, packages), packages)
+        report.profiles = profile.profile(repo, base, head, specs, timeout=settings.timeout)
+    else:
+        report.profiles = profile.stored(repo, head, base)
+    if report.profiles:
+        actions.append(rendering.Action(True, f"Profiles of the regressions kept in "
+                                              f"`{profile.DIRECTORY / head}`"))
+    elif report.regressions:
+        actions.append(rendering.Action(False, "Profiles of the regressions collected (run "
+                                               "`benchguard report --profile`)"))
+    report.actions = actions
+
+    markdown = rendering.render_markdown(report)
+    if args.format == "json":
+        text = json.dumps(rendering.to_json(report), indent=2) + "\n"
+    elif args.format == "text":
+        colour = args.output is None and output.use_colour(sys.stdout)
+        text = rendering.render_text(report, colour=colour)
+    else:
+        text = markdown
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        output.progress(f"wrote the report to {args.output}")
+    else:
+        print(text, end="")
+    rendering.append_step_summary(markdown)
+    return 0
+
+
+def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
+                  ) -> str | None:
+    from benchguard import git, history
+
+    ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
+    noted = history.noted_commits(repo, store.ref)
+    for commit in ancestors:
+        if commit.sha in noted and store.baseline(commit.sha, fingerprint) is not None:
+            return commit.sha
+    return git.try_resolve(repo, f"{head}~1")
+
+
+def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
+             fingerprint: Fingerprint, side: str) -> Side:
+    from benchguard import git, go, notes, output, runner
+    from benchguard.commands.baseline import configured_specs
+    from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+
+    stored = store.baseline(commit, fingerprint)
+    if stored is not None:
+        records, _ = store.read(commit)
+        dates = [record.date for record in records
+                 if record.kind == "baseline" and record.fingerprint == fingerprint]
+        output.progress(f"{side} {commit[:12]}: using its stored baseline")
+        return Side(commit, stored, False, max(dates, default=""))
+    run_settings = runner.RunSettings.from_config(settings)
+    specs = configured_specs(settings, None)
+    label = f"{side} {commit[:12]}"
+    with git.worktree(repo, commit) as tree:
+        if not specs:
+            specs = [runner.RunSpec(package.directory)
+                     for package in go.list_packages(tree) if package.has_benchmarks]
+        result = runner.run_in_tree(tree, specs, run_settings, label=label, keep_going=True)
+    failures = [f"{label} {spec.package}: {error.message}"
+                for spec, error in result.failures.items()]
+    if not result.benchmarks.samples and not failures:
+        raise BenchguardError(f"no benchmark ran at {label}", exit_code=EXIT_BENCH_FAILED)
+    record = notes.baseline_record(commit, result.fingerprint, {
+        "count": run_settings.count, "benchtime": run_settings.benchtime,
+        "timeout": run_settings.timeout,
+        "tags": sorted({tag for spec in specs for tag in spec.tags}),
+        "specs": [{"package": spec.package, "pattern": spec.pattern, "tags": list(spec.tags)}
+                  for spec in specs if spec not in result.failures],
+    }, result.benchmarks)
+    if result.benchmarks.samples:
+        store.append(commit, [record])
+    return Side(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
+                failures)
+
+
+def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
+    from benchguard.markdown_report import Action
+
+    actions = []
+    when = head.date[:10] or "unknown date"
+    if head.measured:
+        actions.append(Action(True, f"Baselines updated (`{head.commit[:12]}`, {when})"))
+    else:
+        actions.append(Action(False, f"Baselines updated: `{head.commit[:12]}` already had one "
+                                     f"(measured {when})"))
+    if base is not None and base.measured:
+        actions.append(Action(True, f"Baseline recorded for the base `{base.commit[:12]}` "
+                                    f"({base.date[:10]})"))
+    return actions
+
+
+def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
+    from benchguard import overrides
+
+    records, _ = store.read(head)
+    found = []
+    for record in records:
+        if record.kind == "override" and record.override is not None:
+            data = record.override
+            found.append(overrides.make(str(data["pattern"]), "a stored override",
+                                        f"{data.get('reason', '')} ({data.get('user', '?')})"))
+    return found
+
+
+def _packages(settings: Config, module: str | None, benchmarks: BenchmarkSet) -> dict[str, str]:
+    """"./dir" -> import path for every configured and every measured package."""
+    mapping = {}
+    if module:
+        for entry in settings.benches:
+            for package in entry.packages:
+                mapping[package] = module if package == "." else f"{module}/{package[2:]}"
+        for key in benchmarks.samples:
+            path = key.bench.package
+            if path == module:
+                mapping.setdefault(".", path)
+            elif path.startswith(module + "/"):
+                mapping.setdefault("./" + path[len(module) + 1:], path)
+    return mapping
+
+
+def _specs(settings: Config, packages: dict[str, str]) -> list[RunSpec]:
+    from benchguard.runner import RunSpec
+
+    tags = {package: entry.tags for entry in settings.benches for package in entry.packages}
+    return [RunSpec(directory, ".", tags.get(directory, ())) for directory in packages]
+
+
+def _threshold(settings: Config, module: str | None, key: BenchKey) -> float:
+    for entry in settings.benches:
+        if entry.threshold is None:
+            continue
+        for package in entry.packages:
+            path = module if package == "." else f"{module}/{package[2:]}"
+            if path == key.package and re.search(entry.pattern.split("/")[0],
+                                                 key.name.split("/")[0]):
+                return entry.threshold
+    return settings.threshold

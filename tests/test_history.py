@@ -1,0 +1,85 @@
+"""`benchguard history`: a benchmark over the first-parent history, and where it stepped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from conftest import Project, slow_down
+
+from benchguard import go, history, notes, results
+
+COMMITS = 12
+SLOW_FROM = 7  # the commit (1-based, oldest first) that makes Sum 6x slower
+
+
+def record_real_baseline(project: Project) -> None:
+    """What `benchguard baseline` stores, from a real `go test` run at the checked-out commit
+    (cheaper than a worktree per commit)."""
+    out = project.sh("go test -run '^$' -bench BenchmarkSum -count 6 -benchtime 200x -benchmem "
+                     "./hashing").stdout
+    commit = project.head()
+    store = notes.NotesStore(project.root, "refs/notes/benchguard")
+    store.append(commit, [notes.baseline_record(commit, go.fingerprint(project.root),
+                                                {"count": 6, "benchtime": "200x"},
+                                                results.parse(out))])
+
+
+@pytest.fixture
+def measured_history(project: Project) -> list[str]:
+    shas = [project.head()]
+    record_real_baseline(project)
+    for number in range(2, COMMITS + 1):
+        if number == SLOW_FROM:
+            slow_down(project.root, "hashing/hash.go", 6)
+        else:
+            project.write({f"docs/{number}.md": f"change {number}\n"})
+        shas.append(project.commit(f"change {number}"))
+        if number != 3:  # one commit without a baseline: history skips it
+            record_real_baseline(project)
+    return shas
+
+
+@pytest.mark.slow
+def test_history_shows_the_step_where_the_regression_landed(
+        project: Project, measured_history: list[str]) -> None:
+    proc = project.benchguard("history", "Sum")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("BenchmarkSum") and "sec/op, 11 commits" in lines[0]
+    spark = lines[1].split()[0]
+    levels = [history.SPARKS.index(char) for char in spark]
+    assert len(levels) == 11 and max(levels[:5]) < min(levels[5:]), spark
+    # A busy machine may add a noisy step elsewhere; the real one is always marked.
+    assert lines[2][2 + 5] == "^", proc.stdout  # the 6th baselined commit, oldest first
+    slowed = measured_history[SLOW_FROM - 1]
+    [step] = [line for line in lines if line.startswith(f"  {slowed[:12]}")]
+    assert "▲ +" in step and "regression (p=0.0" in step and "change 7" in step
+    assert measured_history[2][:12] not in proc.stdout  # it has no baseline
+    assert "Fields" not in proc.stdout
+
+    rows = list(csv.DictReader(io.StringIO(project.benchguard(
+        "history", "Sum", "--format", "csv", "--limit", "4").stdout)))
+    assert [row["commit"] for row in rows] == [measured_history[i] for i in (8, 9, 10, 11)]
+    assert rows[0]["metric"] == "sec/op" and rows[0]["step"] == "False"
+
+    data = json.loads(project.benchguard("history", "^BenchmarkSum$", "--format", "json",
+                                         "--metric", "ops/s").stdout)
+    [stepped] = [row for row in data if row["commit"] == measured_history[SLOW_FROM - 1]]
+    assert stepped["verdict"] == "regression" and stepped["change"] < -0.5  # ops/s fell
+
+    chart = project.benchguard("history", "Sum", "--plot", "sum.svg")
+    assert chart.returncode == 0, chart.stderr
+    svg = (project.root / "sum.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "<polyline" in svg and svg.count("<circle") == 11
+    assert measured_history[SLOW_FROM - 1][:7] in svg and "#cf222e" in svg
+
+    png = project.benchguard("history", "Sum", "--plot", "sum.png")
+    assert png.returncode == 2 and "only SVG charts" in png.stderr
+
+
+def test_a_sparkline_spans_the_eight_levels() -> None:
+    assert history.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
+    assert history.sparkline([5, 5, 5]) == "▁▁▁"
