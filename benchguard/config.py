@@ -90,11 +90,25 @@ def load(repo: Path, path: Path | None = None) -> Config:
             raise BenchguardError(f"{file}: no such configuration file", exit_code=EXIT_USAGE)
         return Config(path=None)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = file.read_bytes()
+    except OSError as error:
         raise BenchguardError(f"{file}: cannot read: {error}", exit_code=EXIT_USAGE) from error
-    config = parse(text, filename=_display_name(file, repo))
+    filename = _display_name(file, repo)
+    config = parse(decode(data, filename=filename), filename=filename)
     return replace(config, path=str(file.resolve()))
+
+
+def decode(data: bytes, *, filename: str) -> str:
+    """The file's text; TOML is UTF-8, and a stray byte is an error naming its line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise BenchguardError(
+            f"{filename}:{line}: not valid UTF-8 (byte 0x{data[error.start]:02x}); "
+            "save the file as UTF-8",
+            exit_code=EXIT_USAGE,
+        ) from error
 
 
 def parse(text: str, *, filename: str) -> Config:

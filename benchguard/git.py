@@ -227,3 +227,13 @@ def commit_messages(repo: Path, commits: Sequence[str]) -> dict[str, str]:
         if sha:
             messages[sha] = message.rstrip("\n")
     return messages
+
+
+def blob(repo: Path, rev: str, path: str) -> bytes | None:
+    """The raw bytes of ``path`` at ``rev``, or None when it is not there."""
+    git = shutil.which("git")
+    if git is None:
+        raise BenchguardError("git not found on PATH", exit_code=EXIT_USAGE)
+    proc = subprocess.run([git, "cat-file", "blob", f"{rev}:{path}"], cwd=repo,
+                          capture_output=True, env=clean_env(), check=False)
+    return proc.stdout if proc.returncode == 0 else None

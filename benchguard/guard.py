@@ -216,10 +216,11 @@ def _config(repo: Path, head: str, config_path: str | None) -> Config:
 
     if config_path is not None:
         return config.load(repo, Path(config_path))
-    proc = git.run(["cat-file", "blob", f"{head}:{config.FILENAME}"], cwd=repo, check=False)
-    if proc.returncode != 0:
+    data = git.blob(repo, head, config.FILENAME)
+    if data is None:
         return config.Config(path=None)
-    return config.parse(proc.stdout, filename=config.FILENAME)
+    text = config.decode(data, filename=config.FILENAME)
+    return config.parse(text, filename=config.FILENAME)
 
 
 def _warn_unmatched_paths(repo: Path, config: Config, head: str, changed: Sequence[str],

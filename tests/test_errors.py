@@ -161,6 +161,25 @@ def test_a_bad_config_in_the_pushed_commit_exits_2_naming_file_and_line(
     assert direct.returncode == 2 and error_line(direct).startswith(expected)
 
 
+def test_a_config_that_is_not_utf8_exits_2_naming_its_line(
+    cheap_project: tuple[Project, dict[str, str], Path]
+) -> None:
+    project, env, calls = cheap_project
+    (project.root / "benchguard.toml").write_bytes(b"count = 4\n# caf\xe9 settings\n")
+    project.write({"hashing/doc.go": "package hashing\n"})
+    project.commit("latin-1 config")
+    before = snapshot(project)
+
+    pushed = project.benchguard("check", env=env)
+    local = project.benchguard("--config", "benchguard.toml", "check", env=env)
+
+    expected = "benchguard.toml:2: not valid UTF-8 (byte 0xe9)"
+    assert pushed.returncode == 2 and error_line(pushed).startswith(expected)
+    assert local.returncode == 2 and error_line(local).startswith(expected)
+    assert not calls.exists()
+    assert_nothing_lost(project, before)
+
+
 def test_an_invalid_override_regex_exits_2_naming_where_it_came_from(
     cheap_project: tuple[Project, dict[str, str], Path]
 ) -> None:
