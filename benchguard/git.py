@@ -237,3 +237,8 @@ def blob(repo: Path, rev: str, path: str) -> bytes | None:
     proc = subprocess.run([git, "cat-file", "blob", f"{rev}:{path}"], cwd=repo,
                           capture_output=True, env=clean_env(), check=False)
     return proc.stdout if proc.returncode == 0 else None
+
+
+def short(sha: str | None) -> str:
+    """A commit id as benchguard prints it."""
+    return "(none)" if sha is None else sha[:12]

@@ -13,7 +13,7 @@ from conftest import BENCHSTAT, DEFAULT_CONFIG, Project, make_project, slow_down
 from benchguard import config, notes, runner, verdict
 from benchguard.errors import BenchguardError
 from benchguard.go import Fingerprint
-from benchguard.guard import inconclusive
+from benchguard.measure import inconclusive
 from benchguard.notes import NotesStore
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 

@@ -1,0 +1,376 @@
+"""Measuring one pushed range: stored baseline, side-by-side base and head, confirmation,
+extra rounds for inconclusive results (docs/check.md, "Noisy machines")."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import re
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from benchguard import git, hook, output
+from benchguard.errors import BenchguardError
+
+if TYPE_CHECKING:
+    from benchguard.abtest import Session
+    from benchguard.config import Config
+    from benchguard.results import BenchKey, BenchmarkSet
+    from benchguard.runner import RunSettings, RunSpec
+    from benchguard.selection import Selection
+    from benchguard.verdict import Comparison, ComparisonReport
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A regression against the stored baseline, and what base and head side by side said."""
+
+    stored: Comparison
+    fresh: Comparison | None  # None when the re-measurement did not find the benchmark
+
+
+@dataclass
+class Measured:
+    report: ComparisonReport
+    base: BenchmarkSet
+    head: BenchmarkSet
+    confirmations: list[Confirmation] = field(default_factory=list)
+    # spec.package -> (rounds run side by side, of which extra for inconclusive results)
+    rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class Measurement:
+    """Measure the selections of one range and compare them, as docs/check.md describes."""
+
+    def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
+                 tree: Path, stack: contextlib.ExitStack) -> None:
+        from benchguard import runner
+
+        assert found.base is not None
+        self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
+        self.base_commit: str = found.base
+        self.tree = tree
+        self.stack = stack
+        self.settings: RunSettings = runner.RunSettings.from_config(config)
+        self.started = time.monotonic()
+        self.module = _module_path(tree)
+        self.packages: dict[str, str] = {}
+        self.stored: dict[RunSpec, BenchmarkSet] = {}  # base samples from notes
+        self.contiguous: dict[RunSpec, BenchmarkSet] = {}  # head samples from `go test -count`
+        self.session: Session | None = None
+        self.base_tree: Path | None = None
+        self.extra: dict[RunSpec, int] = {}
+        specs = [runner.RunSpec(s.package, s.pattern, s.tags) for s in chosen.selected]
+        self.specs = [spec for spec in dict.fromkeys(specs)
+                      if any((tree / spec.package).glob("*.go"))]
+        for spec in specs:
+            if spec not in self.specs:
+                output.warn(f"{spec.package} has no Go files in {git.short(found.head)}; "
+                            "not measured")
+        for spec in self.specs:
+            if self.module:
+                self.packages[spec.package] = _import_path(self.module, spec.package)
+
+    def run(self) -> Measured:
+        from benchguard import runner
+        from benchguard.verdict import REGRESSION
+
+        self._load_stored()
+        covered = [spec for spec in self.specs if spec in self.stored]
+        missing = [spec for spec in self.specs if spec not in self.stored]
+        if covered:
+            output.progress(f"using the stored baseline of {git.short(self.base_commit)} for "
+                            f"{len(covered)} of {len(self.specs)} selections")
+            measured = runner.run_in_tree(self.tree, covered, self.settings,
+                                          label=f"head {git.short(self.found.head)}")
+            self.contiguous = measured.by_spec
+            self.packages.update(measured.packages)
+        if missing:
+            self._interleave(missing)
+        report = self._decide()
+        confirmations = []
+        against_stored = [c for c in report.comparisons
+                          if self._spec_of(c.series.bench) in covered]
+        flagged = [c for c in against_stored if c.verdict == REGRESSION]
+        # Drift since the baseline was stored can as well hide a regression (a slower machine
+        # then made the base slower too): the stored numbers are a shortcut only when they
+        # clearly say "no change".
+        moved = [c for c in against_stored if c.verdict != REGRESSION and _unclear(c)]
+        if (flagged or moved) and self.config.confirm:
+            again = list(dict.fromkeys(spec for c in [*flagged, *moved]
+                                       if (spec := self._spec_of(c.series.bench)) is not None))
+            said = [f"{len(found)} {what}{'' if len(found) == 1 else 's'}"
+                    for found, what in ((flagged, "regression"),
+                                        (moved, "unclear result"))
+                    if found]
+            output.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
+                            f"{' and '.join(said)}; measuring base and head side by side to "
+                            "confirm (confirm = true)")
+            self._interleave(again)
+            report = self._decide()
+            fresh = {c.series: c for c in report.comparisons}
+            confirmations = [Confirmation(c, fresh.get(c.series)) for c in [*flagged, *moved]]
+        self._store_base()
+        base, head = self._sets()
+        rounds = {}
+        if self.session is not None:
+            rounds = {spec.package: (count, self.extra.get(spec, 0))
+                      for spec, count in self.session.rounds.items()}
+        return Measured(report, base, head, confirmations, rounds)
+
+    # -- the base's stored baseline
+
+    def _load_stored(self) -> None:
+        """For each selection, the newest baseline record of this machine that covers it:
+        numbers measured days apart drift, so older ones only make things worse."""
+        from benchguard import go, notes
+
+        store = notes.NotesStore(self.repo, self.config.notes_ref)
+        records, warnings = store.read(self.base_commit)
+        for warning in warnings:
+            output.warn(warning)
+        fingerprint = go.fingerprint(self.tree)
+        usable = [record.samples for record in records
+                  if record.kind == "baseline" and record.samples is not None
+                  and record.fingerprint == fingerprint]
+        for spec in self.specs:
+            for samples in reversed(usable):
+                mine = self._only(samples, spec)
+                if mine.samples:
+                    self.stored[spec] = mine
+                    break
+
+    def _store_base(self) -> None:
+        from benchguard import go, notes
+
+        if self.session is None or self.base_tree is None:
+            return
+        specs = self.session.specs
+        measured = self.session.benchmarks("base")
+        if not measured.samples:
+            return
+        settings = _settings_of(self.settings, specs)
+        settings.update({"interleaved": True, "rounds": max(self.session.rounds.values())})
+        record = notes.baseline_record(self.base_commit, go.fingerprint(self.base_tree),
+                                       settings, measured, load=self.session.load)
+        try:
+            notes.NotesStore(self.repo, self.config.notes_ref).append(self.base_commit, [record])
+        except BenchguardError as error:  # the comparison stands without it
+            output.warn(f"could not store the baseline of {git.short(self.base_commit)}: "
+                        f"{error.message}")
+
+    # -- measuring side by side
+
+    def _interleave(self, specs: Sequence[RunSpec]) -> None:
+        session = self._session()
+        session.add(specs)
+        count = self.settings.count
+        for _ in range(count):
+            session.one_round(specs, total=count)
+        self.packages.update(session.packages)
+
+    def _session(self) -> Session:
+        from benchguard import abtest
+
+        if self.session is None:
+            self.base_tree = self.stack.enter_context(git.worktree(self.repo, self.base_commit))
+            workdir = Path(self.stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="benchguard-bin-")))
+            self.session = abtest.Session(
+                [abtest.Side("base", f"base {git.short(self.base_commit)}", self.base_tree),
+                 abtest.Side("head", f"head {git.short(self.found.head)}", self.tree)],
+                self.settings, workdir=workdir)
+        return self.session
+
+    # -- deciding
+
+    def _decide(self) -> ComparisonReport:
+        """Compare; while a result measured side by side is inconclusive, add a round of its
+        selection, up to max_count rounds and within the time budget."""
+        from benchguard import abtest
+
+        report = self._compare()
+        budget = abtest.budget_seconds(self.config.budget)
+        most = max(self.config.max_count, self.settings.count)
+        while self.session is not None:
+            pending: dict[RunSpec, tuple[Comparison, str]] = {}
+            for comparison in report.comparisons:
+                spec = self._spec_of(comparison.series.bench)
+                if (spec is not None and spec in self.session.rounds and spec not in pending
+                        and self.session.rounds[spec] < most
+                        and (reason := inconclusive(comparison, report.alpha))):
+                    pending[spec] = (comparison, reason)
+            if not pending:
+                break
+            elapsed = time.monotonic() - self.started
+            if budget and elapsed + self.session.round_seconds > budget:
+                output.progress(f"time budget {self.config.budget} spent: deciding on "
+                                f"{max(self.session.rounds.values())} rounds")
+                break
+            first, reason = next(iter(pending.values()))
+            why = f" (inconclusive: {brief(first)}: {reason})"
+            self.session.one_round(list(pending), why=why, total=most)
+            for spec in pending:
+                self.extra[spec] = self.extra.get(spec, 0) + 1
+            self.packages.update(self.session.packages)
+            report = self._compare()
+        return report
+
+    def _compare(self) -> ComparisonReport:
+        from benchguard import verdict
+
+        base, head = self._sets()
+        return verdict.compare(base, head, alpha=self.config.alpha, threshold=self._threshold,
+                               metrics=self.config.metrics or None,
+                               correction=self.config.correction)
+
+    def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
+        """Base and head samples, each selection's from where it was measured; a series two
+        overlapping selections both hold keeps the first's."""
+        from benchguard.results import BenchmarkSet
+
+        base, head = BenchmarkSet(), BenchmarkSet()
+        for spec in self.specs:
+            if self.session is not None and spec in self.session.rounds:
+                parts = (self.session.benchmarks("base", [spec]),
+                         self.session.benchmarks("head", [spec]))
+            else:
+                parts = (self.stored.get(spec, BenchmarkSet()),
+                         self.contiguous.get(spec, BenchmarkSet()))
+            for into, part in zip((base, head), parts, strict=True):
+                for key, values in self._only(part, spec).samples.items():
+                    into.samples.setdefault(key, list(values))
+                for unit, higher in part.higher_is_better.items():
+                    into.higher_is_better.setdefault(unit, higher)
+                into.configuration.update(part.configuration)
+                into.warnings.extend(part.warnings)
+        return base, head
+
+    def _only(self, samples: BenchmarkSet, spec: RunSpec) -> BenchmarkSet:
+        from benchguard.results import BenchmarkSet
+
+        return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
+                                     if self._belongs(key.bench, spec)},
+                            higher_is_better=dict(samples.higher_is_better))
+
+    def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
+        return (self.packages.get(spec.package, spec.package) == bench.package
+                and pattern_matches(spec.pattern, bench.name))
+
+    def _spec_of(self, bench: BenchKey) -> RunSpec | None:
+        return next((spec for spec in self.specs if self._belongs(bench, spec)), None)
+
+    def _threshold(self, key: BenchKey) -> float:
+        for selected in self.chosen.selected:
+            if (selected.threshold is not None
+                    and self.packages.get(selected.package) == key.package
+                    and pattern_matches(selected.pattern, key.name)):
+                return selected.threshold
+        return self.config.threshold
+
+
+def inconclusive(comparison: Comparison, alpha: float) -> str | None:
+    """Why more rounds could change this verdict, or None: a regression that is only just one
+    (p near alpha, or the change near the threshold), a worsening near or past the threshold
+    that is not (yet) one, or medians too imprecise to see a threshold-sized change. Exact
+    metrics and improvements never need more rounds."""
+    from benchguard.verdict import INSUFFICIENT, REGRESSION, SAME
+
+    if comparison.exact or comparison.p is None or comparison.delta is None:
+        return None
+    worse = -comparison.delta if comparison.higher_is_better else comparison.delta
+    p = comparison.p if comparison.p_adjusted is None else comparison.p_adjusted
+    threshold = comparison.threshold
+    if comparison.verdict == REGRESSION:
+        if p > alpha / 5:
+            return f"a regression, but p is near alpha {alpha:g}"
+        if worse < threshold * 1.25:
+            return f"a regression only just over the {threshold:.0%} threshold"
+        return None
+    if comparison.verdict in (SAME, INSUFFICIENT):
+        if worse >= threshold * 0.75:
+            return f"worse by nearly or more than the {threshold:.0%} threshold, not significant"
+        width = _imprecision(comparison)
+        if width > threshold:
+            shown = "unbounded" if width == math.inf else f"±{width:.0%}"
+            return f"medians known only to {shown}"
+    return None
+
+
+def _unclear(comparison: Comparison) -> bool:
+    """Not clearly "no change": moved by half the threshold or more either way, or too
+    imprecise to tell. Exact metrics are always clear."""
+    if comparison.exact or comparison.delta is None:
+        return False
+    return (abs(comparison.delta) >= comparison.threshold / 2
+            or _imprecision(comparison) > comparison.threshold)
+
+
+def _imprecision(comparison: Comparison) -> float:
+    """The wider relative half-width of the two medians' confidence intervals (inf when
+    unbounded): a median known only to ±8% cannot show a 5% change yet."""
+    widest = 0.0
+    for summary in (comparison.base, comparison.head):
+        if summary is None or summary.center == 0:
+            continue
+        if not (math.isfinite(summary.low) and math.isfinite(summary.high)):
+            return math.inf
+        width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
+        widest = max(widest, abs(width))
+    return widest
+
+
+def _module_path(tree: Path) -> str | None:
+    try:
+        text = (tree / "go.mod").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def _import_path(module: str, package: str) -> str:
+    return module if package == "." else f"{module}/{package.removeprefix('./')}"
+
+
+def pattern_matches(pattern: str, name: str) -> bool:
+    """Go's -bench matching, level by level over the "/"-separated parts of the name."""
+    parts = name.split("/")
+    for level, piece in enumerate(pattern.split("/")):
+        if level >= len(parts):
+            break
+        try:
+            if not re.search(piece, parts[level]):
+                return False
+        except re.error:
+            return True
+    return True
+
+
+def _settings_of(settings: RunSettings, specs: Sequence[RunSpec]) -> dict[str, Any]:
+    return {"count": settings.count, "benchtime": settings.benchtime,
+            "timeout": settings.timeout,
+            "specs": [dataclasses.asdict(spec) for spec in specs]}
+
+
+# -- presenting
+
+
+def brief(comparison: Comparison) -> str:
+    from benchguard.verdict import describe
+
+    delta = "?" if comparison.delta is None else f"{comparison.delta * 100:+.1f}%"
+    p = "" if comparison.p is None else f", p={p_text(comparison)}"
+    return f"{describe(comparison.series.bench)} {comparison.series.unit} {delta}{p}"
+
+
+def p_text(comparison: Comparison) -> str:
+    assert comparison.p is not None
+    if comparison.p_adjusted is None or comparison.p_adjusted == comparison.p:
+        return f"{comparison.p:.3f}"
+    return f"{comparison.p:.3f} (Holm {comparison.p_adjusted:.3f})"
