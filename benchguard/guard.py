@@ -104,7 +104,7 @@ class Outcome:
 
 
 def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
-                config_path: str | None, verbose: bool) -> Outcome:
+                config_path: str | None, verbose: bool, any_machine: bool = False) -> Outcome:
     span = f"{git.short(found.base)}..{git.short(found.head)}"
     if found.base is None:
         if not git.output(["for-each-ref", "--count=1", "refs/remotes/"], cwd=repo):
@@ -153,7 +153,8 @@ def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Overrid
                 return Outcome(found, "skipped", "no benchmarks affected by "
                                f"{len(changed)} changed file{'' if len(changed) == 1 else 's'}; "
                                "nothing to check", selection=chosen)
-            measured = measure.Measurement(repo, found, config, chosen, head_tree(), stack).run()
+            measured = measure.Measurement(repo, found, config, chosen, head_tree(), stack,
+                                           any_machine=any_machine).run()
         except BenchguardError as error:
             if error.exit_code != EXIT_BENCH_FAILED or config.on_error != "warn":
                 raise

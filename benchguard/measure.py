@@ -48,11 +48,12 @@ class Measurement:
     """Measure the selections of one range and compare them, as docs/check.md describes."""
 
     def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
-                 tree: Path, stack: contextlib.ExitStack) -> None:
+                 tree: Path, stack: contextlib.ExitStack, *, any_machine: bool = False) -> None:
         from benchguard import runner
 
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
+        self.any_machine = any_machine
         self.base_commit: str = found.base
         self.tree = tree
         self.stack = stack
@@ -135,9 +136,12 @@ class Measurement:
         for warning in warnings:
             output.warn(warning)
         fingerprint = go.fingerprint(self.tree)
-        usable = [record.samples for record in records
-                  if record.kind == "baseline" and record.samples is not None
-                  and record.fingerprint == fingerprint]
+        baselines = [(record.fingerprint == fingerprint, record.samples) for record in records
+                     if record.kind == "baseline" and record.samples is not None]
+        # With --any-machine, another machine's record serves only where this one has none.
+        ours = [samples for mine, samples in baselines if mine]
+        theirs = [samples for mine, samples in baselines if not mine]
+        usable = [*theirs, *ours] if self.any_machine else ours
         for spec in self.specs:
             for samples in reversed(usable):
                 mine = self._only(samples, spec)

@@ -223,3 +223,23 @@ def test_each_benchmark_is_judged_by_the_threshold_of_the_entry_that_selected_it
     assert proc.returncode == 0, said(proc)
     result = json.loads(proc.stdout)
     assert {c["threshold"] for c in result["benchmarks"]} == {4.0}
+
+
+def test_a_baseline_from_another_machine_is_used_only_with_any_machine(project: Project) -> None:
+    base = project.head()
+    assert project.benchguard("baseline").returncode == 0
+    # The same record, as if a CI runner with another CPU had written it.
+    record = json.loads(notes(project, base))
+    record["fingerprint"]["cpu"] = "Another CPU @ 9.99GHz"
+    project.sh(f"git notes --ref benchguard add -f -m '{json.dumps(record)}' {base}")
+    project.write({"parse/doc.go": "package parse\n"})
+    project.commit("a doc comment in parse")
+
+    mine_only = project.benchguard("check", "--base", base, "--format", "json")
+    any_machine = project.benchguard("check", "--base", base, "--any-machine", "--format", "json")
+
+    assert mine_only.returncode == 0, mine_only.stderr
+    assert "using the stored baseline" not in mine_only.stderr
+    assert "building the test binary" in mine_only.stderr  # the base is measured here
+    assert any_machine.returncode == 0, any_machine.stderr
+    assert f"using the stored baseline of {base[:12]} for 1 of 1" in any_machine.stderr

@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and show which "
                              "functions got slower (files under .benchguard/profiles/)")
+    parser.add_argument("--any-machine", action="store_true",
+                        help="use a stored baseline recorded on another machine when this one "
+                             "has none (a regression it shows is still confirmed side by side)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why")
 
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         _emit(args, [])
         return 0
     outcomes = [check_range(repo, found, given, config_path=args.config,
-                            verbose=args.verbose) for found in ranges]
+                            verbose=args.verbose, any_machine=args.any_machine)
+                for found in ranges]
     _emit(args, outcomes)
     if args.profile:
         from benchguard import profile
