@@ -99,6 +99,8 @@ def _format(value: float, scale: tuple[int, float, str]) -> str:
 def range_percent(summary: Summary) -> str:
     """benchstat's "± x%" half-width: ∞ when the interval is unbounded."""
     center, low, high = summary.center, summary.low, summary.high
+    if low == high:  # a constant metric (allocs/op): width 0, whatever its sign
+        return "∞" if math.isinf(low) else "0%"
     if low == -math.inf or high == math.inf:
         return "∞"
     sign = (center > 0) - (center < 0)
@@ -185,23 +187,40 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
            colour: bool) -> list[str]:
     binary = _is_binary(unit)
     rows: list[tuple[str, ...]] = []
+    formats: dict[float, tuple[str, float]] = {}  # smallest median -> its "%.3fk"-like format
+    # Constant metrics (allocs/op) share their Summary objects and repeat a few values over
+    # thousands of rows: their cells are formatted once per distinct pair.
+    exact_cells: dict[tuple[int, int, float | None, float | None, str], tuple[str, ...]] = {}
     for c in group:
         base, head = c.base, c.head
+        hue = _VERDICT_COLOURS.get(c.verdict) if colour else None
+        text = verdict_text(c)
+        if c.exact:
+            key = (id(base), id(head), c.p, c.delta, text)
+            cells = exact_cells.get(key)
+            if cells is not None:
+                rows.append((bench_label(c), *cells))
+                continue
         # the row's scale comes from its smaller non-zero median, as benchstat's RowScaler
         x = abs(base.center) if base else 0.0
         y = abs(head.center) if head else 0.0
-        scale = _scale_for(x if x and (x < y or not y) else y, binary)
-        hue = _VERDICT_COLOURS.get(c.verdict) if colour else None
-        text = verdict_text(c)
-        rows.append((
-            bench_label(c),
-            _format(base.center, scale) if base else "", "±" if base else "",
+        smallest = x if x and (x < y or not y) else y
+        known = formats.get(smallest)
+        if known is None:
+            precision, factor, prefix = _scale_for(smallest, binary)
+            known = formats[smallest] = (f"%.{precision}f{prefix}", factor)
+        number, factor = known
+        cells = (
+            number % (base.center / factor) if base else "", "±" if base else "",
             range_percent(base) if base else "",
-            _format(head.center, scale) if head else "", "±" if head else "",
+            number % (head.center / factor) if head else "", "±" if head else "",
             range_percent(head) if head else "",
             format_delta(c, alpha), format_test(c) if c.p is not None else "",
             output.paint(text, hue, enabled=True) if hue else text,
-        ))
+        )
+        if c.exact:
+            exact_cells[key] = cells
+        rows.append((bench_label(c), *cells))
     if geomean is not None:
         base_gm = "?" if geomean.base is None else \
             _format(geomean.base, _scaler([geomean.base], unit, binary))
@@ -209,12 +228,7 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
             _format(geomean.head, _scaler([geomean.head], unit, binary))
         delta = "?" if geomean.delta is None else f"{geomean.delta * 100:+.2f}%"
         rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, "", ""))
-    columns = list(zip(*rows, strict=True))
-    w = [max(map(len, column)) for column in columns]
-    # pad whole columns at once: left-aligned names and p-values, right-aligned numbers
-    padded = [[cell.ljust(w[i]) if i in (0, 8) else cell.rjust(w[i]) for cell in column]
-              for i, column in enumerate(columns[:9])]
-    padded.append(list(columns[9]))
+    w = [max(map(len, column)) for column in zip(*rows, strict=True)]
     base_width, head_width = w[1] + w[2] + w[3] + 2, w[4] + w[5] + w[6] + 2
     vs_width = w[7] + 1 + w[8]
     lines = [
@@ -222,8 +236,10 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
         f"{'':<{w[0]}} │ {unit:^{base_width}} │ {unit:^{head_width}}  {'vs base':<{vs_width}} │"
         " verdict",
     ]
-    lines.extend(line.rstrip() for line in map(
-        "%s   %s %s %s   %s %s %s  %s %s   %s".__mod__, zip(*padded, strict=True)))
+    # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
+    row_format = (f"%-{w[0]}s   %{w[1]}s %{w[2]}s %{w[3]}s   %{w[4]}s %{w[5]}s %{w[6]}s"
+                  f"  %{w[7]}s %-{w[8]}s   %s")
+    lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
     return lines
 
 

@@ -8,10 +8,13 @@ is ignored. Units are tidied as benchunit.Tidy does: ns/op -> sec/op, MB/s -> B/
 from __future__ import annotations
 
 import gc
+import marshal
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -114,10 +117,46 @@ class _Parser:
         self.numbered.append((number, f"{self.source}:{number}: {message}"))
 
     def feed(self, text: str) -> None:
+        if any(map(text.__contains__, _OTHER_LINE_BREAKS)):
+            self.feed_lines(text.splitlines(), 1)
+            self.flush()
+            return
+        # The runs of consecutive lines of one benchmark (one `-count N` group each), split in
+        # one go; the few lines between them go line by line.
+        position, number = 0, 1
+        for match in _RESULT_RUN.finditer(text):
+            start = match.start()
+            if start > position:
+                gap = text[position:start]
+                self.feed_lines(gap.splitlines(), number)
+                number += gap.count("\n")
+            self.flush()
+            run = match.group()
+            lines = run.count("\n") + 1
+            self.add_run(number, match.group(1), run, lines)
+            number += lines
+            position = match.end() + 1
+        self.feed_lines(text[position:].splitlines(), number)
+        self.flush()
+
+    def add_run(self, number: int, raw_name: str, run: str, lines: int) -> None:
+        tokens = run.split()
+        stride, extra = divmod(len(tokens), lines)
+        # every line has `stride` fields when the name is exactly at each multiple of it
+        if (not extra and stride >= 4 and tokens.count(raw_name) == lines
+                and tokens[::stride].count(raw_name) == lines):
+            bench = self.bench_key(raw_name)
+            if self.add_columns(bench, [tokens[i::stride] for i in range(stride)], lines):
+                return
+        self.batch.extend((number + index, line.split())
+                          for index, line in enumerate(run.split("\n")))
+        self.flush()
+
+    def feed_lines(self, lines: list[str], first: int) -> None:
         config_line = _CONFIG_LINE.match
         batch = self.batch
-        name = ""
-        for number, line in enumerate(text.splitlines(), 1):
+        name = batch[0][1][0] if batch else ""
+        for number, line in enumerate(lines, first):
             if line.startswith("Benchmark"):
                 fields = line.split()
                 if len(fields) == 1:
@@ -141,17 +180,23 @@ class _Parser:
                     self.result.configuration[key] = value
                 else:
                     self.result.configuration.pop(key, None)
-        self.flush()
 
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        raw_name = self.batch[0][1][0]
+    def bench_key(self, raw_name: str) -> BenchKey:
         bench = self.bench_keys.get((self.package, raw_name))
         if bench is None:
             name, procs = _split_procs(raw_name)
             bench = self.bench_keys[(self.package, raw_name)] = BenchKey(self.package, name, procs)
-        if not self.add_columns(bench, self.batch):
+        return bench
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        bench = self.bench_key(self.batch[0][1][0])
+        try:
+            columns = list(zip(*[fields for _, fields in self.batch], strict=True))
+        except ValueError:
+            columns = []  # lines of different lengths
+        if not self.add_columns(bench, columns, len(self.batch)):
             for number, fields in self.batch:
                 self.add_line(bench, number, fields)
         self.batch.clear()
@@ -161,17 +206,15 @@ class _Parser:
         self.result.warnings.extend(message for _, message in self.numbered)
         return self.result
 
-    def add_columns(self, bench: BenchKey, rows: list[tuple[int, list[str]]]) -> bool:
+    def add_columns(self, bench: BenchKey, columns: Sequence[Sequence[str]], count: int) -> bool:
         """The fast path: well-formed lines with the same units, converted column by column."""
-        try:
-            columns = list(zip(*[fields for _, fields in rows], strict=True))
-        except ValueError:
-            return False  # lines of different lengths
-        count = len(rows)
         if len(columns) < 4 or len(columns) % 2 or not all(map(str.isdecimal, columns[1])):
             return False
         if any(units.count(units[0]) != count for units in columns[3::2]):
             return False
+        tidied = [tidy_unit(units[0]) for units in columns[3::2]]
+        if len({tidy for tidy, _ in tidied}) != len(tidied):
+            return False  # a unit twice on a line: its values interleave, line by line
         try:
             # B/op and allocs/op rarely vary between runs: convert a constant column once
             converted = [[float(texts[0])] * count if texts.count(texts[0]) == count
@@ -179,8 +222,7 @@ class _Parser:
         except ValueError:
             return False  # add_line names the bad line
         samples = self.result.samples
-        for units, values in zip(columns[3::2], converted, strict=True):
-            tidy, factor = tidy_unit(units[0])
+        for (tidy, factor), values in zip(tidied, converted, strict=True):
             if factor != 1.0:
                 values = [value * factor for value in values]
             existing = samples.setdefault(SeriesKey(bench, tidy), values)
@@ -238,6 +280,10 @@ class _Parser:
                                   f"{'higher' if previous else 'lower'}")
 
 
+# Consecutive result lines of one benchmark: a name, then a space or tab, on every line.
+_RESULT_RUN = re.compile(r"^(Benchmark\S*)[ \t][^\n]*(?:\n\1[ \t][^\n]*)*", re.MULTILINE)
+# str.splitlines breaks lines at these too; such rare texts go line by line.
+_OTHER_LINE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 # A configuration key starts with a lower-case letter and has no spaces or upper-case letters.
 _CONFIG_LINE = re.compile(r"([^\sA-Z:][^\sA-Z:]*):(.*)\Z", re.DOTALL)
 
@@ -261,6 +307,90 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def in_child(work: Callable[[], Any]) -> Callable[[], Any | None]:
+    """Start `work` in a forked process, on the other core; the returned function waits for its
+    result (None when it failed or fork is unavailable: the caller then does the work itself).
+    The result must be marshal-able (plain tuples, lists, dicts, str, float, int)."""
+    if not hasattr(os, "fork"):
+        return lambda: None
+    reader, writer = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reader)
+        os.close(writer)
+        return lambda: None
+    if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit
+        status = 1
+        gc.disable()  # a short life, and nothing it builds forms cycles
+        try:
+            os.close(reader)
+            data = marshal.dumps(work())
+            with os.fdopen(writer, "wb") as stream:
+                stream.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+
+    def collect() -> Any | None:
+        with os.fdopen(reader, "rb") as stream:
+            data = stream.read()
+        _, status = os.waitpid(pid, 0)
+        return marshal.loads(data) if status == 0 and data else None
+
+    return collect
+
+
+def parse_large(text: str, *, source: str = "<input>"
+                ) -> Callable[[BenchmarkSet | None], BenchmarkSet]:
+    """parse(), started in a second process when the text is large; call the result for the set.
+    Meanwhile the caller can parse another file, and pass it in: the series both have then share
+    their SeriesKey objects, which verdict.compare pairs up by identity."""
+    if len(text) < _FORK_CHARS:
+        parsed = parse(text, source=source)
+        return lambda _like: parsed
+
+    def work() -> tuple[Any, ...]:
+        parsed = parse(text, source=source)
+        return ([((key.bench.package, key.bench.name, key.bench.procs, key.unit), values)
+                 for key, values in parsed.samples.items()],
+                parsed.higher_is_better, parsed.configuration, parsed.warnings)
+
+    collect = in_child(work)
+
+    def result(like: BenchmarkSet | None) -> BenchmarkSet:
+        with gc_paused():  # unmarshalling 30,000 lists would run the collector again and again
+            plain = collect()
+            if plain is None:
+                return parse(text, source=source)
+            series, higher, configuration, warnings = plain
+            parsed = BenchmarkSet(higher_is_better=higher, configuration=configuration,
+                                  warnings=warnings)
+            known = {} if like is None else {
+                (key.bench.package, key.bench.name, key.bench.procs, key.unit): key
+                for key in like.samples}
+            benches: dict[tuple[str, str, int], BenchKey] = {}
+            samples = parsed.samples
+            for plain_key, values in series:
+                key = known.get(plain_key)
+                if key is None:
+                    package, name, procs, unit = plain_key
+                    bench = benches.get((package, name, procs))
+                    if bench is None:
+                        bench = benches[(package, name, procs)] = BenchKey(package, name, procs)
+                    key = SeriesKey(bench, unit)
+                samples[key] = values
+        return parsed
+
+    return result
+
+
+# Below this many characters (about 15,000 result lines) a second process costs more than it
+# saves.
+_FORK_CHARS = 1_000_000
 
 
 def parse(text: str, *, source: str = "<input>") -> BenchmarkSet:

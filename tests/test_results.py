@@ -237,3 +237,28 @@ def test_a_large_file_parses_the_same_as_line_by_line() -> None:
             one_by_one.setdefault(key, []).extend(values)
     assert result.samples == one_by_one
     assert not result.warnings
+
+
+def test_a_large_file_parsed_in_a_second_process_reads_the_same_as_in_this_one() -> None:
+    from benchguard.results import parse_large
+
+    lines = ["goos: linux", "pkg: example.com/big", "Unit widgets/op better=higher"]
+    for i in range(16_000):
+        lines.append(f"BenchmarkItem/n={i % 4000}-2 \t 1000\t {100 + i % 37}.5 ns/op\t"
+                     f" {i % 3} B/op\t 1 allocs/op\t {i % 5} widgets/op")
+        if i == 7_000:
+            lines += ["pkg: example.com/other", "BenchmarkBroken-2 12 abc ns/op"]
+    text = "\n".join(lines) + "\n"
+    assert len(text) > 1_000_000  # large enough for the second process
+    other = parse("pkg: example.com/big\nBenchmarkItem/n=1-2 10 100 ns/op\n")
+
+    in_child = parse_large(text, source="big.txt")(other)
+    here = parse(text, source="big.txt")
+
+    assert in_child.samples == here.samples
+    assert in_child.warnings == here.warnings and len(here.warnings) == 1
+    assert in_child.higher_is_better == here.higher_is_better == {"widgets/op": True}
+    assert in_child.configuration == here.configuration
+    shared = SeriesKey(BenchKey("example.com/big", "BenchmarkItem/n=1", 2), "sec/op")
+    [key] = [key for key in in_child.samples if key == shared]
+    assert key is next(iter(other.samples))  # the series both sides have share their key
