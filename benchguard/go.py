@@ -264,3 +264,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
+
+
+def module_path(tree: Path) -> str | None:
+    """The module path declared by go.mod at the root of ``tree``."""
+    try:
+        text = (tree / "go.mod").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def import_path(module: str, package: str) -> str:
+    """The import path of ``package`` ("." or "./dir") in ``module``."""
+    return module if package == "." else f"{module}/{package.removeprefix('./')}"

@@ -49,7 +49,7 @@ class Measurement:
 
     def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, any_machine: bool = False) -> None:
-        from benchguard import runner
+        from benchguard import go, runner
 
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
@@ -59,7 +59,7 @@ class Measurement:
         self.stack = stack
         self.settings: RunSettings = runner.RunSettings.from_config(config)
         self.started = time.monotonic()
-        self.module = _module_path(tree)
+        self.module = go.module_path(tree)
         self.packages: dict[str, str] = {}
         self.stored: dict[RunSpec, BenchmarkSet] = {}  # base samples from notes
         self.contiguous: dict[RunSpec, BenchmarkSet] = {}  # head samples from `go test -count`
@@ -75,7 +75,7 @@ class Measurement:
                             "not measured")
         for spec in self.specs:
             if self.module:
-                self.packages[spec.package] = _import_path(self.module, spec.package)
+                self.packages[spec.package] = go.import_path(self.module, spec.package)
 
     def run(self) -> Measured:
         from benchguard import runner
@@ -327,19 +327,6 @@ def _imprecision(comparison: Comparison) -> float:
         width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
         widest = max(widest, abs(width))
     return widest
-
-
-def _module_path(tree: Path) -> str | None:
-    try:
-        text = (tree / "go.mod").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
-    return found.group(1) if found else None
-
-
-def _import_path(module: str, package: str) -> str:
-    return module if package == "." else f"{module}/{package.removeprefix('./')}"
 
 
 def pattern_matches(pattern: str, name: str) -> bool:

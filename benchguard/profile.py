@@ -107,10 +107,9 @@ def regressed_specs(report: ComparisonReport, specs: Sequence[RunSpec],
 def after_check(repo: Path, outcomes: Sequence[Any], *, stream: TextIO) -> None:
     """`check --profile`: profile each regression nobody allowed, at its range's base and head,
     and print which functions got slower."""
-    from benchguard import targets
     from benchguard.runner import RunSpec
 
-    module = targets.module_path(repo)
+    module = go.module_path(repo)
     for outcome in outcomes:
         found, report = outcome.range, outcome.report
         if report is None or found.base is None or report.status != "regression":

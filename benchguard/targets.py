@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchguard import go
 from benchguard.config import TARGET_METRICS, Config, Target
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
@@ -105,19 +106,8 @@ def _in_package(target: Target, bench: BenchKey, packages: Mapping[str, str] | N
     if packages and target.package in packages:
         return packages[target.package] == bench.package
     if module:
-        expected = module if target.package == "." else f"{module}/{target.package[2:]}"
-        return bench.package == expected
+        return bench.package == go.import_path(module, target.package)
     return target.package == "." or bench.package.endswith("/" + target.package[2:])
-
-
-def module_path(tree: Path) -> str | None:
-    """The module path declared by go.mod at the root of ``tree``."""
-    try:
-        text = (tree / "go.mod").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
-    return found.group(1) if found else None
 
 
 def require_matches(config: Config, evaluation: Evaluation, repo: Path) -> None:
@@ -265,7 +255,7 @@ def check_head(repo: Path, config: Config, head: BenchmarkSet, commit: str,
     from benchguard import overrides as overriding
     from benchguard.notes import NotesStore
 
-    evaluation = allow(evaluate(config.targets, head, module=module_path(repo)), overrides)
+    evaluation = allow(evaluate(config.targets, head, module=go.module_path(repo)), overrides)
     allowed: dict[str, list[str]] = {}
     by_pattern = {override.pattern: override for override in overrides}
     for result in evaluation.results:

@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_targets(repo: Path, settings: Config, result: RunResult, *, partial: bool) -> None:
     """Report-only here: a baseline records what is, an enforced miss blocks only `check`."""
-    from benchguard import targets
+    from benchguard import go, targets
 
     evaluation = targets.evaluate(settings.targets, result.benchmarks, packages=result.packages,
-                                  module=targets.module_path(repo))
+                                  module=go.module_path(repo))
     lines = targets.render_text(evaluation, hint=False)
     if lines:
         print("\n".join(lines))
