@@ -96,6 +96,17 @@ def benchguard(*args: str, cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, env=full_env, input=input, check=False)
 
 
+def fake_go(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A `go` that records each call and fails: proves a row never got as far as running go."""
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir(exist_ok=True)
+    calls = tmp_path / "go-calls"
+    go = bin_dir / "go"
+    go.write_text(f'#!/bin/sh\necho "go $*" >> "{calls}"\nexit 1\n', encoding="utf-8")
+    go.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, calls
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     for name, content in files.items():
         path = root / name

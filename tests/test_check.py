@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_CONFIG, Project, slow_down
+from conftest import DEFAULT_CONFIG, Project, fake_go, slow_down
 
 from benchguard.notes import NotesStore
 
 LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
-
-
-def fake_go(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """A `go` that records each call and fails, to prove a push never ran go."""
-    bin_dir = tmp_path / "fake-bin"
-    bin_dir.mkdir()
-    calls = tmp_path / "go-calls"
-    go = bin_dir / "go"
-    go.write_text(f'#!/bin/sh\necho "go $*" >> {calls}\nexit 1\n', encoding="utf-8")
-    go.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, calls
 
 
 def said(proc: subprocess.CompletedProcess[str]) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from conftest import GO, GO_MODULE, Project, make_project
+from conftest import GO, GO_MODULE, Project, fake_go, make_project
 
 # Small and fast: 4 runs is the fewest that can ever be significant at alpha 0.05. These rows
 # are about faults, not speed: a generous threshold keeps a busy machine's noise out of them.
@@ -60,17 +60,6 @@ def fast_project(tmp_path: Path, temp_dir: Path) -> Project:
     if GO is None:
         pytest.skip("go is not installed")
     return make_project(tmp_path, config=FAST_CONFIG)
-
-
-def fake_go(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """A `go` that records each call and fails: proves a row never got as far as running go."""
-    bin_dir = tmp_path / "fake-bin"
-    bin_dir.mkdir(exist_ok=True)
-    calls = tmp_path / "go-calls"
-    go = bin_dir / "go"
-    go.write_text(f'#!/bin/sh\necho "go $*" >> "{calls}"\nexit 1\n', encoding="utf-8")
-    go.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, calls
 
 
 def snapshot(project: Project) -> Before:
