@@ -279,3 +279,17 @@ def module_path(tree: Path) -> str | None:
 def import_path(module: str, package: str) -> str:
     """The import path of ``package`` ("." or "./dir") in ``module``."""
     return module if package == "." else f"{module}/{package.removeprefix('./')}"
+
+
+def pattern_matches(pattern: str, name: str) -> bool:
+    """Go's -bench matching, level by level over the "/"-separated parts of the name."""
+    parts = name.split("/")
+    for level, piece in enumerate(pattern.split("/")):
+        if level >= len(parts):
+            break
+        try:
+            if not re.search(piece, parts[level]):
+                return False
+        except re.error:
+            return True
+    return True

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import re
 import tempfile
 import time
 from collections.abc import Sequence
@@ -263,17 +262,21 @@ class Measurement:
                             higher_is_better=dict(samples.higher_is_better))
 
     def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
+        from benchguard import go
+
         return (self.packages.get(spec.package, spec.package) == bench.package
-                and pattern_matches(spec.pattern, bench.name))
+                and go.pattern_matches(spec.pattern, bench.name))
 
     def _spec_of(self, bench: BenchKey) -> RunSpec | None:
         return next((spec for spec in self.specs if self._belongs(bench, spec)), None)
 
     def _threshold(self, key: BenchKey) -> float:
+        from benchguard import go
+
         for selected in self.chosen.selected:
             if (selected.threshold is not None
                     and self.packages.get(selected.package) == key.package
-                    and pattern_matches(selected.pattern, key.name)):
+                    and go.pattern_matches(selected.pattern, key.name)):
                 return selected.threshold
         return self.config.threshold
 
@@ -327,20 +330,6 @@ def _imprecision(comparison: Comparison) -> float:
         width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
         widest = max(widest, abs(width))
     return widest
-
-
-def pattern_matches(pattern: str, name: str) -> bool:
-    """Go's -bench matching, level by level over the "/"-separated parts of the name."""
-    parts = name.split("/")
-    for level, piece in enumerate(pattern.split("/")):
-        if level >= len(parts):
-            break
-        try:
-            if not re.search(piece, parts[level]):
-                return False
-        except re.error:
-            return True
-    return True
 
 
 def _settings_of(settings: RunSettings, specs: Sequence[RunSpec]) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         first, second = session.benchmarks("A"), session.benchmarks("B")
         packages = session.packages
 
-    from benchguard.measure import pattern_matches
+    from benchguard.go import pattern_matches
     from benchguard.results import tidy_unit
 
     wanted = {tidy_unit(metric)[0] for metric in settings.metrics}

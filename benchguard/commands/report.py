@@ -7,7 +7,6 @@ configured benchmarks, in a temporary worktree) and its baseline stored, as `bas
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,12 +237,13 @@ def _specs(settings: Config, packages: dict[str, str]) -> list[RunSpec]:
 
 
 def _threshold(settings: Config, module: str | None, key: BenchKey) -> float:
+    from benchguard import go
+
     for entry in settings.benches:
-        if entry.threshold is None:
+        if entry.threshold is None or module is None:
             continue
         for package in entry.packages:
-            path = module if package == "." else f"{module}/{package[2:]}"
-            if path == key.package and re.search(entry.pattern.split("/")[0],
-                                                 key.name.split("/")[0]):
+            if (go.import_path(module, package) == key.package
+                    and go.pattern_matches(entry.pattern, key.name)):
                 return entry.threshold
     return settings.threshold
