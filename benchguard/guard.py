@@ -229,6 +229,8 @@ def _brief_json(comparison: Comparison | None) -> dict[str, Any] | None:
 
 
 def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[str]:
+    from benchguard.verdict import Verdict
+
     lines = []
     if compared.correction == "holm" and compared.family:
         lines.append(f"Holm–Bonferroni over {compared.family} comparison"
@@ -246,14 +248,16 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
         if fresh is None:
             lines.append("  side by side: not measured again (benchmark not found)")
         else:
-            held = "blocks" if fresh.verdict == "regression" else "does not block"
+            held = "blocks" if fresh.verdict == Verdict.REGRESSION else "does not block"
             lines.append(f"  side by side now: {measure.brief(fresh)}: {fresh.verdict}, "
                          f"so it {held}")
     return lines
 
 
 def _regression_table(compared: ComparisonReport, *, colour: bool) -> list[str]:
-    regressions = [c for c in compared.comparisons if c.verdict == "regression"]
+    from benchguard.verdict import Verdict
+
+    regressions = [c for c in compared.comparisons if c.verdict == Verdict.REGRESSION]
     if not regressions:
         return []
     from benchguard.verdict import describe

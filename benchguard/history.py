@@ -14,6 +14,7 @@ from benchguard import git
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
 from benchguard.stats import Summary
+from benchguard.verdict import Verdict
 
 SPARKS = "▁▂▃▄▅▆▇█"
 OPS = "ops/s"  # derived from sec/op: what people who think in throughput read
@@ -37,7 +38,7 @@ class Point:
 
     @property
     def step(self) -> bool:
-        return self.verdict in ("regression", "improvement")
+        return self.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,7 @@ class Series:
 
     @property
     def label(self) -> str:
-        name = self.bench.name if self.bench.procs == 1 else f"{self.bench.name}-{self.bench.procs}"
-        return name
+        return self.bench.label
 
 
 def first_parent_commits(repo: Path, rev: str, limit: int | None = None) -> list[Commit]:

@@ -59,7 +59,7 @@ class BenchReport:
 
 
 def _name(bench: BenchKey) -> str:
-    return bench.name if bench.procs == 1 else f"{bench.name}-{bench.procs}"
+    return bench.label
 
 
 def _median(benchmarks: BenchmarkSet, bench: BenchKey, unit: str) -> float | None:
@@ -87,7 +87,7 @@ def _change(comparison: Comparison | None, alpha: float) -> str:
     delta = "?" if comparison.delta is None else f"{comparison.delta * 100:+.1f}%"
     if comparison.p > alpha:
         return f"{delta} (p={comparison.p:.3f}, not significant)"
-    verdict = comparison.verdict
+    verdict = str(comparison.verdict)
     if comparison.allowed_by is not None:
         verdict += f", allowed by `{comparison.allowed_by}`"
     return f"{delta} (p={comparison.p:.3f}, {verdict})"

@@ -13,7 +13,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ import pygit2
 from benchguard import __version__, git, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.go import Fingerprint
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, merge
 
 SCHEMA_VERSION = 1
 KINDS = ("baseline", "override")
@@ -186,16 +186,6 @@ def _samples(rows: Any, higher_is_better: Any) -> BenchmarkSet:
     return result
 
 
-def merge_samples(sets: Iterable[BenchmarkSet]) -> BenchmarkSet:
-    merged = BenchmarkSet()
-    for one in sets:
-        for key, values in one.samples.items():
-            merged.samples.setdefault(key, []).extend(values)
-        merged.higher_is_better.update(one.higher_is_better)
-        merged.warnings.extend(one.warnings)
-    return merged
-
-
 def check_ref(ref: str) -> str:
     if not ref.startswith("refs/notes/") or ref == "refs/notes/":
         raise BenchguardError(f"notes_ref {ref!r} must be a ref under refs/notes/ "
@@ -259,7 +249,7 @@ class NotesStore:
         matching = [record.samples for record in records
                     if record.kind == "baseline" and record.samples is not None
                     and (any_machine or record.fingerprint == fp)]
-        return merge_samples(matching) if matching else None
+        return merge(matching) if matching else None
 
     def append(self, commit: str, records: Sequence[Record]) -> None:
         """Add ``records`` as new lines of ``commit``'s note without ever dropping another

@@ -1,37 +1,14 @@
-"""Talking to the user: progress and warnings on stderr, colour only on a terminal."""
+"""Talking to the user: progress and warnings on stderr, colour only on a terminal. Only the
+command layer (main, commands/, and the pipelines they run) uses this module; lower layers take
+a benchguard.reporter.Reporter."""
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import TextIO
 
-# colorama's Fore/Style values, spelt out: importing colorama costs a push that touches no Go
-# code a few milliseconds (it loads ctypes), and these codes never change.
-_COLOURS = {
-    "red": "\x1b[31m",
-    "green": "\x1b[32m",
-    "yellow": "\x1b[33m",
-    "bold": "\x1b[1m",
-    "dim": "\x1b[2m",
-}
-_RESET = "\x1b[0m"
+from benchguard.style import paint, printable, use_colour
 
-
-def use_colour(stream: TextIO) -> bool:
-    """Colour when writing to a terminal, unless NO_COLOR is set (https://no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def paint(text: str, colour: str, *, enabled: bool) -> str:
-    if not enabled or not text:
-        return text
-    return f"{_COLOURS[colour]}{text}{_RESET}"
+__all__ = ["STDERR", "Stderr", "init_colour", "paint", "progress", "use_colour", "warn"]
 
 
 def init_colour() -> None:
@@ -44,10 +21,23 @@ def init_colour() -> None:
 
 def progress(message: str) -> None:
     """One line per step on stderr, so long runs show they are alive."""
-    print(f"benchguard: {message}", file=sys.stderr, flush=True)
+    print(f"benchguard: {printable(message, lines=True)}", file=sys.stderr, flush=True)
 
 
 def warn(message: str) -> None:
     enabled = use_colour(sys.stderr)
-    print(paint(f"benchguard: warning: {message}", "yellow", enabled=enabled), file=sys.stderr,
-          flush=True)
+    print(paint(f"benchguard: warning: {printable(message, lines=True)}", "yellow",
+                enabled=enabled), file=sys.stderr, flush=True)
+
+
+class Stderr:
+    """The Reporter of a command run from a terminal or a hook: every line to stderr."""
+
+    def progress(self, message: str) -> None:
+        progress(message)
+
+    def warn(self, message: str) -> None:
+        warn(message)
+
+
+STDERR = Stderr()

@@ -92,10 +92,12 @@ def from_commits(repo: Path, commits: Sequence[str]) -> list[Override]:
 
 def apply(report: ComparisonReport, overrides: Sequence[Override]) -> list[Allowance]:
     """Mark each regression an override covers as allowed (it stays a "regression")."""
+    from benchguard.verdict import Verdict
+
     allowed: dict[int, list[str]] = {}
     comparisons = []
     for comparison in report.comparisons:
-        if comparison.verdict == "regression" and comparison.allowed_by is None:
+        if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None:
             for index, override in enumerate(overrides):
                 if override.matches(comparison.series.bench):
                     comparison = dataclasses.replace(comparison, allowed_by=override.pattern)

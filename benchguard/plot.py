@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.history import Series, format_value
+from benchguard.verdict import Verdict
 
 WIDTH = 820
 PANEL = 280
@@ -84,7 +85,7 @@ def _panel(one: Series, top: float) -> list[str]:
             continue
         tip = f"{point.commit.sha[:12]} {point.commit.date} {format_value(value, one.metric)}"
         if point.step:
-            worse = point.verdict == "regression"
+            worse = point.verdict == Verdict.REGRESSION
             colour = STEP_UP if worse else STEP_DOWN
             change = f"{point.change * 100:+.1f}%" if point.change is not None else point.verdict
             out.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="6" fill="{colour}">'

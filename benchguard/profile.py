@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from benchguard import git, go, output
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.verdict import Status, Verdict
 
 if TYPE_CHECKING:
     from benchguard.runner import RunSpec
@@ -93,7 +94,7 @@ def regressed_specs(report: ComparisonReport, specs: Sequence[RunSpec],
 
     by_package: dict[str, list[str]] = {}
     for comparison in report.comparisons:
-        if comparison.verdict == "regression" and comparison.allowed_by is None:
+        if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None:
             by_package.setdefault(comparison.series.bench.package, []).append(
                 comparison.series.bench.name)
     wanted = []
@@ -112,7 +113,7 @@ def after_check(repo: Path, outcomes: Sequence[Any], *, stream: TextIO) -> None:
     module = go.module_path(repo)
     for outcome in outcomes:
         found, report = outcome.range, outcome.report
-        if report is None or found.base is None or report.status != "regression":
+        if report is None or found.base is None or report.status != Status.REGRESSION:
             continue
         selected = outcome.selection.selected if outcome.selection is not None else ()
         specs = [RunSpec(s.package, s.pattern, s.tags) for s in selected]

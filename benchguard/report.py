@@ -19,6 +19,7 @@ from benchguard.verdict import (
     Comparison,
     ComparisonReport,
     GeomeanRow,
+    Status,
     geomean_rows,
 )
 
@@ -133,9 +134,7 @@ def format_test(comparison: Comparison) -> str:
 
 
 def bench_label(comparison: Comparison) -> str:
-    bench = comparison.series.bench
-    name = bench.name.removeprefix("Benchmark") or bench.name
-    return name if bench.procs == 1 else f"{name}-{bench.procs}"
+    return comparison.series.bench.short_label
 
 
 def verdict_text(comparison: Comparison) -> str:
@@ -255,7 +254,7 @@ def _tally(report: ComparisonReport, colour: bool) -> str:
     if allowed:
         parts.append(f"{allowed} allowed regression{'s' if allowed > 1 else ''}")
     status = report.status
-    label = output.paint(status.upper(), "red" if status == "regression" else "green",
+    label = output.paint(status.upper(), "red" if status == Status.REGRESSION else "green",
                          enabled=colour)
     return f"{label}: {', '.join(parts) if parts else 'nothing compared'}"
 

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def with_procs(name: str, procs: int) -> str:
+    """A benchmark name as `go test` prints it: "BenchmarkSum-8", or "BenchmarkSum" at 1."""
+    return name if procs == 1 else f"{name}-{procs}"
+
+
 @dataclass(frozen=True, order=True)
 class BenchKey:
     """One benchmark: its package, full name without the -N suffix, and GOMAXPROCS (1 if absent)."""
@@ -24,6 +29,20 @@ class BenchKey:
     package: str
     name: str
     procs: int = 1
+
+    @property
+    def label(self) -> str:
+        """"BenchmarkSum-8", as `go test` prints it."""
+        return with_procs(self.name, self.procs)
+
+    @property
+    def short_label(self) -> str:
+        """"Sum-8", as benchstat prints a row."""
+        return with_procs(self.name.removeprefix("Benchmark") or self.name, self.procs)
+
+    def describe(self) -> str:
+        """"example.com/demo/hashing.BenchmarkSum-8": unique across packages."""
+        return f"{self.package}.{self.label}" if self.package else self.label
 
 
 @dataclass(frozen=True, order=True)
@@ -401,12 +420,19 @@ def parse(text: str, *, source: str = "<input>") -> BenchmarkSet:
     return parser.finish()
 
 
-def merge(sets: Iterable[BenchmarkSet]) -> BenchmarkSet:
-    """One set holding the samples of all, in order; later configuration values win."""
+def merge(sets: Iterable[BenchmarkSet], *, first_wins: bool = False) -> BenchmarkSet:
+    """One set holding the samples of all, in order; later configuration values win.
+
+    ``first_wins``: a series several sets hold keeps only the first set's values (two
+    overlapping selections ran the same benchmark: its runs are not one sample)."""
     merged = BenchmarkSet()
     for one in sets:
         for key, values in one.samples.items():
-            merged.samples.setdefault(key, []).extend(values)
+            existing = merged.samples.get(key)
+            if existing is None:
+                merged.samples[key] = list(values)
+            elif not first_wins:
+                existing.extend(values)
         for unit, higher in one.higher_is_better.items():
             merged.higher_is_better.setdefault(unit, higher)
         merged.configuration.update(one.configuration)

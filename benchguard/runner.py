@@ -12,7 +12,7 @@ from pathlib import Path
 from benchguard import config as config_module
 from benchguard import git, go, output
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-from benchguard.results import BenchmarkSet, SeriesKey
+from benchguard.results import BenchmarkSet
 
 TAIL_LINES = 20
 
@@ -107,7 +107,8 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
         output.progress(f"[{label}] {spec.package}: {len(names)} benchmark"
                         f"{'' if len(names) == 1 else 's'} × {settings.count} runs "
                         f"in {result.seconds:.1f}s")
-    return RunResult(output="".join(outputs), benchmarks=_combine(list(by_spec.values())),
+    return RunResult(output="".join(outputs),
+                     benchmarks=results.merge(by_spec.values(), first_wins=True),
                      fingerprint=go.fingerprint(tree), packages=packages, by_spec=by_spec,
                      warnings=warnings, failures=failures, load=load)
 
@@ -184,19 +185,3 @@ def _import_path(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _combine(sets: list[BenchmarkSet]) -> BenchmarkSet:
-    """All specs' results; a series two overlapping specs both ran keeps only the first's runs."""
-    from benchguard import results
-
-    seen: set[SeriesKey] = set()
-    distinct = []
-    for benchmarks in sets:
-        fresh = BenchmarkSet(
-            samples={key: values for key, values in benchmarks.samples.items() if key not in seen},
-            higher_is_better=dict(benchmarks.higher_is_better),
-            configuration=dict(benchmarks.configuration),
-            warnings=list(benchmarks.warnings),
-        )
-        seen.update(fresh.samples)
-        distinct.append(fresh)
-    return results.merge(distinct)

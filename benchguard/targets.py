@@ -41,7 +41,7 @@ class TargetResult:
 
     @property
     def name(self) -> str:
-        return self.bench.name if self.bench.procs == 1 else f"{self.bench.name}-{self.bench.procs}"
+        return self.bench.label
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from benchguard import stats
 from benchguard.results import (
@@ -18,13 +19,34 @@ from benchguard.results import (
     tidy_unit,
 )
 
-REGRESSION = "regression"
-IMPROVEMENT = "improvement"
-SAME = "same"
-INSUFFICIENT = "insufficient"
-NEW = "new"
-MISSING = "missing"
-VERDICTS = (REGRESSION, IMPROVEMENT, SAME, INSUFFICIENT, NEW, MISSING)
+
+class Verdict(StrEnum):
+    """What one (benchmark, metric) comparison says; the values are the JSON contract."""
+
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    SAME = "same"
+    INSUFFICIENT = "insufficient"
+    NEW = "new"
+    MISSING = "missing"
+
+
+class Status(StrEnum):
+    """What a whole check (or comparison) says; the values are the JSON contract."""
+
+    PASS = "pass"
+    REGRESSION = "regression"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+REGRESSION = Verdict.REGRESSION
+IMPROVEMENT = Verdict.IMPROVEMENT
+SAME = Verdict.SAME
+INSUFFICIENT = Verdict.INSUFFICIENT
+NEW = Verdict.NEW
+MISSING = Verdict.MISSING
+VERDICTS = tuple(Verdict)
 CORRECTIONS = ("holm", "none")
 
 
@@ -36,7 +58,7 @@ class Comparison:
     delta: float | None  # head/base - 1; None when undefined (base 0, or a side missing)
     p: float | None
     significant: bool
-    verdict: str
+    verdict: Verdict
     threshold: float
     allowed_by: str | None = None  # set by `check` when an override covers a regression
     higher_is_better: bool = False
@@ -67,11 +89,11 @@ class ComparisonReport:
     family: int = 0
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         for comparison in self.comparisons:
             if comparison.verdict == REGRESSION and comparison.allowed_by is None:
-                return "regression"
-        return "pass"
+                return Status.REGRESSION
+        return Status.PASS
 
     @property
     def units(self) -> list[str]:
@@ -221,7 +243,7 @@ def _new_comparison(*values: object) -> Comparison:
 
 
 def _direction(base: stats.Summary, head: stats.Summary, delta: float | None, threshold: float,
-               higher_is_better: bool) -> str:
+               higher_is_better: bool) -> Verdict:
     if base.center == head.center:
         return SAME
     change = delta if delta is not None else math.copysign(math.inf, head.center)
@@ -239,8 +261,7 @@ def relative_change(base: float, head: float) -> float | None:
 
 
 def describe(bench: BenchKey) -> str:
-    name = bench.name if bench.procs == 1 else f"{bench.name}-{bench.procs}"
-    return f"{bench.package}.{name}" if bench.package else name
+    return bench.describe()
 
 
 def _one_sided_warnings(comparisons: list[Comparison], base: BenchmarkSet,

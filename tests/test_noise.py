@@ -135,7 +135,7 @@ def judged(delta: float, p: float, *, verdict_: str, threshold: float = 0.05,
     head = Summary(100 * (1 + delta), 100 * (1 + delta) * (1 - spread),
                    100 * (1 + delta) * (1 + spread), 10)
     return verdict.Comparison(series("BenchmarkSum"), base, head, delta, p, p <= 0.05,
-                              verdict_, threshold, exact=exact)
+                              verdict.Verdict(verdict_), threshold, exact=exact)
 
 
 def test_more_rounds_only_where_they_could_change_the_verdict() -> None:

@@ -113,8 +113,7 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
     packages: dict[str, dict[str, list[tuple[str, list[float]]]]] = {}
     for key, values in benchmarks.samples.items():
         if values:
-            name = key.bench.name.removeprefix("Benchmark") or key.bench.name
-            label = name if key.bench.procs == 1 else f"{name}-{key.bench.procs}"
+            label = key.bench.short_label
             units = packages.setdefault(key.bench.package, {})
             units.setdefault(key.unit, []).append((label, values))
     blocks = []

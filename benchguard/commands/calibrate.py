@@ -192,7 +192,9 @@ def render(rows: list[Noise], count: int) -> str:
 
 
 def _name(row: Noise) -> str:
-    name = row.name if row.procs == 1 else f"{row.name}-{row.procs}"
+    from benchguard.results import with_procs
+
+    name = with_procs(row.name, row.procs)
     return f"{row.package}.{name}" if row.package else name
 
 

@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from benchguard import output, report, verdict
     from benchguard.results import tidy_unit
+    from benchguard.verdict import Status
 
     try:
         base, head = _read_both(args.old, args.new)
@@ -121,4 +122,4 @@ def _compare(args: argparse.Namespace) -> int:
             print(json.dumps(report.to_json(comparison), indent=2))
         else:
             sys.stdout.write(report.render_markdown(comparison))
-    return EXIT_REGRESSION if comparison.status == "regression" else EXIT_OK
+    return EXIT_REGRESSION if comparison.status == Status.REGRESSION else EXIT_OK

@@ -62,7 +62,7 @@ def _this_machine() -> Fingerprint | None:
 
 def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], here: Fingerprint | None) -> str:
-    from benchguard import notes
+    from benchguard import results
     from benchguard.commands.baseline import describe_fingerprint, render_summary
 
     if not groups and not overrides:
@@ -78,7 +78,7 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
             lines.append(f"  {record.date}  count {settings.get('count', '?')}, benchtime "
                          f"{settings.get('benchtime', '?')}, benchguard {record.version}{moved}")
         lines.append("")
-        merged = notes.merge_samples(record.samples for record in records if record.samples)
+        merged = results.merge(record.samples for record in records if record.samples)
         lines.append(render_summary(merged))
     for record in overrides:
         override = record.override or {}
@@ -92,11 +92,11 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
 def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], here: Fingerprint | None,
           warnings: list[str]) -> dict[str, Any]:
-    from benchguard import notes, stats
+    from benchguard import results, stats
 
     baselines = []
     for fingerprint, records in groups.items():
-        merged = notes.merge_samples(record.samples for record in records if record.samples)
+        merged = results.merge(record.samples for record in records if record.samples)
         benchmarks = []
         for key, values in merged.samples.items():
             summary = stats.summarize(values) if values else None
