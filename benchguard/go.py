@@ -6,7 +6,6 @@ import contextlib
 import functools
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchguard import git
+from benchguard import git, machine
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
 # How long past the configured timeout `go test` may run before it is stopped: the time to
@@ -86,30 +85,8 @@ def _fingerprint(tree: str | None) -> Fingerprint:
     if proc.returncode != 0 or len(lines) < 3:
         raise BenchguardError("go env GOOS GOARCH GOVERSION failed", exit_code=EXIT_BENCH_FAILED,
                               detail=proc.stderr)
-    return Fingerprint(goos=lines[0].strip(), goarch=lines[1].strip(), cpu=_cpu_name(),
-                       go_version=lines[2].strip(), gomaxprocs=_gomaxprocs())
-
-
-def _cpu_name() -> str:
-    # What `go test` prints as "cpu:" on Linux; elsewhere the best Python can tell.
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
-            for line in cpuinfo:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name" and value.strip():
-                    return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _gomaxprocs() -> int:
-    value = os.environ.get("GOMAXPROCS", "")
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - not Linux
+    return Fingerprint(goos=lines[0].strip(), goarch=lines[1].strip(), cpu=machine.cpu_name(),
+                       go_version=lines[2].strip(), gomaxprocs=machine.gomaxprocs())
 
 
 def list_packages(tree: Path, tags: Sequence[str] = ()) -> list[GoPackage]:

@@ -4,14 +4,13 @@ extra rounds for inconclusive results (docs/check.md, "Noisy machines")."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from benchguard import git, hook, output
 from benchguard.errors import BenchguardError
@@ -157,7 +156,7 @@ class Measurement:
         measured = self.session.benchmarks("base")
         if not measured.samples:
             return
-        settings = _settings_of(self.settings, specs)
+        settings = self.settings.record(specs)
         settings.update({"interleaved": True, "rounds": max(self.session.rounds.values())})
         record = notes.baseline_record(self.base_commit, go.fingerprint(self.base_tree),
                                        settings, measured, load=self.session.load)
@@ -330,12 +329,6 @@ def _imprecision(comparison: Comparison) -> float:
         width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
         widest = max(widest, abs(width))
     return widest
-
-
-def _settings_of(settings: RunSettings, specs: Sequence[RunSpec]) -> dict[str, Any]:
-    return {"count": settings.count, "benchtime": settings.benchtime,
-            "timeout": settings.timeout,
-            "specs": [dataclasses.asdict(spec) for spec in specs]}
 
 
 # -- presenting

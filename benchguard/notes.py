@@ -21,7 +21,7 @@ from typing import Any
 
 import pygit2
 
-from benchguard import __version__, git, output
+from benchguard import __version__, git, machine, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.go import Fingerprint
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, merge
@@ -65,10 +65,7 @@ def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, A
                     samples: BenchmarkSet, *, load: Sequence[float] | None = None) -> Record:
     """``load``: the load average when the measurement started (default: now)."""
     if load is None:
-        try:
-            load = os.getloadavg()
-        except OSError:  # pragma: no cover - not on this platform
-            load = None
+        load = machine.load_average()
     return Record(kind="baseline", commit=commit, date=utc_now(), version=__version__,
                   fingerprint=fingerprint, settings=dict(settings), samples=samples,
                   load=None if load is None else tuple(round(value, 2) for value in load))

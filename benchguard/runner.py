@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchguard import config as config_module
-from benchguard import git, go, output
+from benchguard import git, go, machine, output
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.results import BenchmarkSet
 
@@ -39,6 +39,13 @@ class RunSettings:
     @classmethod
     def from_config(cls, config: config_module.Config) -> RunSettings:
         return cls(count=config.count, benchtime=config.benchtime, timeout=config.timeout)
+
+    def record(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
+        """How a baseline was measured, as its note record keeps it (docs/notes-format.md)."""
+        return {"count": self.count, "benchtime": self.benchtime, "timeout": self.timeout,
+                "tags": sorted({tag for spec in specs for tag in spec.tags}),
+                "specs": [{"package": spec.package, "pattern": spec.pattern,
+                           "tags": list(spec.tags)} for spec in specs]}
 
 
 @dataclass
@@ -116,11 +123,10 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
 def machine_load(label: str) -> tuple[float, float, float] | None:
     """The load average as a measurement starts; a warning when it is above half the cores,
     as other processes then compete with the benchmarks and their numbers drift."""
-    try:
-        load = os.getloadavg()
-    except OSError:  # pragma: no cover - not on this platform
+    load = machine.load_average()
+    if load is None:
         return None
-    cores = os.cpu_count() or 1
+    cores = machine.cores()
     if load[0] > cores / 2:
         output.warn(f"[{label}] load average {load[0]:.2f} on {cores} cores: other processes "
                     "compete with the benchmarks, so results are noisier")

@@ -47,13 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if not result.benchmarks.samples:
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
-    tags = sorted({tag for spec in specs for tag in spec.tags})
-    record = notes.baseline_record(commit, result.fingerprint, {
-        "count": run_settings.count, "benchtime": run_settings.benchtime,
-        "timeout": run_settings.timeout, "tags": tags,
-        "specs": [{"package": spec.package, "pattern": spec.pattern, "tags": list(spec.tags)}
-                  for spec in specs],
-    }, result.benchmarks)
+    record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
+                                   result.benchmarks)
     store.append(commit, [record])
     print(render_summary(result.benchmarks), end="")
     output.progress(f"recorded a baseline for {label} in {settings.notes_ref} "

@@ -171,13 +171,10 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
                 for spec, error in result.failures.items()]
     if not result.benchmarks.samples and not failures:
         raise BenchguardError(f"no benchmark ran at {label}", exit_code=EXIT_BENCH_FAILED)
-    record = notes.baseline_record(commit, result.fingerprint, {
-        "count": run_settings.count, "benchtime": run_settings.benchtime,
-        "timeout": run_settings.timeout,
-        "tags": sorted({tag for spec in specs for tag in spec.tags}),
-        "specs": [{"package": spec.package, "pattern": spec.pattern, "tags": list(spec.tags)}
-                  for spec in specs if spec not in result.failures],
-    }, result.benchmarks)
+    record = notes.baseline_record(
+        commit, result.fingerprint,
+        run_settings.record([spec for spec in specs if spec not in result.failures]),
+        result.benchmarks)
     if result.benchmarks.samples:
         store.append(commit, [record])
     return Side(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
