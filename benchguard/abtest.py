@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchguard import config as config_module
 from benchguard import go, output, runner
+from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
 from benchguard.results import BenchmarkSet, merge, parse
 from benchguard.runner import RunSettings, RunSpec
@@ -146,7 +146,7 @@ class Session:
             output.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}'")
 
     def _wall_clock(self) -> float | None:
-        seconds = config_module.parse_duration(self.settings.timeout)
+        seconds = parse_duration(self.settings.timeout)
         return seconds + self.settings.grace_seconds if seconds > 0 else None
 
 
@@ -162,7 +162,7 @@ def _without_base(side: Side, error: BenchguardError) -> bool:
 def budget_seconds(budget: str) -> float:
     """The configured budget in seconds; 0 means no limit."""
     try:
-        return config_module.parse_duration(budget)
+        return parse_duration(budget)
     except ValueError:
         raise BenchguardError(f"budget must be a Go duration, got {budget!r}",
                               exit_code=EXIT_USAGE) from None

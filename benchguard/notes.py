@@ -25,6 +25,7 @@ from benchguard import __version__, git, machine, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.go import Fingerprint
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, merge
+from benchguard.values import check_notes_ref
 
 SCHEMA_VERSION = 1
 KINDS = ("baseline", "override")
@@ -184,10 +185,11 @@ def _samples(rows: Any, higher_is_better: Any) -> BenchmarkSet:
 
 
 def check_ref(ref: str) -> str:
-    if not ref.startswith("refs/notes/") or ref == "refs/notes/":
-        raise BenchguardError(f"notes_ref {ref!r} must be a ref under refs/notes/ "
-                              "(git notes merge works only there)", exit_code=EXIT_USAGE)
-    return ref
+    """The config's notes_ref rule (benchguard.values), as a usage error."""
+    try:
+        return check_notes_ref(ref)
+    except ValueError as error:
+        raise BenchguardError(str(error), exit_code=EXIT_USAGE) from None
 
 
 class NotesStore:

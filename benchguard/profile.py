@@ -244,14 +244,14 @@ def _slug(name: str) -> str:
 def _profile_once(tree: Path, spec: RunSpec, where: Path, side: str, benchtime: str,
                   timeout: str) -> dict[str, int]:
     """Run once with profiles; the iterations of each benchmark that ran, by name."""
-    from benchguard import config
+    from benchguard.durations import parse_duration
 
     args = ["test", "-run=^$", f"-bench={spec.pattern}", "-count=1", f"-benchtime={benchtime}",
             "-benchmem", f"-cpuprofile={where / f'{side}.cpu.prof'}",
             f"-memprofile={where / f'{side}.mem.prof'}", f"-o={where / f'{side}.test'}"]
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
-    seconds = config.parse_duration(timeout)
+    seconds = parse_duration(timeout)
     result = go.run([*args, f"-timeout={timeout}", spec.package], cwd=tree,
                     timeout=seconds + go.KILL_GRACE_SECONDS if seconds > 0 else None)
     if result.returncode != 0 or result.killed:

@@ -11,6 +11,7 @@ from typing import Any
 
 from benchguard import config as config_module
 from benchguard import git, go, machine, output
+from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.results import BenchmarkSet
 
@@ -151,7 +152,7 @@ def _test_args(spec: RunSpec, settings: RunSettings) -> list[str]:
 
 
 def _wall_clock(settings: RunSettings) -> float | None:
-    seconds = config_module.parse_duration(settings.timeout)
+    seconds = parse_duration(settings.timeout)
     return seconds + settings.grace_seconds if seconds > 0 else None
 
 

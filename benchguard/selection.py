@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from benchguard import config as configuration
+from benchguard import paths
 
 if TYPE_CHECKING:
     from benchguard.config import BenchEntry, Config
@@ -47,7 +47,7 @@ def select(config: Config, changed: Sequence[str], list_packages: PackageLister)
     """Map ``changed`` files to benchmarks. ``list_packages`` runs only when Go files changed."""
     chosen = _Chosen()
     skipped: list[str] = []
-    always = [path for path in changed if configuration.matches_any(config.always, path)]
+    always = [path for path in changed if paths.matches_any(config.always, path)]
     if always:
         reason = f"{always[0]} matched always = {_first_match(config.always, always[0])}"
         for entry in config.benches:
@@ -58,7 +58,7 @@ def select(config: Config, changed: Sequence[str], list_packages: PackageLister)
                     if package.has_benchmarks and _is_local(package.directory):
                         chosen.add(Selected(package.directory, ".", tags, reason))
     for entry in config.benches:
-        hit = next((path for path in changed if configuration.matches_any(entry.paths, path)),
+        hit = next((path for path in changed if paths.matches_any(entry.paths, path)),
                    None)
         if hit is not None:
             chosen.add_entry(config, entry,
@@ -181,7 +181,7 @@ def _is_local(directory: str) -> bool:
 
 def _first_match(patterns: Sequence[str], path: str) -> str:
     return next((p for p in patterns
-                 if not p.startswith("!") and configuration.path_matches(p, path)), patterns[0])
+                 if not p.startswith("!") and paths.path_matches(p, path)), patterns[0])
 
 
 def unmatched_paths(config: Config, files: Sequence[str]) -> list[tuple[BenchEntry, str]]:
@@ -190,6 +190,6 @@ def unmatched_paths(config: Config, files: Sequence[str]) -> list[tuple[BenchEnt
     for entry in config.benches:
         for pattern in entry.paths:
             if not pattern.startswith("!") and not any(
-                    configuration.path_matches(pattern, path) for path in files):
+                    paths.path_matches(pattern, path) for path in files):
                 unmatched.append((entry, pattern))
     return unmatched

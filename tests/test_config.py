@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from benchguard import config
-from benchguard.config import BenchEntry, Config, path_matches
+from benchguard import config, paths
+from benchguard.config import BenchEntry, Config
+from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,7 @@ def test_an_explicit_path_that_does_not_exist_is_an_error(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("written, fraction", [
     ('"5%"', 0.05), ('"12.5%"', 0.125), ('"0%"', 0.0), ("0.05", 0.05), ("0", 0.0),
+    ('"0.05"', 0.05),  # as `compare --threshold 0.05` takes it
 ])
 def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) -> None:
     assert parse(f"threshold = {written}").threshold == pytest.approx(fraction)
@@ -119,7 +121,19 @@ def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) 
      "got 'sec/op'"),
     ('on_error = "ignore"\n', "benchguard.toml:1: on_error must be \"block\" or \"warn\", "
      "got 'ignore'"),
-    ('notes_ref = "benchguard"\n', "benchguard.toml:1: notes_ref must be a git ref"),
+    ('notes_ref = "benchguard"\n', "benchguard.toml:1: notes_ref must be a ref under "
+     'refs/notes/ like "refs/notes/benchguard" (git notes merge works only there), '
+     "got 'benchguard'"),
+    # the notes store accepts nothing else: one rule (benchguard.values.check_notes_ref)
+    ('count = 6\nnotes_ref = "refs/heads/perf"\n', "benchguard.toml:2: notes_ref must be a "
+     "ref under refs/notes/"),
+    ('notes_ref = "refs/notes/"\n', "benchguard.toml:1: notes_ref must be a ref under"),
+    ('notes_ref = "refs/notes/a..b"\n', "benchguard.toml:1: notes_ref must be a ref under"),
+    # a value that spans lines is shown escaped: an error is one line
+    ('count = """six\nseven"""\n', "benchguard.toml:1: count must be an integer ≥ 1, got "
+     "'six\\x0aseven'"),
+    ('always = ["go.mod", "tools\\\\"]\n', "benchguard.toml:1: always: 'tools\\' is not a "
+     "valid pattern"),
     ("auto = 1\n", "benchguard.toml:1: auto must be true or false, got 1"),
 ])
 def test_every_top_level_error_names_file_and_line(text: str, message: str) -> None:
@@ -205,21 +219,35 @@ def test_the_projects_own_example_loads() -> None:
     ("/go.mod", "tools/go.mod", False),
     (r"\*.go", "*.go", True),
     (r"\*.go", "a.go", False),
+    ("#notes.md", "#notes.md", True),  # a list entry, not a .gitignore line: no comments
+    ("!hashing/**", "hashing/hash.go", False),  # "!" only excludes, within a list
 ])
 def test_path_matches_like_gitignore(pattern: str, path: str, matches: bool) -> None:
-    assert path_matches(pattern, path) is matches
+    assert paths.path_matches(pattern, path) is matches
 
 
-def test_a_later_negated_pattern_excludes() -> None:
-    patterns = ["hashing/**", "!hashing/testdata/**"]
-    assert config.matches_any(patterns, "hashing/hash.go")
-    assert not config.matches_any(patterns, "hashing/testdata/input.bin")
-    assert not config.matches_any(patterns, "parse/parse.go")
+@pytest.mark.parametrize("patterns, path, matches", [
+    (["hashing/**", "!hashing/testdata/**"], "hashing/hash.go", True),
+    (["hashing/**", "!hashing/testdata/**"], "hashing/testdata/input.bin", False),
+    (["hashing/**", "!hashing/testdata/**"], "parse/parse.go", False),
+    # the last matching pattern wins, so a later pattern includes again
+    (["hashing/**", "!hashing/testdata/**", "hashing/testdata/keep.go"],
+     "hashing/testdata/keep.go", True),
+    # an excluded directory does not stop a later exclusion inside it from mattering
+    (["hashing/", "!hashing/keep.go"], "hashing/keep.go", False),
+    (["!hashing/hash.go", "hashing/**"], "hashing/hash.go", True),
+    (["./hashing/**", "!./hashing/gen.go"], "hashing/gen.go", False),
+    (["./hashing/**", "!./hashing/gen.go"], "hashing/hash.go", True),
+    (["**/*.go", "!*_test.go"], "hashing/hash_test.go", False),
+    ([], "hashing/hash.go", False),
+])
+def test_a_list_matches_like_a_gitignore(patterns: list[str], path: str, matches: bool) -> None:
+    assert paths.matches_any(patterns, path) is matches
 
 
 def test_go_durations() -> None:
-    assert config.parse_duration("1m30s") == 90
-    assert config.parse_duration("250ms") == pytest.approx(0.25)
-    assert config.parse_duration("0") == 0
+    assert parse_duration("1m30s") == 90
+    assert parse_duration("250ms") == pytest.approx(0.25)
+    assert parse_duration("0") == 0
     with pytest.raises(ValueError):
-        config.parse_duration("10")
+        parse_duration("10")
