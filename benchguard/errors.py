@@ -6,6 +6,7 @@ EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_USAGE = 2
 EXIT_BENCH_FAILED = 3
+EXIT_INTERNAL = 4  # a bug: "unexpected error" and the path of a log with the traceback
 EXIT_INTERRUPTED = 130
 
 

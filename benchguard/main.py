@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchguard import __version__
-from benchguard.errors import EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
-
-EXIT_INTERNAL = 4
+from benchguard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
 
 # name -> one-line help; each lives in benchguard/commands/<name>.py with
-# add_arguments(parser) and run(args) -> int. Modules import their heavy parts inside run(),
-# so a push that touches no Go code pays only for what it uses.
+# add_arguments(parser) and run(args) -> int. Only the command that runs is imported, and it
+# imports its heavy parts inside run(), so a push that touches no Go code pays only for what it
+# uses.
 COMMANDS = {
     "check": "check the commits being pushed for benchmark regressions (the pre-push hook)",
     "compare": "compare two files of `go test -bench` output, benchstat-style, with verdicts",
@@ -46,25 +45,53 @@ exit codes:
   130  interrupted
 """
 
+# Options every command takes, before or after its name (`benchguard check --config x.toml`).
+# SUPPRESS keeps a command's parser from resetting what was given before the command's name.
+GLOBAL_OPTIONS = argparse.ArgumentParser(add_help=False)
+GLOBAL_OPTIONS.add_argument("-C", dest="directory", metavar="DIR", default=argparse.SUPPRESS,
+                            help="run as if started in DIR")
+GLOBAL_OPTIONS.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                            help="configuration file (default: benchguard.toml at the "
+                                 "repository root)")
+_TAKES_A_VALUE = ("-C", "--config")
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with ``only`` of that one command (importing just its
+    module; the top-level help lists every command either way)."""
     parser = argparse.ArgumentParser(
         prog="benchguard",
-        description="Keep Go benchmark regressions out of git pushes.",
+        description="Keep Go benchmark regressions out of git pushes. -C and --config go "
+                    "before or after COMMAND.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[GLOBAL_OPTIONS],
     )
     parser.add_argument("--version", action="version", version=f"benchguard {__version__}")
-    parser.add_argument("-C", dest="directory", metavar="DIR", default=".",
-                        help="run as if started in DIR")
-    parser.add_argument("--config", metavar="FILE",
-                        help="configuration file (default: benchguard.toml at the repository root)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"benchguard.commands.{name}")
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(command_parser)
+        command_parser = sub.add_parser(name, help=help_text, description=help_text,
+                                        parents=[GLOBAL_OPTIONS])
+        if only is None or name == only:
+            module = importlib.import_module(f"benchguard.commands.{name}")
+            module.add_arguments(command_parser)
     return parser
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` runs, found as argparse will find it (the first word that is not an
+    option or an option's value); None when there is none or help comes first."""
+    value_follows = False
+    for word in argv:
+        if value_follows:
+            value_follows = False
+        elif word in ("-h", "--help") or (len(word) > 2 and "--help".startswith(word)):
+            return None
+        elif word in _TAKES_A_VALUE or (len(word) > 2 and "--config".startswith(word)):
+            value_follows = True  # "--conf x" too: argparse takes unique abbreviations
+        elif not word.startswith("-") or word == "-":
+            return word if word in COMMANDS else None
+    return None
 
 
 def _interrupt_on_sigterm() -> None:
@@ -76,16 +103,27 @@ def _interrupt_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _change_directory(directory: str) -> None:
+    try:
+        os.chdir(directory)
+    except OSError as error:
+        raise BenchguardError(f"-C {directory}: cannot change to that directory: "
+                              f"{error.strerror or error}", exit_code=EXIT_USAGE) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _interrupt_on_sigterm()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = command_named(words)
+    parser = build_parser(only=command)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    args.directory = getattr(args, "directory", ".")
+    args.config = getattr(args, "config", None)
     try:
-        if args.directory != ".":
-            os.chdir(args.directory)
+        _change_directory(args.directory)
         module = importlib.import_module(f"benchguard.commands.{args.command}")
         result: int = module.run(args)
         return result

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from benchguard import values
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
@@ -15,21 +17,21 @@ if TYPE_CHECKING:
 
 
 def parse_fraction(text: str) -> float:
-    """"5%" or "0.05" -> 0.05."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fraction like 5% or 0.05") from None
-    if not 0 <= value < 10:
-        raise argparse.ArgumentTypeError(f"{text!r} is out of range")
-    return value
+    """--threshold: the rule of benchguard.toml's threshold ("5%" or 0.05; a bare 5 is an
+    error that suggests "5%")."""
+    return _option(values.parse_threshold, text, "threshold")
 
 
 def parse_alpha(text: str) -> float:
-    value = parse_fraction(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"alpha must be between 0 and 1, not {text!r}")
-    return value
+    """--alpha: the rule of benchguard.toml's alpha (strictly between 0 and 1)."""
+    return _option(values.parse_alpha, text, "alpha")
+
+
+def _option(rule: Callable[[str, str], float], text: str, key: str) -> float:
+    try:
+        return rule(text, key)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
