@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from benchguard import config, git, go
 
     repo = git.toplevel(".")
-    target = Path(args.config) if getattr(args, "config", None) else repo / config.FILENAME
+    target = Path(args.config) if args.config else repo / config.FILENAME
     if target.exists():
         raise BenchguardError(f"{target} already exists; benchguard init never overwrites it "
                               "(edit it, or delete it and run benchguard init again)",
@@ -48,10 +48,11 @@ def run(args: argparse.Namespace) -> int:
     text = HEADER + tomli_w.dumps(starter(sorted(benchmarked, key=lambda p: p.directory), tags))
     config.parse(text, filename=str(target))  # what we write must load
     target.write_text(text, encoding="utf-8")
-    names = ", ".join(package.directory for package in benchmarked)
-    print(f"benchguard: wrote {target} with {len(benchmarked)} [[bench]] "
-          f"entr{'y' if len(benchmarked) == 1 else 'ies'} ({names}):\n")
-    print(text, end="")
+    names = ", ".join(sorted(package.directory for package in benchmarked))
+    count = f"{len(benchmarked)} package{'' if len(benchmarked) == 1 else 's'}"
+    print(f"benchguard: found benchmarks in {count}: {names}")
+    print(f"benchguard: wrote {target} with a [[bench]] entry for each and every other setting "
+          "at its default (docs/config.md)")
     return EXIT_OK
 
 
