@@ -170,11 +170,22 @@ def side_by_side(commands: dict[str, list[str]], runs: int, *, cwd: Path,
     return times
 
 
+# `python -m benchguard ARGS`, then the modules it imported; -X importtime would miss the ones
+# importlib.import_module loads (the command's own module)
+LIST_IMPORTS = """
+import atexit, runpy, sys
+atexit.register(lambda: print(*sorted(sys.modules), file=sys.stderr))
+sys.argv[0] = "benchguard"
+runpy.run_module("benchguard", run_name="__main__")
+"""
+
+
 def imported_modules(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> list[str]:
-    proc = subprocess.run([command[0], "-X", "importtime", *command[1:]], cwd=cwd, env=env,
+    """The benchguard and pygit2 modules ``command`` (``python -m benchguard …``) imports."""
+    arguments = command[command.index("benchguard") + 1:]
+    proc = subprocess.run([command[0], "-c", LIST_IMPORTS, *arguments], cwd=cwd, env=env,
                           capture_output=True, text=True, check=False)
-    names = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
-             if line.startswith("import time:") and "|" in line]
+    names = proc.stderr.splitlines()[-1].split() if proc.stderr else []
     return [name for name in names if name.split(".")[0] in ("benchguard", "pygit2")]
 
 
