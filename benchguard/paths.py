@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 
 def matches_any(patterns: Iterable[str], path: str) -> bool:
@@ -36,6 +38,8 @@ def check_pattern(pattern: str) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # not before a pattern is matched: `benchguard compare` never needs it
+
     return pathspec.GitIgnoreSpec.from_lines([_as_gitignore(pattern) for pattern in patterns])
 
 

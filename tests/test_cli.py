@@ -83,32 +83,35 @@ def test_a_directory_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> Non
         "No such file or directory")
 
 
-# `python -m benchguard ARGS`, then the benchguard.commands modules it imported (-X importtime
-# does not see importlib.import_module)
-RUN_AND_LIST_COMMANDS = """
+# `python -m benchguard ARGS`, then the modules it imported (-X importtime does not see
+# importlib.import_module)
+RUN_AND_LIST_MODULES = """
 import atexit, runpy, sys
-atexit.register(lambda: print(*sorted(name for name in sys.modules
-                                     if name.startswith("benchguard.commands.")),
-                              file=sys.stderr))
+atexit.register(lambda: print(*sorted(sys.modules), file=sys.stderr))
 sys.argv[0] = "benchguard"
 runpy.run_module("benchguard", run_name="__main__")
 """
 
 
-def imported_commands(*args: str, cwd: Path) -> set[str]:
-    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST_COMMANDS, *args], cwd=cwd,
+def imported_modules(*args: str, cwd: Path) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST_MODULES, *args], cwd=cwd,
                           capture_output=True, text=True, check=False)
     return set(proc.stderr.splitlines()[-1].split())
+
+
+def commands_of(modules: set[str]) -> set[str]:
+    return {name for name in modules if name.startswith("benchguard.commands.")}
 
 
 def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
     bench = tmp_path / "bench.txt"
     bench.write_text("BenchmarkSum-8\t1000\t100 ns/op\n", encoding="utf-8")
 
-    assert imported_commands("compare", str(bench), str(bench), cwd=tmp_path) == {
-        "benchguard.commands.compare"}
-    assert imported_commands("--config", "x.toml", "-C", ".", "compare", "--help",
-                             cwd=tmp_path) == {"benchguard.commands.compare"}
+    compare = imported_modules("compare", str(bench), str(bench), cwd=tmp_path)
+    assert commands_of(compare) == {"benchguard.commands.compare"}
+    assert "pathspec" not in compare  # only what matches paths pays for it
+    assert commands_of(imported_modules("--config", "x.toml", "-C", ".", "compare", "--help",
+                                         cwd=tmp_path)) == {"benchguard.commands.compare"}
 
 
 def test_help_lists_every_command_wherever_help_is_asked(tmp_path: Path) -> None:
@@ -145,55 +148,40 @@ def test_each_command_help_is_the_full_parsers(tmp_path: Path, monkeypatch: pyte
 # --- one rule for threshold and alpha, in benchguard.toml and on the command line -------------
 
 
-@pytest.mark.parametrize("text", ["5%", "0.05", "12.5%", "0", "0%", "1000%", " 5 %", "5", "1",
-                                  "-1%", "-0.1", "lots", "nan", "inf%", ""])
-def test_threshold_is_one_rule_in_the_config_and_on_the_command_line(text: str) -> None:
-    try:
-        from_config: float | str = config.parse(f'threshold = "{text}"\n',
-                                                filename="benchguard.toml").threshold
-    except BenchguardError as error:
-        from_config = error.message.removeprefix("benchguard.toml:1: ")
-    try:
-        from_option: float | str = parse_fraction(text)
-    except Exception as error:  # argparse.ArgumentTypeError
-        from_option = str(error)
-
-    assert from_option == from_config
+OPTIONS = {"threshold": parse_fraction, "alpha": parse_alpha}
 
 
-@pytest.mark.parametrize("text", ["0.05", "0.001", "1e-6", "0", "1", "5%", "-0.5", "x"])
-def test_alpha_is_one_rule_in_the_config_and_on_the_command_line(text: str) -> None:
+@pytest.mark.parametrize("key, text", [
+    *[("threshold", text) for text in ("5%", "0.05", "12.5%", "0", "0%", "1000%", " 5 %", "5",
+                                       "1", "-1%", "-0.1", "lots", "nan", "inf%", "")],
+    *[("alpha", text) for text in ("0.05", "0.001", "1e-6", "0", "1", "5%", "-0.5", "x")],
+])
+def test_the_config_and_the_command_line_share_one_rule(key: str, text: str) -> None:
     try:
-        from_config: float | str = config.parse(f'count = 20\nalpha = "{text}"\n',
-                                                filename="benchguard.toml").alpha
+        parsed = config.parse(f'count = 20\n{key} = "{text}"\n', filename="benchguard.toml")
+        from_config: float | str = getattr(parsed, key)
     except BenchguardError as error:
         from_config = error.message.removeprefix("benchguard.toml:2: ")
     try:
-        from_option: float | str = parse_alpha(text)
+        from_option: float | str = OPTIONS[key](text)
     except Exception as error:  # argparse.ArgumentTypeError
         from_option = str(error)
 
     assert from_option == from_config
 
 
-def test_compare_threshold_5_is_an_error_that_suggests_5_percent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("option, value, error", [
+    ("--threshold", "5", "argument --threshold: threshold must be a percentage like \"5%\" or a "
+     "fraction like 0.05, got '5' (a fraction must be below 1; did you mean \"5%\"?)"),
+    ("--alpha", "1", "argument --alpha: alpha must be a number between 0 and 1 (exclusive), "
+     "got '1'"),
+])
+def test_compare_rejects_what_the_config_rejects(tmp_path: Path, option: str, value: str,
+                                                 error: str) -> None:
     bench = tmp_path / "bench.txt"
     bench.write_text("BenchmarkSum-8\t1000\t100 ns/op\n", encoding="utf-8")
 
-    proc = benchguard("compare", str(bench), str(bench), "--threshold", "5", cwd=tmp_path)
+    proc = benchguard("compare", str(bench), str(bench), option, value, cwd=tmp_path)
 
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1] == (
-        "benchguard compare: error: argument --threshold: threshold must be a percentage like "
-        "\"5%\" or a fraction like 0.05, got '5' (a fraction must be below 1; did you mean "
-        "\"5%\"?)")
-
-
-def test_compare_alpha_1_is_an_error_as_in_the_config(tmp_path: Path) -> None:
-    bench = tmp_path / "bench.txt"
-    bench.write_text("BenchmarkSum-8\t1000\t100 ns/op\n", encoding="utf-8")
-
-    proc = benchguard("compare", str(bench), str(bench), "--alpha", "1", cwd=tmp_path)
-
-    assert proc.returncode == 2
-    assert "argument --alpha: alpha must be a number between 0 and 1 (exclusive)" in proc.stderr
+    assert proc.stderr.splitlines()[-1] == f"benchguard compare: error: {error}"
