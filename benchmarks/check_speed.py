@@ -3,7 +3,9 @@
     python benchmarks/check_speed.py [--runs 10] [--count 6] [--benchtime 2000x]
 
 Builds a throwaway Go module (three packages, two benchmarked) with a bare remote, then times,
-alternating the two commands of each pair and taking medians:
+alternating the two commands of each pair and taking medians of wall-clock and CPU time (CPU
+time, the user + system time of the command and its git and go children, is what a busy machine
+distorts least):
 
 (a) a push that touches no Go file: `benchguard check` on a docs-only commit against
     `python -c pass` (the interpreter's own start-up), and lists the benchguard modules and heavy
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 GO_MODULE = {
@@ -150,23 +154,34 @@ def environment(scratch: Path) -> dict[str, str]:
     return env
 
 
-def timed(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> float:
+@dataclass
+class Times:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system, the command's processes
+
+
+def timed(command: Sequence[str], *, cwd: Path, env: dict[str, str],
+          into: Times | None = None) -> None:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{proc.stderr}")
-    return seconds
+    if into is not None:
+        into.wall.append(seconds)
+        into.cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
 def side_by_side(commands: dict[str, list[str]], runs: int, *, cwd: Path,
-                 env: dict[str, str]) -> dict[str, list[float]]:
+                 env: dict[str, str]) -> dict[str, Times]:
     """Each command ``runs`` times, alternating (so a burst of load hits both)."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times = {name: Times() for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
-            times[name].append(timed(command, cwd=cwd, env=env))
+            timed(command, cwd=cwd, env=env, into=times[name])
     return times
 
 
@@ -189,9 +204,10 @@ def imported_modules(command: Sequence[str], *, cwd: Path, env: dict[str, str]) 
     return [name for name in names if name.split(".")[0] in ("benchguard", "pygit2")]
 
 
-def describe(name: str, values: list[float]) -> str:
-    runs = " ".join(f"{value:.3f}" for value in values)
-    return f"  {name:<12} median {statistics.median(values):.3f} s  (runs: {runs})"
+def describe(name: str, times: Times) -> str:
+    runs = " ".join(f"{value:.3f}" for value in times.wall)
+    return (f"  {name:<12} median {statistics.median(times.wall):.3f} s, CPU "
+            f"{statistics.median(times.cpu):.3f} s  (runs: {runs})")
 
 
 def main() -> int:
@@ -205,6 +221,7 @@ def main() -> int:
         print("go not found on PATH")
         return 2
     python = sys.executable
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="check-speed-") as directory:
         scratch = Path(directory)
         env = environment(scratch)
@@ -236,19 +253,20 @@ def main() -> int:
                               args.runs, cwd=root, env=env)
         notes = git("notes", "--ref", "benchguard", "show", base, cwd=root).splitlines()
 
-    docs_median = {name: statistics.median(values) for name, values in docs.items()}
-    stored_median = {name: statistics.median(values) for name, values in stored.items()}
+    docs_median = {name: statistics.median(times.wall) for name, times in docs.items()}
+    stored_median = {name: statistics.median(times.wall) for name, times in stored.items()}
     print(f"(a) a push that touches no Go file ({args.runs} runs each, alternating)")
-    for name, values in docs.items():
-        print(describe(name, values))
+    print(f"  load average before: {load:.1f}, after: {os.getloadavg()[0]:.1f} (2 cores)")
+    for name, times in docs.items():
+        print(describe(name, times))
     print(f"  benchguard check: {docs_median['benchguard']:.3f} s; "
           f"{docs_median['benchguard'] - docs_median['python']:.3f} s over python start-up")
     print(f"  benchguard modules imported: {len(modules)}; heavy ones: "
           f"{', '.join(heavy) if heavy else 'none'}")
     print(f"(b) a push with a stored baseline: ./hashing BenchmarkSum, count {args.count}, "
           f"benchtime {args.benchtime} ({args.runs} runs each, alternating)")
-    for name, values in stored.items():
-        print(describe(name, values))
+    for name, times in stored.items():
+        print(describe(name, times))
     print(f"  benchguard check / go test = "
           f"{stored_median['benchguard'] / stored_median['go test']:.3f} "
           f"(+{stored_median['benchguard'] - stored_median['go test']:.3f} s); "
