@@ -47,6 +47,17 @@ def test_check_config_after_the_subcommand(repo: Path) -> None:
     assert f"bad.toml:1: {BAD_CONFIG_ERROR}" in proc.stderr
 
 
+def test_a_notes_ref_outside_refs_notes_is_a_config_error_naming_its_line(repo: Path) -> None:
+    (repo / "benchguard.toml").write_text('count = 6\nnotes_ref = "refs/heads/perf"\n',
+                                          encoding="utf-8")
+
+    proc = benchguard("show", cwd=repo)
+
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("benchguard: error: benchguard.toml:2: notes_ref must be a ref "
+                                  "under refs/notes/")
+
+
 @pytest.mark.parametrize("spelling", [
     ["--config", "bad.toml", "show"],
     ["--config=bad.toml", "show"],
