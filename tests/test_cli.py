@@ -12,7 +12,7 @@ from conftest import benchguard, sh
 from benchguard import config
 from benchguard.commands.compare import parse_alpha, parse_fraction
 from benchguard.errors import BenchguardError
-from benchguard.main import COMMANDS, build_parser
+from benchguard.main import COMMANDS, build_parser, command_named
 
 BAD_CONFIG = "count = 0\n"
 BAD_CONFIG_ERROR = "count must be an integer ≥ 1, got 0"
@@ -123,6 +123,22 @@ def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
     assert "pathspec" not in compare  # only what matches paths pays for it
     assert commands_of(imported_modules("--config", "x.toml", "-C", ".", "compare", "--help",
                                          cwd=tmp_path)) == {"benchguard.commands.compare"}
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["check", "--pre-push", "origin"], "check"),
+    (["-C", "check", "show"], "show"),  # "check" is the directory
+    (["--config", "compare", "status"], "status"),
+    (["--conf", "compare", "status"], "status"),
+    (["--config=x.toml", "-Cdir", "sync"], "sync"),
+    (["--", "show"], "show"),
+    (["--help", "check"], None),  # the top-level help, listing every command
+    (["--version"], None),
+    (["bogus", "check"], None),  # argparse says "invalid choice"
+    ([], None),
+])
+def test_the_command_is_found_as_argparse_finds_it(argv: list[str], command: str | None) -> None:
+    assert command_named(argv) == command
 
 
 def test_help_lists_every_command_wherever_help_is_asked(tmp_path: Path) -> None:
