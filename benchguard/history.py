@@ -112,9 +112,11 @@ def unit_of(metric: str) -> str:
 
 
 def _convert(values: list[float], metric: str) -> list[float]:
+    """Stored values (in the tidy unit) in ``metric``: tidy_unit's factor turns ns into
+    seconds, so seconds into ns divide by it."""
     if metric == OPS:
         return [1 / value if value else math.inf for value in values]
-    return [value * tidy_unit(metric)[1] for value in values]
+    return [value / tidy_unit(metric)[1] for value in values]
 
 
 def _series(bench: BenchKey, metric: str, rows: list[tuple[Commit, list[float]]], *,
@@ -158,8 +160,11 @@ def sparkline(values: Sequence[float]) -> str:
 def format_value(value: float, metric: str) -> str:
     from benchguard import report
 
-    return report._format(value, report._scaler([value], metric)) if math.isfinite(value) \
-        else "∞"
+    if not math.isfinite(value):
+        return "∞"
+    # "MB/s" already counts in decimal megabytes: 2000 of them are 2.000k, not 1.953Ki
+    binary = False if tidy_unit(metric)[1] != 1.0 else None
+    return report._format(value, report._scaler([value], metric, binary))
 
 
 def render_text(series: Sequence[Series]) -> str:
