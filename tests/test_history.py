@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Project, benchguard, sh, slow_down
 
-from benchguard import go, history, notes, results
+from benchguard import JSON_VERSION, go, history, notes, results
 
 COMMITS = 12
 SLOW_FROM = 7  # the commit (1-based, oldest first) that makes Sum 6x slower
@@ -68,7 +68,9 @@ def test_history_shows_the_step_where_the_regression_landed(
 
     data = json.loads(project.benchguard("history", "^BenchmarkSum$", "--format", "json",
                                          "--metric", "ops/s").stdout)
-    [stepped] = [row for row in data if row["commit"] == measured_history[SLOW_FROM - 1]]
+    assert data["version"] == JSON_VERSION and data["metric"] == "ops/s"
+    [stepped] = [row for row in data["rows"]
+                 if row["commit"] == measured_history[SLOW_FROM - 1]]
     assert stepped["verdict"] == "regression" and stepped["change"] < -0.5  # ops/s fell
 
     chart = project.benchguard("history", "Sum", "--plot", "sum.svg")
@@ -112,3 +114,15 @@ def test_history_in_ns_op_and_mb_s_shows_the_stored_numbers_in_those_units(
     for metric, shown in (("ns/op", "1.500k → 1.500k"), ("MB/s", "2.000k → 2.000k")):
         text = benchguard("history", "Sum", "--any-machine", "--metric", metric, cwd=repo)
         assert f"  {shown} (+0.0%)" in text.stdout.splitlines()[1], text.stdout
+
+    data = json.loads(benchguard("history", "Sum", "--any-machine", "--metric", "ns/op",
+                                 "--format", "json", cwd=repo).stdout)
+    assert (data["version"], data["rev"], data["metric"]) == (JSON_VERSION, "HEAD", "ns/op")
+    assert [row["median"] for row in data["rows"]] == pytest.approx([1500.0] * 2)
+    assert data["warnings"] == []
+    nothing = benchguard("history", "Nothing", "--any-machine", "--format", "json", cwd=repo)
+    assert json.loads(nothing.stdout)["rows"] == []
+    assert "no baseline of HEAD's first-parent history" in json.loads(nothing.stdout)[
+        "warnings"][0] and "warning: no baseline" in nothing.stderr
+    usage = benchguard("history", "Sum", "--limit", "0", "--format", "json", cwd=repo)
+    assert usage.returncode == 2 and usage.stdout == ""
