@@ -125,27 +125,17 @@ class Measurement:
     # -- the base's stored baseline
 
     def _load_stored(self) -> None:
-        """For each selection, the newest baseline record of this machine that covers it:
-        numbers measured days apart drift, so older ones only make things worse."""
+        """For each selection, the stored samples of its benchmarks, as notes.baseline_samples
+        picks them (per benchmark, the newest record of this machine)."""
         from benchguard import go, notes
 
         store = notes.NotesStore(self.repo, self.config.notes_ref)
-        records, warnings = store.read(self.base_commit)
-        for warning in warnings:
-            output.warn(warning)
-        fingerprint = go.fingerprint(self.tree)
-        baselines = [(record.fingerprint == fingerprint, record.samples) for record in records
-                     if record.kind == "baseline" and record.samples is not None]
-        # With --any-machine, another machine's record serves only where this one has none.
-        ours = [samples for mine, samples in baselines if mine]
-        theirs = [samples for mine, samples in baselines if not mine]
-        usable = [*theirs, *ours] if self.any_machine else ours
+        stored = store.baseline(self.base_commit, go.fingerprint(self.tree),
+                                reporter=output.STDERR, any_machine=self.any_machine)
         for spec in self.specs:
-            for samples in reversed(usable):
-                mine = self._only(samples, spec)
-                if mine.samples:
-                    self.stored[spec] = mine
-                    break
+            mine = self._only(stored, spec) if stored is not None else None
+            if mine is not None and mine.samples:
+                self.stored[spec] = mine
 
     def _store_base(self) -> None:
         from benchguard import go, notes

@@ -136,12 +136,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
                   ) -> str | None:
-    from benchguard import git, history
+    from benchguard import git, history, output
 
     ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
     noted = history.noted_commits(repo, store.ref)
     for commit in ancestors:
-        if commit.sha in noted and store.baseline(commit.sha, fingerprint) is not None:
+        if commit.sha in noted and store.baseline(commit.sha, fingerprint,
+                                                  reporter=output.STDERR) is not None:
             return commit.sha
     return git.try_resolve(repo, f"{head}~1")
 
@@ -152,11 +153,10 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
     from benchguard.commands.baseline import configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
-    stored = store.baseline(commit, fingerprint)
+    stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
     if stored is not None:
         records, _ = store.read(commit)
-        dates = [record.date for record in records
-                 if record.kind == "baseline" and record.fingerprint == fingerprint]
+        dates = [record.date for record in notes.baseline_sources(records, fingerprint).values()]
         output.progress(f"{side} {commit[:12]}: using its stored baseline")
         return Side(commit, stored, False, max(dates, default=""))
     run_settings = runner.RunSettings.from_config(settings)
@@ -174,7 +174,7 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
     record = notes.baseline_record(
         commit, result.fingerprint,
         run_settings.record([spec for spec in specs if spec not in result.failures]),
-        result.benchmarks)
+        result.benchmarks, load=result.load)
     if result.benchmarks.samples:
         store.append(commit, [record])
     return Side(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
@@ -199,11 +199,12 @@ def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
 
 def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
     from benchguard import overrides
+    from benchguard.notes import Kind
 
     records, _ = store.read(head)
     found = []
     for record in records:
-        if record.kind == "override" and record.override is not None:
+        if record.kind == Kind.OVERRIDE and record.override is not None:
             data = record.override
             found.append(overrides.make(str(data["pattern"]), "a stored override",
                                         f"{data.get('reason', '')} ({data.get('user', '?')})"))
