@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import DEFAULT_CONFIG, Project, fake_go, slow_down
@@ -17,6 +18,15 @@ LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
 def said(proc: subprocess.CompletedProcess[str]) -> str:
     """What the user saw: git passes a hook's stdout and stderr through."""
     return proc.stdout + proc.stderr
+
+
+def checked(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The one pushed branch's check in `check --format json`."""
+    document = json.loads(proc.stdout)
+    assert document["version"] == 1
+    [check] = document["checks"]
+    assert document["status"] == check["status"]
+    return dict(check)
 
 
 def notes(project: Project, commit: str) -> str:
@@ -58,7 +68,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
     head = project.commit("slower mixing")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 1, proc.stderr
-    result = json.loads(proc.stdout)
+    result = checked(proc)
     assert (result["status"], result["head"]) == ("regression", head)
     assert result["selected"] == [{
         "package": "./hashing", "pattern": "BenchmarkSum",
@@ -72,7 +82,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
                "-m 'Benchguard-Allow: ^BenchmarkSum$ mixing is worth it'")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    [allowed] = json.loads(proc.stdout)["allowed"]
+    [allowed] = checked(proc)["allowed"]
     assert allowed["reason"] == "mixing is worth it" and "trailer" in allowed["source"]
 
 
@@ -93,7 +103,7 @@ def test_a_docs_only_push_runs_no_go_command(project: Project, tmp_path: Path) -
     """, env=env)
     assert not calls.exists(), calls.read_text()
     proc = project.benchguard("check", "--format", "json", env=env)
-    assert json.loads(proc.stdout)["status"] == "skipped"
+    assert checked(proc)["status"] == "skipped"
 
 
 def test_benchguard_skip_skips_the_check_and_says_so(project: Project, tmp_path: Path) -> None:
@@ -105,6 +115,35 @@ def test_benchguard_skip_skips_the_check_and_says_so(project: Project, tmp_path:
     assert proc.returncode == 0 and project.remote_sha() == head
     assert "BENCHGUARD_SKIP is set" in said(proc)
     assert not calls.exists()
+    # a script reading JSON is told too, not handed an empty stdout
+    proc = project.benchguard("check", "--format", "json", env={**env, "BENCHGUARD_SKIP": "1"})
+    assert json.loads(proc.stdout) == {"version": 1, "status": "skipped", "checks": [],
+                                       "message": "BENCHGUARD_SKIP is set: benchmarks not checked"}
+
+
+def test_json_is_one_document_for_one_branch_for_several_and_for_none(project: Project) -> None:
+    main = project.head()
+    project.sh("git checkout -q -b topic")
+    project.write({"hashing/doc.go": "package hashing\n"})
+    topic = project.commit("a doc comment in hashing")
+    project.sh("git checkout -q main")
+    project.write({"README.md": "# demo\n"})
+    docs = project.commit("docs")
+    pushed = (f"refs/heads/main {docs} refs/heads/main {main}\n"
+              f"refs/heads/topic {topic} refs/heads/topic {'0' * 40}\n")
+
+    two = project.benchguard("check", "--pre-push", "origin", "--format", "json", input=pushed)
+    none = project.benchguard("check", "--pre-push", "origin", "--format", "json", input="")
+
+    assert two.returncode == 0, said(two)
+    document = json.loads(two.stdout)
+    assert (document["version"], document["status"]) == (1, "pass")  # the worst of the two
+    assert [(c["ref"], c["status"], c["head"]) for c in document["checks"]] == [
+        ("refs/heads/main", "skipped", docs), ("refs/heads/topic", "pass", topic)]
+    assert document["checks"][1]["selected"][0]["package"] == "./hashing"
+    assert none.returncode == 0, said(none)
+    assert json.loads(none.stdout) == {"version": 1, "status": "skipped", "checks": [],
+                                       "message": "no branch updates to check"}
 
 
 @pytest.mark.slow
@@ -153,7 +192,7 @@ def test_uncommitted_edits_do_not_change_what_is_measured(tmp_path: Path) -> Non
     project.write({"benchguard.toml": "this is not toml"})
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    assert json.loads(proc.stdout)["status"] == "pass"
+    assert checked(proc)["status"] == "pass"
 
 
 def test_a_broken_config_in_the_pushed_commit_exits_2_naming_file_and_line(
@@ -209,7 +248,7 @@ def test_each_benchmark_is_judged_by_the_threshold_of_the_entry_that_selected_it
     project.commit("3x slower, within this entry's 400%")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    result = json.loads(proc.stdout)
+    result = checked(proc)
     assert {c["threshold"] for c in result["benchmarks"]} == {4.0}
 
 
