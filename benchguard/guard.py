@@ -149,7 +149,7 @@ def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Overrid
     # Both the head's samples (measured.head) and the comparison with the base
     # (measured.report) are final here: checks on the head alone belong at this point.
     allowed = overrides.apply(measured.report, allow)
-    overrides.record(repo, config.notes_ref, found.head, allowed, what="", reporter=reporter)
+    overrides.record(repo, config.notes_ref, found.head, allowed, reporter=reporter)
     from benchguard import targets
 
     checked = targets.check_head(repo, config, measured.head, found.head, allow,

@@ -129,7 +129,7 @@ def records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Rec
 
 
 def record(repo: Path, notes_ref: str, commit: str, allowances: Sequence[Allowance], *,
-           what: str, reporter: Reporter) -> None:
+           reporter: Reporter, what: str = "") -> None:
     """Keep in the notes of ``commit`` who let what through and why (`report` and `show` say
     it later), and tell the user: "<what> allowed by '<pattern>' (<source>): <benchmarks>"."""
     if not allowances:

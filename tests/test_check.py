@@ -144,6 +144,9 @@ def test_json_is_one_document_for_one_branch_for_several_and_for_none(project: P
     assert none.returncode == 0, said(none)
     assert json.loads(none.stdout) == {"version": 1, "status": "skipped", "checks": [],
                                        "message": "no branch updates to check"}
+    markdown = project.benchguard("check", "--pre-push", "origin", "--format", "markdown",
+                                  input="")
+    assert markdown.stdout == "**benchguard**: no branch updates to check\n"
 
 
 @pytest.mark.slow

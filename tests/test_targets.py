@@ -173,3 +173,15 @@ def test_a_target_is_matched_through_the_pushed_commits_go_mod_not_the_working_t
 
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "✗  BenchmarkFields" in blocked.stdout and "missed (enforced)" in blocked.stdout
+
+
+@pytest.mark.slow
+def test_report_matches_targets_through_the_reported_commits_go_mod(tmp_path: Path) -> None:
+    project = targeted_project(tmp_path)
+    project.write({"go.mod": "module example.com/renamed\n\ngo 1.21\n"})  # not committed
+
+    report = project.benchguard("report", "--format", "json")
+
+    assert report.returncode == 0, report.stderr
+    assert [t["name"] for t in json.loads(report.stdout)["targets"]] == [
+        "BenchmarkSum", "BenchmarkFields"]

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     head = git.resolve(repo, args.rev)
     base = git.resolve(repo, args.base) if args.base else _default_base(repo, store, head,
                                                                          fingerprint)
-    module = go.module_path(repo)
+    module = go.module_path_at(repo, head)  # the reported commit's, not the working tree's
     head_side = _results(repo, store, settings, head, fingerprint, "head")
     base_side = _results(repo, store, settings, base, fingerprint, "base") if base else None
 
