@@ -119,7 +119,7 @@ def allowances(allowed: Iterable[tuple[Override, BenchKey]]) -> list[Allowance]:
     return [Allowance(override, tuple(names)) for override, names in by_override.items()]
 
 
-def records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Record]:
+def _records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Record]:
     from benchguard.notes import override_record
 
     return [override_record(commit, pattern=a.override.pattern,
@@ -137,7 +137,7 @@ def record(repo: Path, notes_ref: str, commit: str, allowances: Sequence[Allowan
     from benchguard.notes import NotesStore
 
     user = git.config_get(repo, "user.email") or "unknown"
-    NotesStore(repo, notes_ref).append(commit, records(commit, allowances, user))
+    NotesStore(repo, notes_ref).append(commit, _records(commit, allowances, user))
     for allowance in allowances:
         reporter.progress(f"{what}allowed by {allowance.override.pattern!r} "
                           f"({allowance.override.source}): {', '.join(allowance.benchmarks)}; "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import DEFAULT_CONFIG, Project, fake_go, slow_down
 
+from benchguard import overrides
 from benchguard.notes import NotesStore
 
 LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
@@ -273,3 +276,14 @@ def test_a_baseline_from_another_machine_is_used_only_with_any_machine(project: 
     assert "building the test binary" in mine_only.stderr  # the base is measured here
     assert any_machine.returncode == 0, any_machine.stderr
     assert f"using the stored baseline of {base[:12]} for 1 of 1" in any_machine.stderr
+
+
+def test_the_push_anyway_line_pastes_into_a_shell_whatever_the_benchmark_names() -> None:
+    assert overrides.push_anyway(["BenchmarkSum"]) == (
+        "to push anyway: BENCHGUARD_ALLOW='^BenchmarkSum$' git push  (or add a "
+        "'Benchguard-Allow: <regex> <reason>' trailer to a commit)")
+    # A sub-benchmark name may hold a quote; the line still splits into the same words.
+    line = overrides.push_anyway(["BenchmarkParse/it's", "BenchmarkA.b", "BenchmarkA.b"])
+    assigned = shlex.split(line)[3]
+    assert assigned == "BENCHGUARD_ALLOW=^(BenchmarkA\\.b|BenchmarkParse/it's)$"
+    assert re.search(assigned.partition("=")[2], "BenchmarkParse/it's")
