@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     specs = configured_specs(settings, args.bench)
     label = commit[:12]
     if specs:
-        result = runner.run_commit(repo, commit, specs, run_settings, label=label)
+        result = runner.run_commit(repo, commit, specs, run_settings, label=label,
+                                   reporter=output.STDERR)
     else:
         result = _run_every_package(repo, commit, run_settings, args.bench, label)
         specs = list(result.by_spec)
@@ -111,7 +112,7 @@ def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench
             raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
         output.progress(f"no [[bench]] entries configured: running all {len(specs)} packages "
                         "with benchmarks")
-        return runner.run_in_tree(tree, specs, run_settings, label=label)
+        return runner.run_in_tree(tree, specs, run_settings, label=label, reporter=output.STDERR)
 
 
 def describe_fingerprint(fingerprint: Fingerprint) -> str:

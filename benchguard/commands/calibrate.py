@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         specs, thresholds = _specs(settings, tree, args.bench)
         session = abtest.Session([abtest.Side("A", f"A {label}", tree),
                                   abtest.Side("B", f"B {label}", tree)],
-                                 run_settings, workdir=Path(workdir))
+                                 run_settings, workdir=Path(workdir), reporter=output.STDERR)
         output.progress(f"calibrating at {label}: {args.rounds} rounds of HEAD against itself")
         session.add(specs)
         for _ in range(args.rounds):
