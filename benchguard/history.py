@@ -156,10 +156,9 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def format_value(value: float, metric: str) -> str:
-    from benchguard import report
+    from benchguard import units
 
-    return report._format(value, report._scaler([value], metric)) if math.isfinite(value) \
-        else "∞"
+    return units.format_value(value, metric)
 
 
 def render_text(series: Sequence[Series]) -> str:
@@ -198,9 +197,9 @@ def _mark(point: Point) -> str:
 
 
 def _range(summary: Summary) -> str:
-    from benchguard import report
+    from benchguard import units
 
-    return report.range_percent(summary)
+    return units.range_percent(summary)
 
 
 def to_rows(series: Sequence[Series]) -> list[dict[str, Any]]:
