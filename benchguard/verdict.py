@@ -330,15 +330,15 @@ class _Named:
     it: loud, but not a flood when a whole suite ran with -count 3."""
 
     def __init__(self) -> None:
-        self.names: dict[str, dict[str, None]] = {}
-        self.units: dict[str, dict[BenchKey, list[str]]] = {}
+        # message -> what it is about: a benchmark with its units, or a name as it is
+        self.about: dict[str, dict[BenchKey | str, list[str]]] = {}
 
     def add(self, message: str, name: str) -> None:
-        self.names.setdefault(message, {})[name] = None
+        self.about.setdefault(message, {})[name] = []
 
     def add_series(self, message: str, series: Iterable[SeriesKey]) -> None:
         """Names each benchmark once, with every unit the message is about."""
-        benches = self.units.setdefault(message, {})
+        benches = self.about.setdefault(message, {})
         last: BenchKey | None = None
         units: list[str] = []
         for key in series:
@@ -349,17 +349,15 @@ class _Named:
                 units.append(key.unit)
 
     def lines(self) -> list[str]:
-        named = {message: list(names) for message, names in self.names.items()}
-        for message, benches in self.units.items():
-            if benches:
-                named[message] = [f"{describe(bench)} ({', '.join(units)})"
-                                  for bench, units in itertools.islice(benches.items(), _NAMED)]
-                named[message] += [""] * (len(benches) - len(named[message]))
         lines = []
-        for message, names in named.items():
-            shown = ", ".join(names[:_NAMED])
-            if len(names) > _NAMED:
-                shown += f" and {len(names) - _NAMED} more"
+        for message, about in self.about.items():
+            if not about:
+                continue
+            shown = ", ".join(f"{describe(what)} ({', '.join(units)})"
+                              if isinstance(what, BenchKey) else what
+                              for what, units in itertools.islice(about.items(), _NAMED))
+            if len(about) > _NAMED:
+                shown += f" and {len(about) - _NAMED} more"
             lines.append(f"{message}: {shown}")
         return lines
 
