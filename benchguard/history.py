@@ -167,13 +167,13 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def format_value(value: float, metric: str) -> str:
-    from benchguard import report
+    from benchguard import units
 
     if not math.isfinite(value):
         return "∞"
     # "MB/s" already counts in decimal megabytes: 2000 of them are 2.000k, not 1.953Ki
     binary = False if tidy_unit(metric)[1] != 1.0 else None
-    return report._format(value, report._scaler([value], metric, binary))
+    return units.format_value(value, metric, binary=binary)
 
 
 def render_text(series: Sequence[Series]) -> str:
@@ -214,9 +214,9 @@ def _mark(point: Point) -> str:
 
 
 def _range(summary: Summary) -> str:
-    from benchguard import report
+    from benchguard import units
 
-    return report.range_percent(summary)
+    return units.range_percent(summary)
 
 
 def to_json(series: Sequence[Series], *, rev: str, metric: str, any_machine: bool,

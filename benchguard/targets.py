@@ -149,11 +149,9 @@ def allow(evaluation: Evaluation, overrides: Sequence[Override]) -> Evaluation:
 
 def format_number(value: float, unit: str) -> str:
     """Three significant digits with an SI (or, for bytes, IEC) prefix, as benchstat prints."""
-    from benchguard import report
+    from benchguard import units
 
-    if not math.isfinite(value):
-        return f"∞ {unit}"
-    return f"{report._format(value, report._scaler([value], unit))} {unit}"
+    return f"{units.format_value(value, unit)} {unit}"
 
 
 def format_ns(seconds: float) -> str:

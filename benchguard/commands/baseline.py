@@ -125,8 +125,9 @@ def describe_fingerprint(fingerprint: Fingerprint) -> str:
 def render_summary(benchmarks: BenchmarkSet) -> str:
     """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
     confidence interval, as `benchstat` prints one file."""
-    from benchguard import report, stats
+    from benchguard import stats
     from benchguard.style import printable
+    from benchguard.units import format_value, range_percent
 
     packages: dict[str, dict[str, list[tuple[str, list[float]]]]] = {}
     for key, values in benchmarks.samples.items():
@@ -139,9 +140,9 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
         lines = [f"pkg: {package}"] if package else []
         for unit, rows in units.items():
             summaries = [(label, stats.summarize(values)) for label, values in rows]
-            scale = report._scaler([summary.center for _, summary in summaries], unit)
-            cells = [(label, f"{report._format(summary.center, scale)} ± "
-                             f"{report.range_percent(summary)}") for label, summary in summaries]
+            # each value on its own scale, as benchstat scales each row of one file
+            cells = [(label, f"{format_value(summary.center, unit)} ± {range_percent(summary)}")
+                     for label, summary in summaries]
             name_width = max(len(label) for label, _ in cells)
             cell_width = max(len(unit), *(len(cell) for _, cell in cells)) + 2
             if len(lines) > 1:
