@@ -230,9 +230,9 @@ class Measurement:
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
         """Base and head samples, each selection's from where it was measured; a series two
         overlapping selections both hold keeps the first's."""
-        from benchguard.results import BenchmarkSet
+        from benchguard.results import BenchmarkSet, merge
 
-        base, head = BenchmarkSet(), BenchmarkSet()
+        bases, heads = [], []
         for spec in self.specs:
             if self.session is not None and spec in self.session.rounds:
                 parts = (self.session.benchmarks("base", [spec]),
@@ -240,21 +240,19 @@ class Measurement:
             else:
                 parts = (self.stored.get(spec, BenchmarkSet()),
                          self.contiguous.get(spec, BenchmarkSet()))
-            for into, part in zip((base, head), parts, strict=True):
-                for key, values in self._only(part, spec).samples.items():
-                    into.samples.setdefault(key, list(values))
-                for unit, higher in part.higher_is_better.items():
-                    into.higher_is_better.setdefault(unit, higher)
-                into.configuration.update(part.configuration)
-                into.warnings.extend(part.warnings)
-        return base, head
+            bases.append(self._only(parts[0], spec))
+            heads.append(self._only(parts[1], spec))
+        return merge(bases, first_wins=True), merge(heads, first_wins=True)
 
     def _only(self, samples: BenchmarkSet, spec: RunSpec) -> BenchmarkSet:
         from benchguard.results import BenchmarkSet
 
         return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
                                      if self._belongs(key.bench, spec)},
-                            higher_is_better=dict(samples.higher_is_better))
+                            higher_is_better=dict(samples.higher_is_better),
+                            assume_exact=dict(samples.assume_exact),
+                            configuration=dict(samples.configuration),
+                            warnings=list(samples.warnings))
 
     def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
         from benchguard import go

@@ -108,6 +108,8 @@ def encode(record: Record) -> str:
             for key, values in record.samples.samples.items()
         ]
         data["higher_is_better"] = dict(record.samples.higher_is_better)
+        if record.samples.assume_exact:
+            data["assume_exact"] = dict(record.samples.assume_exact)
         if record.load is not None:
             data["load"] = list(record.load)
     elif record.kind == Kind.OVERRIDE:
@@ -156,7 +158,8 @@ def decode(line: str) -> Record:
         return Record(kind=kind, commit=commit, date=date, version=version,
                       fingerprint=_fingerprint(data.get("fingerprint")),
                       settings=_settings(data.get("settings", {})),
-                      samples=_samples(data.get("samples"), data.get("higher_is_better", {})),
+                      samples=_samples(data.get("samples"), data.get("higher_is_better", {}),
+                                       data.get("assume_exact", {})),
                       load=_load(data.get("load")))
     except NoteLineError as error:
         raise NoteLineError(f"malformed {kind} record ({error})") from None
@@ -307,7 +310,7 @@ def _load(data: Any) -> tuple[float, ...] | None:
     return tuple(_numbers(values, "load values"))
 
 
-def _samples(rows: Any, higher_is_better: Any) -> BenchmarkSet:
+def _samples(rows: Any, higher_is_better: Any, assume_exact: Any) -> BenchmarkSet:
     if rows is None:
         raise NoteLineError("missing samples")
     result = BenchmarkSet()
@@ -325,4 +328,8 @@ def _samples(rows: Any, higher_is_better: Any) -> BenchmarkSet:
         if not isinstance(flag, bool):
             raise NoteLineError("higher_is_better must map units to true or false")
         result.higher_is_better[_token(unit, "higher_is_better unit")] = flag
+    for unit, flag in _object(assume_exact, "assume_exact").items():
+        if not isinstance(flag, bool):
+            raise NoteLineError("assume_exact must map units to true or false")
+        result.assume_exact[_token(unit, "assume_exact unit")] = flag
     return result

@@ -235,3 +235,20 @@ def test_show_lists_baselines_per_machine_and_overrides_and_warns_about_bad_line
 
     sh("git commit -q --allow-empty -m two", cwd=repo)
     assert "no benchguard notes on" in benchguard("show", cwd=repo).stdout
+
+
+def test_a_units_exact_declaration_survives_the_note() -> None:
+    """`Unit allocs/op assume=exact` must mean the same when the base comes from a stored
+    baseline as when it is measured now."""
+    from benchguard import notes
+    from benchguard.go import Fingerprint
+    from benchguard.results import parse
+
+    samples = parse("pkg: example.com/x\nUnit widgets assume=exact better=higher\n"
+                    "BenchmarkA-2 10 5 widgets\n")
+    record = notes.baseline_record("a" * 40, Fingerprint("linux", "amd64", "cpu", "go1", 2),
+                                   {"count": 1}, samples)
+    decoded = notes.decode(notes.encode(record)).samples
+    assert decoded is not None
+    assert decoded.assume_exact == {"widgets": True}
+    assert decoded.higher_is_better == {"widgets": True}
