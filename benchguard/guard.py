@@ -374,8 +374,8 @@ def report_json(compared: ComparisonReport | None) -> dict[str, Any]:
     if compared is None:
         compared = verdict.ComparisonReport(comparisons=[], warnings=[], alpha=0.05)
     data = report.to_json(compared)
+    del data["version"]  # the document that holds these per-branch objects carries it, once
     for entry, comparison in zip(data["benchmarks"], compared.comparisons, strict=True):
         entry["p_adjusted"] = comparison.p_adjusted
-        entry["exact"] = comparison.exact
     data["correction"] = {"method": compared.correction, "comparisons": compared.family}
     return data
