@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchguard import go, output, runner
+from benchguard import go, runner
 from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+from benchguard.reporter import Reporter
 from benchguard.results import BenchmarkSet, merge, parse
 from benchguard.runner import RunSettings, RunSpec
 
@@ -37,10 +38,11 @@ class Session:
     """Test binaries of every side, built on first use, and the samples of every round run."""
 
     def __init__(self, sides: Sequence[Side], settings: RunSettings, *, workdir: Path,
-                 rng: random.Random | None = None) -> None:
+                 reporter: Reporter, rng: random.Random | None = None) -> None:
         self.sides = tuple(sides)
         self.settings = settings
         self.workdir = workdir
+        self.reporter = reporter
         self.rng = rng or random.Random()
         self.binaries: dict[tuple[str, RunSpec], _Binary] = {}
         self.rounds: dict[RunSpec, int] = {}
@@ -56,7 +58,8 @@ class Session:
     def add(self, specs: Sequence[RunSpec]) -> None:
         """Build the binaries of ``specs`` on every side (once)."""
         if not self.rounds and specs:
-            self.load = runner.machine_load(" / ".join(side.label for side in self.sides))
+            self.load = runner.machine_load(" / ".join(side.label for side in self.sides),
+                                            self.reporter)
         for spec in dict.fromkeys(specs):
             if spec in self.rounds:
                 continue
@@ -64,7 +67,7 @@ class Session:
                 try:
                     built = self._build(side, spec)
                 except BenchguardError as error:
-                    if not _without_base(side, error):
+                    if not self._without_base(side, error):
                         raise
                     built = None
                 self.binaries[side.name, spec] = _Binary(built)
@@ -89,12 +92,12 @@ class Session:
             shown = ", ".join(side.name for side, _ in order)
         else:
             shown = ", ".join(f"{side.name} {spec.package}" for side, spec in order)
-        output.progress(f"round {number}/{limit}{why}: {shown}")
+        self.reporter.progress(f"round {number}/{limit}{why}: {shown}")
         for side, spec in order:
             try:
                 self._run(side, spec)
             except BenchguardError as error:
-                if not _without_base(side, error):
+                if not self._without_base(side, error):
                     raise
                 self.binaries[side.name, spec] = _Binary(None)
         for spec in specs:
@@ -116,8 +119,8 @@ class Session:
         args = ["test", "-c", "-vet=off", "-o", str(binary)]  # vet: see runner._test_args
         if spec.tags:
             args.append("-tags=" + ",".join(spec.tags))
-        output.progress(f"[{side.label}] {spec.package}: building the test binary…")
-        result = go.run([*args, spec.package], cwd=side.tree, timeout=self._wall_clock())
+        self.reporter.progress(f"[{side.label}] {spec.package}: building the test binary…")
+        result = go.run([*args, spec.package], cwd=side.tree, timeout=self.settings.wall_clock)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
 
@@ -130,7 +133,7 @@ class Session:
                 f"-test.timeout={self.settings.timeout}"]
         # Go tests expect to run in their package's directory (testdata/, relative paths).
         result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
-                                timeout=self._wall_clock())
+                                timeout=self.settings.wall_clock)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         measured = parse(result.output, source=f"{side.label} {spec.package}")
         if measured.configuration.get("pkg"):
@@ -143,20 +146,15 @@ class Session:
         if not any(one.samples for side in self.sides
                    for one in self.binaries[side.name, spec].samples):
             self._warned.add(spec)
-            output.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}'")
+            self.reporter.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}'")
 
-    def _wall_clock(self) -> float | None:
-        seconds = parse_duration(self.settings.timeout)
-        return seconds + self.settings.grace_seconds if seconds > 0 else None
-
-
-def _without_base(side: Side, error: BenchguardError) -> bool:
-    """A base that does not build or run is warned about and the head measured alone, so the
-    commit that fixes it can be pushed."""
-    if side.name != "base" or error.exit_code != EXIT_BENCH_FAILED:
-        return False
-    output.warn(f"{error.message}; measuring the head alone")
-    return True
+    def _without_base(self, side: Side, error: BenchguardError) -> bool:
+        """A base that does not build or run is warned about and the head measured alone, so
+        the commit that fixes it can be pushed."""
+        if side.name != "base" or error.exit_code != EXIT_BENCH_FAILED:
+            return False
+        self.reporter.warn(f"{error.message}; measuring the head alone")
+        return True
 
 
 def budget_seconds(budget: str) -> float:

@@ -204,9 +204,23 @@ def worktree(repo: Path, commit: str) -> Iterator[Path]:
                                   f"{said}", exit_code=EXIT_USAGE)
         yield path
     finally:
-        run(["worktree", "remove", "--force", str(path)], cwd=repo, check=False)
+        removed = run(["worktree", "remove", "--force", str(path)], cwd=repo, check=False)
         shutil.rmtree(parent, ignore_errors=True)
-        run(["worktree", "prune"], cwd=repo, check=False)
+        if removed.returncode != 0:
+            _forget_worktree(repo, path)
+
+
+def _forget_worktree(repo: Path, path: Path) -> None:
+    """Remove git's record of the worktree at ``path`` and no other: `git worktree prune` would
+    also drop the user's own entries whose directories are gone (say, on an unmounted disk)."""
+    records = git_dir(repo) / "worktrees"
+    for record in records.glob("*/gitdir") if records.is_dir() else ():
+        try:
+            target = Path(record.read_text(encoding="utf-8").strip())
+        except OSError:
+            continue
+        if os.path.realpath(target.parent) == os.path.realpath(path):
+            shutil.rmtree(record.parent, ignore_errors=True)
 
 
 def tracked_files(repo: Path, commit: str) -> list[str]:

@@ -246,9 +246,20 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
 def module_path(tree: Path) -> str | None:
     """The module path declared by go.mod at the root of ``tree``."""
     try:
-        text = (tree / "go.mod").read_text(encoding="utf-8", errors="replace")
+        data = (tree / "go.mod").read_bytes()
     except OSError:
         return None
+    return _declared_module(data)
+
+
+def module_path_at(repo: Path, commit: str) -> str | None:
+    """The module path declared by go.mod at the root of ``commit`` (not the working tree's)."""
+    data = git.blob(repo, commit, "go.mod")
+    return None if data is None else _declared_module(data)
+
+
+def _declared_module(go_mod: bytes) -> str | None:
+    text = go_mod.decode("utf-8", errors="replace")
     found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
     return found.group(1) if found else None
 

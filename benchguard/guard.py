@@ -1,35 +1,38 @@
 """The check of one pushed branch: select, measure (benchguard.measure), decide, and say so
-in text, JSON or markdown (docs/check.md)."""
+in text, JSON or markdown (docs/check.md). The check command calls it with a Reporter; nothing
+here prints."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchguard import git, hook, measure, output, overrides
+from benchguard import git, hook, measure, overrides
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_REGRESSION, BenchguardError
 from benchguard.measure import Measured
 
 if TYPE_CHECKING:
     from benchguard.config import Config
+    from benchguard.go import GoPackage
+    from benchguard.reporter import Reporter
     from benchguard.selection import Selection
     from benchguard.targets import Evaluation
-    from benchguard.verdict import Comparison, ComparisonReport
+    from benchguard.verdict import Comparison, ComparisonReport, Status
 
 
 @dataclass
 class Outcome:
-    """What checking one pushed branch found."""
+    """What checking one pushed branch found: nothing to check (no report), a measurement that
+    failed while on_error = "warn" let the push through, or a comparison and its targets."""
 
     range: hook.Range
-    status: str  # "skipped" | "pass" | "regression" | "error"
-    message: str = ""
+    message: str = ""  # why it was skipped or failed
+    failed: bool = False
     selection: Selection | None = None
     report: ComparisonReport | None = None
     allowed: list[overrides.Allowance] = field(default_factory=list)
@@ -37,13 +40,31 @@ class Outcome:
     targets: Evaluation | None = None  # [[target]]s of the benchmarks that ran at head
 
     @property
+    def status(self) -> Status:
+        from benchguard.verdict import Status
+
+        if self.failed:
+            return Status.ERROR
+        if self.report is None:
+            return Status.SKIPPED
+        blocked = self.targets is not None and bool(self.targets.blocking)
+        return Status.REGRESSION if blocked or self.report.status == Status.REGRESSION \
+            else Status.PASS
+
+    @property
     def exit_code(self) -> int:
-        return EXIT_REGRESSION if self.status == "regression" else 0
+        # Without a report it was skipped or failed: said without importing the statistics,
+        # which a push that touches no Go code does not pay for.
+        if self.report is None:
+            return 0
+        from benchguard.verdict import Status
+
+        return EXIT_REGRESSION if self.status == Status.REGRESSION else 0
 
     def to_json(self) -> dict[str, Any]:
         data = report_json(self.report)
         data.update({
-            "status": self.status,
+            "status": self.status.value,
             "ref": self.range.ref,
             "base": self.range.base,
             "head": self.range.head,
@@ -104,82 +125,150 @@ class Outcome:
 
 
 def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
-                config_path: str | None, verbose: bool, any_machine: bool = False) -> Outcome:
-    span = f"{git.short(found.base)}..{git.short(found.head)}"
-    if found.base is None:
-        if not git.output(["for-each-ref", "--count=1", "refs/remotes/"], cwd=repo):
-            output.warn(f"{found.ref}: no remote-tracking refs to tell which commits are new "
-                        "(git fetch first); not checked")
-            return Outcome(found, "skipped", "no remote-tracking refs")
-        output.warn(f"{found.ref}: every commit is new (no earlier commit to measure against); "
-                    "not checked")
-        return Outcome(found, "skipped", "no earlier commit to compare against")
-    if found.base == found.head:
-        return Outcome(found, "skipped", "no new commits")
-    fork = git.merge_base(repo, found.base, found.head) or found.base
-    changed = git.changed_files(repo, fork, found.head)
-    config = _config(repo, found.head, config_path)
-    _warn_unmatched_paths(repo, config, found.head, changed, config_path)
-    # Trailers are read (and their regexes checked) before any benchmark runs.
-    commits = git.commits_between(repo, fork, found.head)
-    allow = [*given, *overrides.from_commits(repo, commits)]
-    output.progress(f"{found.ref}: checking {span} ({found.why}): {len(commits)} commit"
-                    f"{'' if len(commits) == 1 else 's'}, {len(changed)} changed file"
-                    f"{'' if len(changed) == 1 else 's'}")
+                config_path: str | None, verbose: bool, reporter: Reporter,
+                any_machine: bool = False) -> Outcome:
+    """Check one pushed range: what it changes, which benchmarks that selects, how they compare
+    with the base, what overrides let through, and whether the head meets its targets."""
+    push = _what_to_compare(repo, found, reporter)
+    if isinstance(push, Outcome):
+        return push
+    config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
+    reporter.progress(push.summary)
     with contextlib.ExitStack() as stack:
-        trees: dict[str, Path] = {}
-
-        def head_tree() -> Path:
-            # Measured in a detached worktree of the pushed commit: the working tree may be
-            # dirty, or stashed by pre-commit.
-            if "head" not in trees:
-                trees["head"] = stack.enter_context(git.worktree(repo, found.head))
-            return trees["head"]
-
-        from benchguard import selection as selecting
-
-        def list_packages(tags: tuple[str, ...]) -> Any:
-            from benchguard import go
-
-            # Go files changed, so the notes will be read: pygit2 takes ~80 ms to import, done
-            # on the other core while `go list` runs rather than after it.
-            threading.Thread(target=importlib.import_module, args=("benchguard.notes",)).start()
-            return go.list_packages(head_tree(), tags)
-
+        head = _Worktree(repo, found.head, stack)
         try:
-            chosen = selecting.select(config, changed, list_packages)
-            _explain(chosen, verbose)
+            chosen = _select(config, push.changed, head, verbose, reporter)
             if not chosen.selected:
-                return Outcome(found, "skipped", "no benchmarks affected by "
-                               f"{len(changed)} changed file{'' if len(changed) == 1 else 's'}; "
-                               "nothing to check", selection=chosen)
-            measured = measure.Measurement(repo, found, config, chosen, head_tree(), stack,
-                                           any_machine=any_machine).run()
+                return Outcome(found, f"no benchmarks affected by "
+                               f"{_count(push.changed, 'changed file')}; nothing to check",
+                               selection=chosen)
+            measured = measure.Measurement(repo, found, config, chosen, head.path(), stack,
+                                           reporter=reporter, any_machine=any_machine).run()
         except BenchguardError as error:
-            if error.exit_code != EXIT_BENCH_FAILED or config.on_error != "warn":
-                raise
-            output.warn(f"{error.message} (on_error = \"warn\": the push is not blocked)")
-            return Outcome(found, "error", error.message)
+            return _failed(found, config, error, reporter)
     # Both the head's samples (measured.head) and the comparison with the base
     # (measured.report) are final here: checks on the head alone belong at this point.
-    compared = measured.report
-    allowed = overrides.apply(compared, allow)
-    if allowed:
-        from benchguard.notes import NotesStore
-
-        user = git.config_get(repo, "user.email") or "unknown"
-        NotesStore(repo, config.notes_ref).append(
-            found.head, overrides.records(found.head, allowed, user))
-        for allowance in allowed:
-            output.progress(f"allowed by {allowance.override.pattern!r} "
-                            f"({allowance.override.source}): {', '.join(allowance.benchmarks)}; "
-                            f"recorded in {config.notes_ref}")
+    allowed = overrides.apply(measured.report, allow)
+    overrides.record(repo, config.notes_ref, found.head, allowed, reporter=reporter)
     from benchguard import targets
 
-    checked = targets.check_head(repo, config, measured.head, found.head, allow)
-    status = "regression" if compared.status == "regression" or checked.blocking else "pass"
-    return Outcome(found, status, selection=chosen, report=compared, allowed=allowed,
+    checked = targets.check_head(repo, config, measured.head, found.head, allow,
+                                 packages=measured.packages, reporter=reporter)
+    return Outcome(found, selection=chosen, report=measured.report, allowed=allowed,
                    measured=measured, targets=checked)
+
+
+def to_json(outcomes: Sequence[Outcome], *, message: str = "") -> dict[str, Any]:
+    """`check --format json`: one document for the whole push, each pushed branch's check in
+    ``checks`` (docs/json.md)."""
+    from benchguard import JSON_VERSION
+
+    data: dict[str, Any] = {"version": JSON_VERSION, "status": overall_status(outcomes).value}
+    if message:
+        data["message"] = message
+    data["checks"] = [outcome.to_json() for outcome in outcomes]
+    return data
+
+
+def overall_status(outcomes: Sequence[Outcome]) -> Status:
+    """The worst of the pushed branches: a regression, else an error, else a pass; skipped
+    when none was compared."""
+    from benchguard.verdict import Status
+
+    found = {outcome.status for outcome in outcomes}
+    return next((status for status in (Status.REGRESSION, Status.ERROR, Status.PASS)
+                 if status in found), Status.SKIPPED)
+
+
+@dataclass(frozen=True)
+class _Push:
+    """The commits a range brings and the files they change, from where head forked."""
+
+    range: hook.Range
+    fork: str
+    changed: list[str]
+    commits: list[str]
+
+    @property
+    def summary(self) -> str:
+        found = self.range
+        return (f"{found.ref}: checking {git.short(found.base)}..{git.short(found.head)} "
+                f"({found.why}): {_count(self.commits, 'commit')}, "
+                f"{_count(self.changed, 'changed file')}")
+
+
+def _what_to_compare(repo: Path, found: hook.Range, reporter: Reporter) -> _Push | Outcome:
+    """The new commits and changed files of ``found``, or why there is nothing to compare."""
+    if found.base is None:
+        if not git.output(["for-each-ref", "--count=1", "refs/remotes/"], cwd=repo):
+            reporter.warn(f"{found.ref}: no remote-tracking refs to tell which commits are new "
+                          "(git fetch first); not checked")
+            return Outcome(found, "no remote-tracking refs")
+        reporter.warn(f"{found.ref}: every commit is new (no earlier commit to measure "
+                      "against); not checked")
+        return Outcome(found, "no earlier commit to compare against")
+    if found.base == found.head:
+        return Outcome(found, "no new commits")
+    fork = git.merge_base(repo, found.base, found.head) or found.base
+    return _Push(found, fork, git.changed_files(repo, fork, found.head),
+                 git.commits_between(repo, fork, found.head))
+
+
+def _config_and_overrides(repo: Path, push: _Push, given: Sequence[overrides.Override],
+                          config_path: str | None, reporter: Reporter
+                          ) -> tuple[Config, list[overrides.Override]]:
+    """The pushed commit's configuration, and every override of this push: those given and the
+    trailers of its commits (their regexes checked before any benchmark runs)."""
+    config = _config(repo, push.range.head, config_path)
+    _warn_unmatched_paths(repo, config, push.range.head, push.changed, config_path, reporter)
+    return config, [*given, *overrides.from_commits(repo, push.commits)]
+
+
+@dataclass
+class _Worktree:
+    """The pushed commit, checked out in a detached worktree on first use: the working tree may
+    be dirty, or stashed by pre-commit, and a docs-only push needs no checkout at all."""
+
+    repo: Path
+    commit: str
+    stack: contextlib.ExitStack
+    checked_out: Path | None = None
+
+    def path(self) -> Path:
+        if self.checked_out is None:
+            self.checked_out = self.stack.enter_context(git.worktree(self.repo, self.commit))
+        return self.checked_out
+
+
+def _select(config: Config, changed: Sequence[str], head: _Worktree, verbose: bool,
+            reporter: Reporter) -> Selection:
+    """The benchmarks ``changed`` selects, each announced with its reason."""
+    from benchguard import selection
+
+    def list_packages(tags: tuple[str, ...]) -> list[GoPackage]:
+        from benchguard import go
+
+        # Go files changed, so the notes will be read: pygit2 takes ~80 ms to import, done
+        # on the other core while `go list` runs rather than after it.
+        threading.Thread(target=importlib.import_module, args=("benchguard.notes",)).start()
+        return go.list_packages(head.path(), tags)
+
+    chosen = selection.select(config, changed, list_packages)
+    _explain(chosen, verbose, reporter)
+    return chosen
+
+
+def _failed(found: hook.Range, config: Config, error: BenchguardError,
+            reporter: Reporter) -> Outcome:
+    """A benchmark that did not build or run blocks the push, unless on_error = "warn"."""
+    if error.exit_code != EXIT_BENCH_FAILED or config.on_error != "warn":
+        raise error
+    reporter.warn(f"{error.message} (on_error = \"warn\": the push is not blocked)")
+    return Outcome(found, error.message, failed=True)
+
+
+def _count(items: Sequence[str], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _config(repo: Path, head: str, config_path: str | None) -> Config:
@@ -196,7 +285,7 @@ def _config(repo: Path, head: str, config_path: str | None) -> Config:
 
 
 def _warn_unmatched_paths(repo: Path, config: Config, head: str, changed: Sequence[str],
-                          config_path: str | None) -> None:
+                          config_path: str | None, reporter: Reporter) -> None:
     """When a push changes benchguard.toml, name the `paths` patterns that match no file: a
     typo there would otherwise silently select nothing, ever."""
     from benchguard import config as configuration
@@ -205,19 +294,19 @@ def _warn_unmatched_paths(repo: Path, config: Config, head: str, changed: Sequen
     if config_path is not None or configuration.FILENAME not in changed or not config.benches:
         return
     for entry, pattern in selection.unmatched_paths(config, git.tracked_files(repo, head)):
-        output.warn(f"{configuration.FILENAME}:{entry.line}: paths pattern '{pattern}' matches "
-                    f"no file in {git.short(head)}")
+        reporter.warn(f"{configuration.FILENAME}:{entry.line}: paths pattern '{pattern}' "
+                      f"matches no file in {git.short(head)}")
 
 
-def _explain(chosen: Selection, verbose: bool) -> None:
+def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
     for selected in chosen.selected:
         what = "all benchmarks" if selected.pattern == "." else selected.pattern
-        output.progress(f"selected {selected.package} {what}: {selected.reason}")
+        reporter.progress(f"selected {selected.package} {what}: {selected.reason}")
     for warning in chosen.warnings:
-        output.warn(warning)
+        reporter.warn(warning)
     if verbose:
         for line in chosen.skipped:
-            output.progress(f"not selected: {line}")
+            reporter.progress(f"not selected: {line}")
 
 
 def _brief_json(comparison: Comparison | None) -> dict[str, Any] | None:
@@ -255,13 +344,12 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
 
 
 def _regression_table(compared: ComparisonReport, *, colour: bool) -> list[str]:
-    from benchguard.verdict import Verdict
+    from benchguard.style import paint
+    from benchguard.verdict import Verdict, describe
 
     regressions = [c for c in compared.comparisons if c.verdict == Verdict.REGRESSION]
     if not regressions:
         return []
-    from benchguard.verdict import describe
-
     rows = [(describe(c.series.bench), c.series.unit,
              "?" if c.delta is None else f"{c.delta * 100:+.1f}%",
              "exact" if c.exact else "" if c.p is None else f"p={measure.p_text(c)}",
@@ -270,17 +358,13 @@ def _regression_table(compared: ComparisonReport, *, colour: bool) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     blocking = [c for c in regressions if c.allowed_by is None]
     title = "regressions blocking the push:" if blocking else "regressions (allowed):"
-    lines = ["", output.paint(title, "red" if blocking else "yellow", enabled=colour)]
+    lines = ["", paint(title, "red" if blocking else "yellow", enabled=colour)]
     for row in rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths,
                                                                               strict=False))
                      + "  " + row[4])
     if blocking:
-        names = sorted({c.series.bench.name for c in blocking})
-        regex = "^(" + "|".join(re.escape(n) for n in names) + ")$" if len(names) > 1 \
-            else f"^{re.escape(names[0])}$"
-        lines.append(f"to push anyway: BENCHGUARD_ALLOW='{regex}' git push  (or add a "
-                     f"'Benchguard-Allow: <regex> <reason>' trailer to a commit)")
+        lines.append(overrides.push_anyway(c.series.bench.name for c in blocking))
     return lines
 
 
@@ -290,8 +374,8 @@ def report_json(compared: ComparisonReport | None) -> dict[str, Any]:
     if compared is None:
         compared = verdict.ComparisonReport(comparisons=[], warnings=[], alpha=0.05)
     data = report.to_json(compared)
+    del data["version"]  # the document that holds these per-branch objects carries it, once
     for entry, comparison in zip(data["benchmarks"], compared.comparisons, strict=True):
         entry["p_adjusted"] = comparison.p_adjusted
-        entry["exact"] = comparison.exact
     data["correction"] = {"method": compared.correction, "comparisons": compared.family}
     return data

@@ -8,13 +8,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from benchguard import git
+from benchguard import JSON_VERSION, git
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.reporter import Reporter
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
 from benchguard.stats import Summary
+from benchguard.style import printable
 from benchguard.verdict import Verdict
+
+if TYPE_CHECKING:
+    from benchguard.go import Fingerprint
 
 SPARKS = "▁▂▃▄▅▆▇█"
 OPS = "ops/s"  # derived from sec/op: what people who think in throughput read
@@ -69,11 +74,14 @@ def noted_commits(repo: Path, ref: str) -> set[str]:
     return {line.split()[1] for line in proc.stdout.splitlines() if len(line.split()) == 2}
 
 
-def collect(repo: Path, rev: str, regex: str, *, ref: str, fingerprint: Any,
-            any_machine: bool = False, limit: int = 30, metric: str = "sec/op",
-            alpha: float = 0.05, threshold: float = 0.05) -> list[Series]:
+def collect(repo: Path, rev: str, regex: str, *, ref: str, fingerprint: Fingerprint | None,
+            reporter: Reporter, any_machine: bool = False, limit: int = 30,
+            metric: str = "sec/op", alpha: float = 0.05, threshold: float = 0.05
+            ) -> list[Series]:
     """The series of every benchmark matching ``regex`` over the last ``limit`` baselined
-    first-parent commits of ``rev``, oldest first."""
+    first-parent commits of ``rev``, oldest first: at each commit, the samples a check would
+    compare with (notes.baseline_samples). Note lines that were skipped are told to
+    ``reporter``."""
     from benchguard import notes
 
     try:
@@ -90,7 +98,8 @@ def collect(repo: Path, rev: str, regex: str, *, ref: str, fingerprint: Any,
             break
         if commit.sha not in noted:
             continue
-        baseline = store.baseline(commit.sha, fingerprint, any_machine=any_machine)
+        baseline = store.baseline(commit.sha, fingerprint, reporter=reporter,
+                                  any_machine=any_machine)
         if baseline is not None:
             found.append((commit, baseline))
     found.reverse()
@@ -112,9 +121,11 @@ def unit_of(metric: str) -> str:
 
 
 def _convert(values: list[float], metric: str) -> list[float]:
+    """Stored values (in the tidy unit) in ``metric``: tidy_unit's factor turns ns into
+    seconds, so seconds into ns divide by it."""
     if metric == OPS:
         return [1 / value if value else math.inf for value in values]
-    return [value * tidy_unit(metric)[1] for value in values]
+    return [value / tidy_unit(metric)[1] for value in values]
 
 
 def _series(bench: BenchKey, metric: str, rows: list[tuple[Commit, list[float]]], *,
@@ -156,10 +167,13 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def format_value(value: float, metric: str) -> str:
-    from benchguard import report
+    from benchguard import units
 
-    return report._format(value, report._scaler([value], metric)) if math.isfinite(value) \
-        else "∞"
+    if not math.isfinite(value):
+        return "∞"
+    # "MB/s" already counts in decimal megabytes: 2000 of them are 2.000k, not 1.953Ki
+    binary = False if tidy_unit(metric)[1] != 1.0 else None
+    return units.format_value(value, metric, binary=binary)
 
 
 def render_text(series: Sequence[Series]) -> str:
@@ -168,7 +182,8 @@ def render_text(series: Sequence[Series]) -> str:
         values = [point.summary.center for point in one.points]
         first, last = values[0], values[-1]
         change = f" ({(last / first - 1) * 100:+.1f}%)" if first else ""
-        lines = [f"{one.label}  {one.bench.package}  {one.metric}, {len(values)} commit"
+        lines = [f"{printable(one.label)}  {printable(one.bench.package)}  "
+                 f"{printable(one.metric)}, {len(values)} commit"
                  f"{'' if len(values) == 1 else 's'}",
                  f"  {sparkline(values)}  {format_value(first, one.metric)} → "
                  f"{format_value(last, one.metric)}{change}"]
@@ -183,7 +198,8 @@ def render_text(series: Sequence[Series]) -> str:
         mark_width = max(map(len, marks))
         for point, cell, mark in reversed(list(zip(one.points, cells, marks, strict=True))):
             lines.append(f"  {point.commit.sha[:12]}  {point.commit.date}  {cell:>{cell_width}}  "
-                         f"{mark:<{mark_width}}  {point.commit.subject[:50]}".rstrip())
+                         f"{mark:<{mark_width}}  {printable(point.commit.subject[:50])}"
+                         .rstrip())
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -198,9 +214,16 @@ def _mark(point: Point) -> str:
 
 
 def _range(summary: Summary) -> str:
-    from benchguard import report
+    from benchguard import units
 
-    return report.range_percent(summary)
+    return units.range_percent(summary)
+
+
+def to_json(series: Sequence[Series], *, rev: str, metric: str, any_machine: bool,
+            warnings: Sequence[str]) -> dict[str, Any]:
+    """`history --format json` (docs/json.md)."""
+    return {"version": JSON_VERSION, "rev": rev, "metric": metric, "any_machine": any_machine,
+            "rows": to_rows(series), "warnings": list(warnings)}
 
 
 def to_rows(series: Sequence[Series]) -> list[dict[str, Any]]:
@@ -224,6 +247,8 @@ def _finite(value: float | None) -> float | None:
 
 
 def render_csv(series: Sequence[Series]) -> str:
+    """Data, as stored: no escaping (names, packages and units cannot hold control characters,
+    records.decode sees to that; a subject is the commit's own)."""
     import csv
     import io
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from benchguard import git, output
+from benchguard import git
 from benchguard.errors import EXIT_USAGE, BenchguardError
+
+if TYPE_CHECKING:
+    from benchguard.reporter import Reporter
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def default_branch_base(repo: Path, remote: str | None, head: str) -> str | None
     return git.try_resolve(repo, f"{new[0]}^")
 
 
-def range_for_update(repo: Path, remote: str | None, update: RefUpdate) -> Range | None:
+def range_for_update(repo: Path, remote: str | None, update: RefUpdate, *,
+                     reporter: Reporter) -> Range | None:
     """The commits one pushed ref brings, or None for lines benchguard ignores."""
     if update.local_sha == git.ZERO_SHA:
         return None  # a deletion
@@ -78,7 +83,7 @@ def range_for_update(repo: Path, remote: str | None, update: RefUpdate) -> Range
     if update.remote_sha == git.ZERO_SHA:
         return Range(ref, default_branch_base(repo, remote, head), head, "new branch")
     if not git.has_commit(repo, update.remote_sha):
-        output.warn(
+        reporter.warn(
             f"{ref}: the remote's {update.remote_sha[:12]} is not in this repository "
             "(shallow clone or not fetched); comparing against where the branch forked instead"
         )
@@ -91,12 +96,13 @@ def range_for_update(repo: Path, remote: str | None, update: RefUpdate) -> Range
     return Range(ref, fork, head, "force push")
 
 
-def ranges_for_push(repo: Path, remote: str | None, updates: Sequence[RefUpdate]) -> list[Range]:
+def ranges_for_push(repo: Path, remote: str | None, updates: Sequence[RefUpdate], *,
+                    reporter: Reporter) -> list[Range]:
     """One range per pushed branch; a head pushed under several names is checked once."""
     ranges: list[Range] = []
     seen: set[str] = set()
     for update in updates:
-        found = range_for_update(repo, remote, update)
+        found = range_for_update(repo, remote, update, reporter=reporter)
         if found is None or found.head in seen:
             continue
         seen.add(found.head)
@@ -104,7 +110,8 @@ def ranges_for_push(repo: Path, remote: str | None, updates: Sequence[RefUpdate]
     return ranges
 
 
-def pre_commit_range(repo: Path, environ: Mapping[str, str]) -> Range | None:
+def pre_commit_range(repo: Path, environ: Mapping[str, str], *,
+                     reporter: Reporter) -> Range | None:
     """The range pre-commit's pre-push stage describes in PRE_COMMIT_* variables.
 
     pre-commit sets FROM/TO only when it found a base; on a push of a root commit it sets
@@ -119,7 +126,7 @@ def pre_commit_range(repo: Path, environ: Mapping[str, str]) -> Range | None:
     if from_ref:
         base = git.try_resolve(repo, from_ref)
         if base is None:
-            output.warn(f"PRE_COMMIT_FROM_REF {from_ref} is not in this repository; "
+            reporter.warn(f"PRE_COMMIT_FROM_REF {from_ref} is not in this repository; "
                         "comparing against where the branch forked instead")
         elif git.is_ancestor(repo, base, head):
             return Range(ref, base, head, "update")

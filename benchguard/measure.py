@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchguard import git, hook, output
+from benchguard import git, hook
 from benchguard.errors import BenchguardError
 
 if TYPE_CHECKING:
     from benchguard.abtest import Session
     from benchguard.config import Config
+    from benchguard.reporter import Reporter
     from benchguard.results import BenchKey, BenchmarkSet
     from benchguard.runner import RunSettings, RunSpec
     from benchguard.selection import Selection
@@ -40,17 +41,21 @@ class Measured:
     confirmations: list[Confirmation] = field(default_factory=list)
     # spec.package -> (rounds run side by side, of which extra for inconclusive results)
     rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # spec.package ("./hashing") -> the import path its runs reported, else go.mod's
+    packages: dict[str, str] = field(default_factory=dict)
 
 
 class Measurement:
     """Measure the selections of one range and compare them, as docs/check.md describes."""
 
     def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
-                 tree: Path, stack: contextlib.ExitStack, *, any_machine: bool = False) -> None:
+                 tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
+                 any_machine: bool = False) -> None:
         from benchguard import go, runner
 
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
+        self.reporter = reporter
         self.any_machine = any_machine
         self.base_commit: str = found.base
         self.tree = tree
@@ -69,24 +74,25 @@ class Measurement:
                       if any((tree / spec.package).glob("*.go"))]
         for spec in specs:
             if spec not in self.specs:
-                output.warn(f"{spec.package} has no Go files in {git.short(found.head)}; "
-                            "not measured")
+                reporter.warn(f"{spec.package} has no Go files in {git.short(found.head)}; "
+                              "not measured")
         for spec in self.specs:
             if self.module:
                 self.packages[spec.package] = go.import_path(self.module, spec.package)
 
     def run(self) -> Measured:
         from benchguard import runner
-        from benchguard.verdict import REGRESSION
+        from benchguard.verdict import Verdict
 
         self._load_stored()
         covered = [spec for spec in self.specs if spec in self.stored]
         missing = [spec for spec in self.specs if spec not in self.stored]
         if covered:
-            output.progress(f"using the stored baseline of {git.short(self.base_commit)} for "
-                            f"{len(covered)} of {len(self.specs)} selections")
+            self.reporter.progress(f"using the stored baseline of {git.short(self.base_commit)} "
+                                   f"for {len(covered)} of {len(self.specs)} selections")
             measured = runner.run_in_tree(self.tree, covered, self.settings,
-                                          label=f"head {git.short(self.found.head)}")
+                                          label=f"head {git.short(self.found.head)}",
+                                          reporter=self.reporter)
             self.contiguous = measured.by_spec
             self.packages.update(measured.packages)
         if missing:
@@ -95,11 +101,11 @@ class Measurement:
         confirmations = []
         against_stored = [c for c in report.comparisons
                           if self._spec_of(c.series.bench) in covered]
-        flagged = [c for c in against_stored if c.verdict == REGRESSION]
+        flagged = [c for c in against_stored if c.verdict == Verdict.REGRESSION]
         # Drift since the baseline was stored can as well hide a regression (a slower machine
         # then made the base slower too): the stored numbers are a shortcut only when they
         # clearly say "no change".
-        moved = [c for c in against_stored if c.verdict != REGRESSION and _unclear(c)]
+        moved = [c for c in against_stored if c.verdict != Verdict.REGRESSION and _unclear(c)]
         if (flagged or moved) and self.config.confirm:
             again = list(dict.fromkeys(spec for c in [*flagged, *moved]
                                        if (spec := self._spec_of(c.series.bench)) is not None))
@@ -107,9 +113,9 @@ class Measurement:
                     for found, what in ((flagged, "regression"),
                                         (moved, "unclear result"))
                     if found]
-            output.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
-                            f"{' and '.join(said)}; measuring base and head side by side to "
-                            "confirm (confirm = true)")
+            self.reporter.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
+                                   f"{' and '.join(said)}; measuring base and head side by "
+                                   "side to confirm (confirm = true)")
             self._interleave(again)
             report = self._decide()
             fresh = {c.series: c for c in report.comparisons}
@@ -120,32 +126,22 @@ class Measurement:
         if self.session is not None:
             rounds = {spec.package: (count, self.extra.get(spec, 0))
                       for spec, count in self.session.rounds.items()}
-        return Measured(report, base, head, confirmations, rounds)
+        return Measured(report, base, head, confirmations, rounds, dict(self.packages))
 
     # -- the base's stored baseline
 
     def _load_stored(self) -> None:
-        """For each selection, the newest baseline record of this machine that covers it:
-        numbers measured days apart drift, so older ones only make things worse."""
+        """For each selection, the stored samples of its benchmarks, as notes.baseline_samples
+        picks them (per benchmark, the newest record of this machine)."""
         from benchguard import go, notes
 
         store = notes.NotesStore(self.repo, self.config.notes_ref)
-        records, warnings = store.read(self.base_commit)
-        for warning in warnings:
-            output.warn(warning)
-        fingerprint = go.fingerprint(self.tree)
-        baselines = [(record.fingerprint == fingerprint, record.samples) for record in records
-                     if record.kind == "baseline" and record.samples is not None]
-        # With --any-machine, another machine's record serves only where this one has none.
-        ours = [samples for mine, samples in baselines if mine]
-        theirs = [samples for mine, samples in baselines if not mine]
-        usable = [*theirs, *ours] if self.any_machine else ours
+        stored = store.baseline(self.base_commit, go.fingerprint(self.tree),
+                                reporter=self.reporter, any_machine=self.any_machine)
         for spec in self.specs:
-            for samples in reversed(usable):
-                mine = self._only(samples, spec)
-                if mine.samples:
-                    self.stored[spec] = mine
-                    break
+            mine = self._only(stored, spec) if stored is not None else None
+            if mine is not None and mine.samples:
+                self.stored[spec] = mine
 
     def _store_base(self) -> None:
         from benchguard import go, notes
@@ -163,8 +159,8 @@ class Measurement:
         try:
             notes.NotesStore(self.repo, self.config.notes_ref).append(self.base_commit, [record])
         except BenchguardError as error:  # the comparison stands without it
-            output.warn(f"could not store the baseline of {git.short(self.base_commit)}: "
-                        f"{error.message}")
+            self.reporter.warn(f"could not store the baseline of {git.short(self.base_commit)}: "
+                               f"{error.message}")
 
     # -- measuring side by side
 
@@ -186,7 +182,7 @@ class Measurement:
             self.session = abtest.Session(
                 [abtest.Side("base", f"base {git.short(self.base_commit)}", self.base_tree),
                  abtest.Side("head", f"head {git.short(self.found.head)}", self.tree)],
-                self.settings, workdir=workdir)
+                self.settings, workdir=workdir, reporter=self.reporter)
         return self.session
 
     # -- deciding
@@ -211,8 +207,8 @@ class Measurement:
                 break
             elapsed = time.monotonic() - self.started
             if budget and elapsed + self.session.round_seconds > budget:
-                output.progress(f"time budget {self.config.budget} spent: deciding on "
-                                f"{max(self.session.rounds.values())} rounds")
+                self.reporter.progress(f"time budget {self.config.budget} spent: deciding on "
+                                       f"{max(self.session.rounds.values())} rounds")
                 break
             first, reason = next(iter(pending.values()))
             why = f" (inconclusive: {brief(first)}: {reason})"
@@ -234,9 +230,9 @@ class Measurement:
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
         """Base and head samples, each selection's from where it was measured; a series two
         overlapping selections both hold keeps the first's."""
-        from benchguard.results import BenchmarkSet
+        from benchguard.results import BenchmarkSet, merge
 
-        base, head = BenchmarkSet(), BenchmarkSet()
+        bases, heads = [], []
         for spec in self.specs:
             if self.session is not None and spec in self.session.rounds:
                 parts = (self.session.benchmarks("base", [spec]),
@@ -244,21 +240,19 @@ class Measurement:
             else:
                 parts = (self.stored.get(spec, BenchmarkSet()),
                          self.contiguous.get(spec, BenchmarkSet()))
-            for into, part in zip((base, head), parts, strict=True):
-                for key, values in self._only(part, spec).samples.items():
-                    into.samples.setdefault(key, list(values))
-                for unit, higher in part.higher_is_better.items():
-                    into.higher_is_better.setdefault(unit, higher)
-                into.configuration.update(part.configuration)
-                into.warnings.extend(part.warnings)
-        return base, head
+            bases.append(self._only(parts[0], spec))
+            heads.append(self._only(parts[1], spec))
+        return merge(bases, first_wins=True), merge(heads, first_wins=True)
 
     def _only(self, samples: BenchmarkSet, spec: RunSpec) -> BenchmarkSet:
         from benchguard.results import BenchmarkSet
 
         return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
                                      if self._belongs(key.bench, spec)},
-                            higher_is_better=dict(samples.higher_is_better))
+                            higher_is_better=dict(samples.higher_is_better),
+                            assume_exact=dict(samples.assume_exact),
+                            configuration=dict(samples.configuration),
+                            warnings=list(samples.warnings))
 
     def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
         from benchguard import go
@@ -270,42 +264,52 @@ class Measurement:
         return next((spec for spec in self.specs if self._belongs(bench, spec)), None)
 
     def _threshold(self, key: BenchKey) -> float:
-        from benchguard import go
+        from benchguard.selection import threshold_for
 
-        for selected in self.chosen.selected:
-            if (selected.threshold is not None
-                    and self.packages.get(selected.package) == key.package
-                    and go.pattern_matches(selected.pattern, key.name)):
-                return selected.threshold
-        return self.config.threshold
+        return threshold_for(self.config, self.chosen.selected, self.packages, key)
 
 
 def inconclusive(comparison: Comparison, alpha: float) -> str | None:
     """Why more rounds could change this verdict, or None: a regression that is only just one
-    (p near alpha, or the change near the threshold), a worsening near or past the threshold
-    that is not (yet) one, or medians too imprecise to see a threshold-sized change. Exact
-    metrics and improvements never need more rounds."""
-    from benchguard.verdict import INSUFFICIENT, REGRESSION, SAME
+    (its p, adjusted where the verdict used the adjusted one, above alpha/5, or the change below
+    1.25 × the threshold), a worsening of ¾ of the threshold or more that is not (yet) one, or
+    medians too imprecise to see a threshold-sized change. Exact metrics and improvements never
+    need more rounds."""
+    from benchguard.verdict import Verdict
 
     if comparison.exact or comparison.p is None or comparison.delta is None:
         return None
     worse = -comparison.delta if comparison.higher_is_better else comparison.delta
     p = comparison.p if comparison.p_adjusted is None else comparison.p_adjusted
     threshold = comparison.threshold
-    if comparison.verdict == REGRESSION:
+    if comparison.verdict == Verdict.REGRESSION:
         if p > alpha / 5:
-            return f"a regression, but p is near alpha {alpha:g}"
+            return f"a regression, but {_judged_p(comparison)} is above alpha/5 = {alpha / 5:g}"
         if worse < threshold * 1.25:
-            return f"a regression only just over the {threshold:.0%} threshold"
+            return (f"a regression, but worse by only {worse:.1%}, just over the "
+                    f"{threshold:.0%} threshold")
         return None
-    if comparison.verdict in (SAME, INSUFFICIENT):
+    if comparison.verdict in (Verdict.SAME, Verdict.INSUFFICIENT):
         if worse >= threshold * 0.75:
-            return f"worse by nearly or more than the {threshold:.0%} threshold, not significant"
+            if comparison.verdict == Verdict.INSUFFICIENT:
+                return f"worse by {worse:.1%}, but too few runs yet to test it"
+            if p <= alpha:
+                return f"worse by {worse:.1%}, just under the {threshold:.0%} threshold"
+            return (f"worse by {worse:.1%} (threshold {threshold:.0%}), but "
+                    f"{_judged_p(comparison)} is above alpha {alpha:g}")
         width = _imprecision(comparison)
         if width > threshold:
             shown = "unbounded" if width == math.inf else f"±{width:.0%}"
-            return f"medians known only to {shown}"
+            return f"medians known only to {shown}, wider than the {threshold:.0%} threshold"
     return None
+
+
+def _judged_p(comparison: Comparison) -> str:
+    """The p the verdict was judged by, named: "Holm-adjusted p=0.019" or "p=0.030"."""
+    if comparison.p_adjusted is not None and comparison.p_adjusted != comparison.p:
+        return f"Holm-adjusted p={comparison.p_adjusted:.3f}"
+    assert comparison.p is not None
+    return f"p={comparison.p:.3f}"
 
 
 def _unclear(comparison: Comparison) -> bool:

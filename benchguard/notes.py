@@ -3,184 +3,91 @@
 Reads go through pygit2 (one tree lookup, no git process per note). Writes build the new notes
 commit off the old one and move the ref with `git update-ref REF NEW OLD`, which fails when another
 writer moved it first; then we retry on top of theirs, so concurrent writers never lose a record.
+
+The records themselves live in benchguard.records (imported here for the store's users). This
+module never talks to the user: readers get skipped lines back as warnings or tell a Reporter.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import pygit2
 
-from benchguard import __version__, git, machine, output
+from benchguard import git
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.go import Fingerprint
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, merge
+from benchguard.records import (
+    Kind,
+    NoteLineError,
+    Record,
+    baseline_record,
+    decode,
+    encode,
+    override_record,
+)
+from benchguard.reporter import Reporter
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.values import check_notes_ref
 
-SCHEMA_VERSION = 1
-KINDS = ("baseline", "override")
-_COMMON_KEYS = ("schema", "kind", "commit", "date", "version")
+__all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "SyncOutcome", "Synced",
+           "baseline_record", "baseline_samples", "baseline_sources", "check_ref", "decode",
+           "encode", "override_record", "sync", "tracking_ref"]
+
 _CAS_ATTEMPTS = 60
 _SYNC_ATTEMPTS = 6
 
 
-@dataclass(frozen=True)
-class Record:
-    """One measurement run ("baseline") or one accepted regression ("override") for a commit.
-
-    A baseline has ``fingerprint``, ``settings`` (count, benchtime, tags, …) and ``samples``;
-    an override has ``override`` = {"pattern", "reason", "user", "benchmarks": [names]}.
-    """
-
-    kind: str
-    commit: str
-    date: str
-    version: str
-    fingerprint: Fingerprint | None = None
-    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
-    samples: BenchmarkSet | None = None
-    override: dict[str, Any] | None = None
-    # a baseline's load average (1, 5, 15 minutes) when its measurement started
-    load: tuple[float, ...] | None = None
+# --- which records count ------------------------------------------------------------------------
 
 
-class NoteLineError(ValueError):
-    """A note line benchguard cannot use; the message says why."""
+def baseline_sources(records: Iterable[Record], fingerprint: Fingerprint | None, *,
+                     any_machine: bool = False) -> dict[BenchKey, Record]:
+    """The one rule for which stored samples a benchmark is compared with (docs/notes-format.md,
+    "Which records count"): the newest baseline record (by ``date``; on a tie, the later line)
+    measured on ``fingerprint``'s machine that has the benchmark. With ``any_machine``, a
+    benchmark this machine has no record of comes from the newest record of another machine."""
+    baselines = sorted((record for record in records
+                        if record.kind == Kind.BASELINE and record.samples is not None),
+                       key=lambda record: record.date)
+    ours: dict[BenchKey, Record] = {}
+    theirs: dict[BenchKey, Record] = {}
+    for record in baselines:
+        assert record.samples is not None
+        into = ours if record.fingerprint == fingerprint else theirs
+        for key in record.samples.samples:
+            into[key.bench] = record
+    if any_machine:
+        ours.update({bench: record for bench, record in theirs.items() if bench not in ours})
+    return ours
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
-                    samples: BenchmarkSet, *, load: Sequence[float] | None = None) -> Record:
-    """``load``: the load average when the measurement started (default: now)."""
-    if load is None:
-        load = machine.load_average()
-    return Record(kind="baseline", commit=commit, date=utc_now(), version=__version__,
-                  fingerprint=fingerprint, settings=dict(settings), samples=samples,
-                  load=None if load is None else tuple(round(value, 2) for value in load))
-
-
-def override_record(commit: str, *, pattern: str, reason: str, user: str,
-                    benchmarks: Sequence[str]) -> Record:
-    return Record(kind="override", commit=commit, date=utc_now(), version=__version__,
-                  override={"pattern": pattern, "reason": reason, "user": user,
-                            "benchmarks": list(benchmarks)})
-
-
-def encode(record: Record) -> str:
-    """One JSON line, keys sorted, so identical records are identical lines for cat_sort_uniq."""
-    if record.kind not in KINDS:
-        raise ValueError(f"unknown record kind {record.kind!r}")
-    data: dict[str, Any] = {"schema": SCHEMA_VERSION, "kind": record.kind,
-                            "commit": record.commit, "date": record.date,
-                            "version": record.version}
-    if record.kind == "baseline":
-        if record.fingerprint is None or record.samples is None:
-            raise ValueError("a baseline record needs a fingerprint and samples")
-        data["fingerprint"] = dataclasses.asdict(record.fingerprint)
-        data["settings"] = record.settings
-        data["samples"] = [
-            {"package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
-             "unit": key.unit, "values": [value for value in values if math.isfinite(value)]}
-            for key, values in record.samples.samples.items()
-        ]
-        data["higher_is_better"] = dict(record.samples.higher_is_better)
-        if record.load is not None:
-            data["load"] = list(record.load)
-    else:
-        extra = {key: value for key, value in (record.override or {}).items()
-                 if key not in _COMMON_KEYS}
-        data.update(extra)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
-
-
-def decode(line: str) -> Record:
-    """The record on one note line; NoteLineError for a corrupt, foreign or newer-schema line."""
-    if not line.lstrip().startswith("{"):
-        raise NoteLineError("not a benchguard record")
-    try:
-        data = json.loads(line)
-    except ValueError:
-        raise NoteLineError("corrupt line (not valid JSON)") from None
-    if not isinstance(data, dict) or not isinstance(data.get("schema"), int) \
-            or data.get("kind") is None:
-        raise NoteLineError("not a benchguard record")
-    if data["schema"] > SCHEMA_VERSION:
-        raise NoteLineError(f"written with schema {data['schema']} by a newer benchguard "
-                            f"(this one reads schema {SCHEMA_VERSION})")
-    kind = data["kind"]
-    if kind not in KINDS:
-        raise NoteLineError(f"unknown record kind {kind!r}")
-    try:
-        commit, date, version = (_text(data, "commit"), _text(data, "date"),
-                                 str(data.get("version", "")))
-        if kind == "override":
-            override = {key: value for key, value in data.items() if key not in _COMMON_KEYS}
-            _text(override, "pattern")
-            if not all(isinstance(name, str) for name in override.get("benchmarks", [])):
-                raise NoteLineError("override benchmarks must be names")
-            return Record(kind=kind, commit=commit, date=date, version=version,
-                          override=override)
-        return Record(kind=kind, commit=commit, date=date, version=version,
-                      fingerprint=_fingerprint(data.get("fingerprint")),
-                      settings=dict(data.get("settings") or {}),
-                      samples=_samples(data.get("samples"), data.get("higher_is_better")),
-                      load=_load(data.get("load")))
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, NoteLineError):
-            raise
-        raise NoteLineError(f"malformed {kind} record ({error})") from None
-
-
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str):
-        raise NoteLineError(f"{key!r} must be a string")
-    return value
-
-
-def _load(data: Any) -> tuple[float, ...] | None:
-    if not isinstance(data, list) or not all(
-            isinstance(value, int | float) and not isinstance(value, bool) for value in data):
+def baseline_samples(records: Iterable[Record], fingerprint: Fingerprint | None, *,
+                     any_machine: bool = False) -> BenchmarkSet | None:
+    """Each benchmark's samples from the record baseline_sources picks for it; None when no
+    record counts."""
+    sources = baseline_sources(records, fingerprint, any_machine=any_machine)
+    if not sources:
         return None
-    return tuple(float(value) for value in data)
-
-
-def _fingerprint(data: Any) -> Fingerprint:
-    if not isinstance(data, dict):
-        raise NoteLineError("missing fingerprint")
-    names = {field.name for field in dataclasses.fields(Fingerprint)}
-    return Fingerprint(**{key: value for key, value in data.items() if key in names})
-
-
-def _samples(rows: Any, higher_is_better: Any) -> BenchmarkSet:
-    if not isinstance(rows, list):
-        raise NoteLineError("missing samples")
     result = BenchmarkSet()
-    for row in rows:
-        key = SeriesKey(BenchKey(_text(row, "package"), _text(row, "name"), int(row["procs"])),
-                        _text(row, "unit"))
-        values = row["values"]
-        if not isinstance(values, list) or not all(
-                isinstance(value, int | float) and not isinstance(value, bool) for value in values):
-            raise NoteLineError(f"values of {key.bench.name} {key.unit} must be numbers")
-        result.samples.setdefault(key, []).extend(float(value) for value in values)
-    if isinstance(higher_is_better, dict):
-        result.higher_is_better.update({str(unit): bool(flag)
-                                        for unit, flag in higher_is_better.items()})
+    by_record: dict[int, dict[BenchKey, list[SeriesKey]]] = {}
+    for bench, record in sources.items():
+        assert record.samples is not None
+        series = by_record.get(id(record))
+        if series is None:
+            series = by_record[id(record)] = {}
+            for key in record.samples.samples:
+                series.setdefault(key.bench, []).append(key)
+            for unit, higher in record.samples.higher_is_better.items():
+                result.higher_is_better.setdefault(unit, higher)
+        for key in series[bench]:
+            result.samples[key] = list(record.samples.samples[key])
     return result
 
 
@@ -229,7 +136,8 @@ class NotesStore:
         text = self._text_at(self.tip(), sha)
         records: list[Record] = []
         warnings: list[str] = []
-        for number, line in enumerate((text or "").splitlines(), start=1):
+        # "\n" only: git (and cat_sort_uniq) split lines there, str.splitlines also at \x1c, \x85…
+        for number, line in enumerate((text or "").split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -238,17 +146,14 @@ class NotesStore:
                 warnings.append(f"{self.ref} note on {sha[:12]}, line {number}: {error}; skipped")
         return records, warnings
 
-    def baseline(self, commit: str, fp: Fingerprint, *,
+    def baseline(self, commit: str, fingerprint: Fingerprint | None, *, reporter: Reporter,
                  any_machine: bool = False) -> BenchmarkSet | None:
-        """The samples of every baseline measured on this machine (or any, if asked) merged into
-        one set; None when there are none. Skipped lines are reported with output.warn."""
+        """The stored samples of ``commit`` a comparison on this machine uses (baseline_samples);
+        None when it has none. Skipped lines are told to ``reporter``."""
         records, warnings = self.read(commit)
         for warning in warnings:
-            output.warn(warning)
-        matching = [record.samples for record in records
-                    if record.kind == "baseline" and record.samples is not None
-                    and (any_machine or record.fingerprint == fp)]
-        return merge(matching) if matching else None
+            reporter.warn(warning)
+        return baseline_samples(records, fingerprint, any_machine=any_machine)
 
     def append(self, commit: str, records: Sequence[Record]) -> None:
         """Add ``records`` as new lines of ``commit``'s note without ever dropping another
@@ -256,7 +161,7 @@ class NotesStore:
         if not records:
             return
         sha = self.resolve(commit)
-        lines = "".join(encode(record) + "\n" for record in records)
+        lines = "".join(self._line(sha, record) + "\n" for record in records)
         last_error = ""
         for attempt in range(_CAS_ATTEMPTS):
             old = self.tip()
@@ -278,6 +183,17 @@ class NotesStore:
             time.sleep(random.uniform(0.005, 0.02 * min(attempt + 1, 10)))
         raise BenchguardError(f"could not update {self.ref}: it kept moving "
                               f"({_CAS_ATTEMPTS} attempts; last: {last_error})")
+
+    def _line(self, sha: str, record: Record) -> str:
+        """The record's line, checked as every reader will check it: a line readers would skip
+        is never written."""
+        line = encode(record)
+        try:
+            decode(line)
+        except NoteLineError as error:
+            raise BenchguardError(f"cannot record on {sha[:12]} in {self.ref}: {error} "
+                                  "(docs/notes-format.md)") from None
+        return line
 
     def _text_at(self, tip: str | None, sha: str) -> str | None:
         if tip is None:
@@ -350,9 +266,26 @@ def tracking_ref(remote: str, ref: str) -> str:
     return f"refs/notes/remotes/{remote}/{ref.removeprefix('refs/notes/')}"
 
 
-def sync(repo: Path, remote: str, ref: str) -> None:
+class SyncOutcome(StrEnum):
+    SYNCED = "synced"  # both sides now hold the union of their notes
+    NOTHING = "nothing"  # no notes here or on the remote
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What a sync did."""
+
+    remote: str
+    ref: str
+    outcome: SyncOutcome
+    tip: str | None  # the notes commit both sides now point at (None with nothing to sync)
+    retries: int  # how often the remote moved during the sync and was merged again
+
+
+def sync(repo: Path, remote: str, ref: str, *, reporter: Reporter) -> Synced:
     """Fetch ``remote``'s notes, merge them into ours (union of lines, cat_sort_uniq) and push the
-    result. Never forces: when the remote moved in between, fetch and merge again."""
+    result. Never forces: when the remote moved in between, fetch and merge again (told to
+    ``reporter``)."""
     check_ref(ref)
     if git.run(["remote", "get-url", remote], cwd=repo, check=False).returncode != 0:
         raise BenchguardError(f"no remote named '{remote}' (see `git remote -v`)")
@@ -365,18 +298,16 @@ def sync(repo: Path, remote: str, ref: str) -> None:
             _merge(repo, ref, tracking)
         local = git.run(["rev-parse", "--verify", "--quiet", ref], cwd=repo, check=False)
         if local.returncode != 0:
-            output.progress(f"no notes in {ref} here or on {remote}; nothing to sync")
-            return
+            return Synced(remote, ref, SyncOutcome.NOTHING, None, attempt)
         proc = git.run(["push", "--quiet", "--no-verify", remote, f"{ref}:{ref}"], cwd=repo,
                        check=False)
         if proc.returncode == 0:
-            output.progress(f"notes in {ref} synced with {remote}")
-            return
+            return Synced(remote, ref, SyncOutcome.SYNCED, local.stdout.strip(), attempt)
         if "rejected" not in proc.stderr and "stale info" not in proc.stderr:
             raise git.GitError(["push", "--no-verify", remote, f"{ref}:{ref}"], proc.returncode,
                                proc.stdout, proc.stderr)
         last_error = (proc.stderr.strip().splitlines() or ["rejected"])[-1]
-        output.progress(f"{remote} notes moved while syncing; merging again")
+        reporter.progress(f"{remote} notes moved while syncing; merging again")
         time.sleep(random.uniform(0.05, 0.2 * (attempt + 1)))
     raise BenchguardError(f"could not push {ref} to {remote}: it kept moving "
                           f"({_SYNC_ATTEMPTS} attempts; last: {last_error})")

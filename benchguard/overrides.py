@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from benchguard.errors import EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
     from benchguard.notes import Record
+    from benchguard.reporter import Reporter
     from benchguard.results import BenchKey
     from benchguard.verdict import ComparisonReport
 
@@ -94,28 +96,60 @@ def apply(report: ComparisonReport, overrides: Sequence[Override]) -> list[Allow
     """Mark each regression an override covers as allowed (it stays a "regression")."""
     from benchguard.verdict import Verdict
 
-    allowed: dict[int, list[str]] = {}
+    allowed: list[tuple[Override, BenchKey]] = []
     comparisons = []
     for comparison in report.comparisons:
         if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None:
-            for index, override in enumerate(overrides):
-                if override.matches(comparison.series.bench):
-                    comparison = dataclasses.replace(comparison, allowed_by=override.pattern)
-                    bench = comparison.series.bench
-                    name = f"{bench.package}.{bench.name}"
-                    names = allowed.setdefault(index, [])
-                    if name not in names:
-                        names.append(name)
-                    break
+            override = next((o for o in overrides if o.matches(comparison.series.bench)), None)
+            if override is not None:
+                comparison = dataclasses.replace(comparison, allowed_by=override.pattern)
+                allowed.append((override, comparison.series.bench))
         comparisons.append(comparison)
     report.comparisons = comparisons
-    return [Allowance(overrides[index], tuple(names)) for index, names in allowed.items()]
+    return allowances(allowed)
 
 
-def records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Record]:
+def allowances(allowed: Iterable[tuple[Override, BenchKey]]) -> list[Allowance]:
+    """What each override let through, in order, each benchmark once as "package.Name"."""
+    by_override: dict[Override, list[str]] = {}
+    for override, bench in allowed:
+        names = by_override.setdefault(override, [])
+        if (name := f"{bench.package}.{bench.name}") not in names:
+            names.append(name)
+    return [Allowance(override, tuple(names)) for override, names in by_override.items()]
+
+
+def _records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Record]:
     from benchguard.notes import override_record
 
     return [override_record(commit, pattern=a.override.pattern,
                             reason=a.override.reason or f"allowed with {a.override.source}",
                             user=user, benchmarks=a.benchmarks)
             for a in allowances]
+
+
+def record(repo: Path, notes_ref: str, commit: str, allowances: Sequence[Allowance], *,
+           reporter: Reporter, what: str = "") -> None:
+    """Keep in the notes of ``commit`` who let what through and why (`report` and `show` say
+    it later), and tell the user: "<what> allowed by '<pattern>' (<source>): <benchmarks>"."""
+    if not allowances:
+        return
+    from benchguard.notes import NotesStore
+
+    user = git.config_get(repo, "user.email") or "unknown"
+    NotesStore(repo, notes_ref).append(commit, _records(commit, allowances, user))
+    for allowance in allowances:
+        reporter.progress(f"{what}allowed by {allowance.override.pattern!r} "
+                          f"({allowance.override.source}): {', '.join(allowance.benchmarks)}; "
+                          f"recorded in {notes_ref}")
+
+
+def push_anyway(names: Iterable[str]) -> str:
+    """How to let the benchmarks ``names`` through once, as a line to copy."""
+    from benchguard.style import printable
+
+    # re.escape first: an escaped control character (\x1b) still matches it as a regex
+    escaped = sorted({printable(re.escape(name)) for name in names})
+    regex = f"^{escaped[0]}$" if len(escaped) == 1 else f"^({'|'.join(escaped)})$"
+    return (f"to push anyway: BENCHGUARD_ALLOW={shlex.quote(regex)} git push  (or add a "
+            f"'{TRAILER}: <regex> <reason>' trailer to a commit)")

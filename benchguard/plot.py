@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.history import Series, format_value
+from benchguard.style import printable
 from benchguard.verdict import Verdict
 
 WIDTH = 820
@@ -57,7 +58,8 @@ def _panel(one: Series, top: float) -> list[str]:
     def y(value: float) -> float:
         return y0 - (value - low) / (high - low) * (y0 - y1)
 
-    title = f"{one.label} — {one.bench.package} — {one.metric}"
+    # printable: control characters are not even allowed in XML
+    title = printable(f"{one.label} — {one.bench.package} — {one.metric}")
     out = [f'<g><text x="{x0}" y="{top + 24}" font-size="14" font-weight="bold">'
            f"{escape(title)}</text>",
            f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>',
@@ -68,7 +70,8 @@ def _panel(one: Series, top: float) -> list[str]:
         out.append(f'<text x="{x0 - 6}" y="{ty + 4:.1f}" text-anchor="end">'
                    f"{escape(_tick_label(tick, one.metric))}</text>")
     out.append(f'<text x="16" y="{(y0 + y1) / 2:.1f}" text-anchor="middle" '
-               f'transform="rotate(-90 16 {(y0 + y1) / 2:.1f})">{escape(one.metric)}</text>')
+               f'transform="rotate(-90 16 {(y0 + y1) / 2:.1f})">'
+               f"{escape(printable(one.metric))}</text>")
     every = max(1, math.ceil(len(values) / 30))
     for index, point in enumerate(one.points):
         if index % every == 0 or point.step:

@@ -10,11 +10,12 @@ import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from benchguard import git, go, output
+from benchguard import git, go
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-from benchguard.verdict import Status, Verdict
+from benchguard.reporter import Reporter
+from benchguard.verdict import Verdict
 
 if TYPE_CHECKING:
     from benchguard.runner import RunSpec
@@ -105,27 +106,7 @@ def regressed_specs(report: ComparisonReport, specs: Sequence[RunSpec],
     return wanted
 
 
-def after_check(repo: Path, outcomes: Sequence[Any], *, stream: TextIO) -> None:
-    """`check --profile`: profile each regression nobody allowed, at its range's base and head,
-    and print which functions got slower."""
-    from benchguard.runner import RunSpec
-
-    module = go.module_path(repo)
-    for outcome in outcomes:
-        found, report = outcome.range, outcome.report
-        if report is None or found.base is None or report.status != Status.REGRESSION:
-            continue
-        selected = outcome.selection.selected if outcome.selection is not None else ()
-        specs = [RunSpec(s.package, s.pattern, s.tags) for s in selected]
-        packages = {spec.package: module if spec.package == "." else
-                    f"{module}/{spec.package[2:]}" for spec in specs} if module else {}
-        wanted = regressed_specs(report, specs, packages)
-        if wanted:
-            diffs = profile(repo, found.base, found.head, wanted)
-            print(render_text(diffs), end="", file=stream, flush=True)
-
-
-def profile(repo: Path, base: str, head: str, specs: Sequence[RunSpec], *,
+def profile(repo: Path, base: str, head: str, specs: Sequence[RunSpec], *, reporter: Reporter,
             benchtime: str = DEFAULT_BENCHTIME, timeout: str = "10m") -> list[ProfileDiff]:
     """Profile ``specs`` at ``base`` and ``head``, keep the files, and diff them per package."""
     root = profiles_root(repo) / head
@@ -133,31 +114,32 @@ def profile(repo: Path, base: str, head: str, specs: Sequence[RunSpec], *,
     with git.worktree(repo, base) as base_tree, git.worktree(repo, head) as head_tree:
         for spec in dict.fromkeys(specs):
             if not all((tree / spec.package).is_dir() for tree in (base_tree, head_tree)):
-                output.warn(f"{spec.package} is not in both {base[:12]} and {head[:12]}; "
-                            "not profiled")
+                reporter.warn(f"{spec.package} is not in both {base[:12]} and {head[:12]}; "
+                              "not profiled")
                 continue
             where = root / _slug(spec.package) / _slug(spec.pattern)
             where.mkdir(parents=True, exist_ok=True)
             # Head first: a package where nothing matches at head costs one build, not two.
             # One benchmark: base runs as many iterations as head did, so the diff is per
             # operation; several: each side runs for benchtime and the diff compares shares.
-            output.progress(f"[head {head[:12]}] {spec.package}: profiling "
-                            f"-bench '{spec.pattern}' (benchtime {benchtime})…")
+            reporter.progress(f"[head {head[:12]}] {spec.package}: profiling "
+                              f"-bench '{spec.pattern}' (benchtime {benchtime})…")
             measured = _profile_once(head_tree, spec, where, "head", benchtime, timeout)
             if not measured:
-                output.progress(f"{spec.package}: no benchmark matches -bench '{spec.pattern}' "
-                                "at head; not profiled")
+                reporter.progress(f"{spec.package}: no benchmark matches -bench "
+                                  f"'{spec.pattern}' at head; not profiled")
                 shutil.rmtree(where, ignore_errors=True)
                 continue
             per_op = len(measured) == 1
             base_time = f"{next(iter(measured.values()))}x" if per_op else benchtime
-            output.progress(f"[base {base[:12]}] {spec.package}: profiling "
-                            f"-bench '{spec.pattern}' (benchtime {base_time})…")
+            reporter.progress(f"[base {base[:12]}] {spec.package}: profiling "
+                              f"-bench '{spec.pattern}' (benchtime {base_time})…")
             if not _profile_once(base_tree, spec, where, "base", base_time, timeout):
-                output.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}' at "
-                            f"base {base[:12]}; not profiled")
+                reporter.warn(f"{spec.package}: no benchmark matches -bench '{spec.pattern}' "
+                              f"at base {base[:12]}; not profiled")
                 continue
-            diffs.append(_diff(spec, measured, base, head, where, per_op=per_op))
+            diffs.append(_diff(spec, measured, base, head, where, per_op=per_op,
+                               reporter=reporter))
     return diffs
 
 
@@ -171,7 +153,8 @@ def profiles_root(repo: Path) -> Path:
     return root
 
 
-def stored(repo: Path, head: str, base: str | None = None) -> list[ProfileDiff]:
+def stored(repo: Path, head: str, base: str | None = None, *,
+           reporter: Reporter) -> list[ProfileDiff]:
     """The profile diffs kept for ``head`` (against ``base``, when given) by an earlier
     `profile`, `check --profile` or `report --profile`."""
     diffs = []
@@ -183,7 +166,7 @@ def stored(repo: Path, head: str, base: str | None = None) -> list[ProfileDiff]:
                    "cpu": tuple(FunctionChange(**row) for row in data["cpu"]),
                    "memory": tuple(FunctionChange(**row) for row in data["memory"])})
         except (OSError, ValueError, TypeError, KeyError):
-            output.warn(f"{summary}: unreadable profile summary; skipped")
+            reporter.warn(f"{summary}: unreadable profile summary; skipped")
             continue
         if base is None or diff.base == base:
             diffs.append(diff)
@@ -244,16 +227,16 @@ def _slug(name: str) -> str:
 def _profile_once(tree: Path, spec: RunSpec, where: Path, side: str, benchtime: str,
                   timeout: str) -> dict[str, int]:
     """Run once with profiles; the iterations of each benchmark that ran, by name."""
-    from benchguard.durations import parse_duration
+    from benchguard.runner import RunSettings
 
     args = ["test", "-run=^$", f"-bench={spec.pattern}", "-count=1", f"-benchtime={benchtime}",
             "-benchmem", f"-cpuprofile={where / f'{side}.cpu.prof'}",
             f"-memprofile={where / f'{side}.mem.prof'}", f"-o={where / f'{side}.test'}"]
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
-    seconds = parse_duration(timeout)
+    settings = RunSettings(count=1, benchtime=benchtime, timeout=timeout)
     result = go.run([*args, f"-timeout={timeout}", spec.package], cwd=tree,
-                    timeout=seconds + go.KILL_GRACE_SECONDS if seconds > 0 else None)
+                    timeout=settings.wall_clock)
     if result.returncode != 0 or result.killed:
         tail = "\n".join(result.output.rstrip("\n").splitlines()[-20:])
         raise BenchguardError(f"[{side}] {spec.package}: go test with profiles failed",
@@ -263,11 +246,12 @@ def _profile_once(tree: Path, spec: RunSpec, where: Path, side: str, benchtime: 
 
 
 def _diff(spec: RunSpec, measured: dict[str, int], base: str, head: str, where: Path, *,
-          per_op: bool) -> ProfileDiff:
+          per_op: bool, reporter: Reporter) -> ProfileDiff:
     scaling = [] if per_op else ["-normalize"]
-    cpu = _top(where, "cpu", scaling)
+    cpu = _top(where, "cpu", scaling, reporter)
     # the profiler's own allocations (writing the CPU profile) are not the benchmark's
-    memory = _top(where, "mem", [*scaling, "-sample_index=alloc_space", r"-ignore=runtime/pprof\."])
+    memory = _top(where, "mem", [*scaling, "-sample_index=alloc_space", r"-ignore=runtime/pprof\."],
+                  reporter)
     shown = Path(*where.parts[-len(DIRECTORY.parts) - 3:])  # relative to the repository
     diff = ProfileDiff(package=spec.package, pattern=spec.pattern, benchmarks=tuple(measured),
                        base=base, head=head, directory=shown.as_posix(), cpu=cpu, memory=memory,
@@ -276,13 +260,14 @@ def _diff(spec: RunSpec, measured: dict[str, int], base: str, head: str, where: 
     return diff
 
 
-def _top(where: Path, kind: str, extra: list[str]) -> tuple[FunctionChange, ...]:
+def _top(where: Path, kind: str, extra: list[str], reporter: Reporter
+         ) -> tuple[FunctionChange, ...]:
     result = go.run(["tool", "pprof", "-top", *extra,
                      f"-diff_base={where / f'base.{kind}.prof'}",
                      str(where / f"head.{kind}.prof")], cwd=where)
     (where / f"diff.{kind}.txt").write_text(result.output, encoding="utf-8")
     if result.returncode != 0:
-        output.warn(f"go tool pprof could not diff the {kind} profiles in {where}")
+        reporter.warn(f"go tool pprof could not diff the {kind} profiles in {where}")
         return ()
     return parse_top(result.output)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import re
-from bisect import bisect_left
 from typing import Any
 
-from benchguard import output
+from benchguard import JSON_VERSION, units
 from benchguard.stats import Summary
+from benchguard.style import paint, printable
 from benchguard.verdict import (
     IMPROVEMENT,
     INSUFFICIENT,
@@ -20,6 +19,7 @@ from benchguard.verdict import (
     ComparisonReport,
     GeomeanRow,
     Status,
+    Verdict,
     geomean_rows,
 )
 
@@ -27,119 +27,38 @@ _VERDICT_COLOURS = {REGRESSION: "red", IMPROVEMENT: "green", INSUFFICIENT: "yell
                     NEW: "yellow", MISSING: "yellow"}
 
 
-# Number formatting, as benchunit.CommonScale/Scaler.Format: at least three significant digits
-# with an SI prefix, or an IEC prefix for byte units.
-def _thresholds(exponent: int, binary: bool) -> tuple[float, float, float]:
-    if binary:
-        scale = 2.0 ** exponent
-        return 99.995 * scale, 9.9995 * scale, 0.99995 * scale
-    return (float(f"99.995e{exponent}"), float(f"9.9995e{exponent}"),
-            float(f".99995e{exponent}"))
-
-
-_SI = [(10.0 ** e, p, _thresholds(e, False))
-       for e, p in zip(range(12, -10, -3), ["T", "G", "M", "k", "", "m", "µ", "n"], strict=True)]
-_IEC = [(2.0 ** e, p, _thresholds(e, True))
-        for e, p in zip(range(40, -1, -10), ["Ti", "Gi", "Mi", "Ki", ""], strict=True)]
-_SIGFIGS = [float(f"9.9995e{e}") for e in range(-1, -9, -1)]
-
-
-def _ladder(factors: list[tuple[float, str, tuple[float, float, float]]]
-            ) -> tuple[list[float], list[tuple[int, float, str]]]:
-    # Every threshold in descending order (negated, for bisect) with the scale it selects.
-    negated, scales = [], []
-    for factor, prefix, thresholds in factors:
-        for precision, threshold in enumerate(thresholds, 1):
-            negated.append(-threshold)
-            scales.append((precision, factor, prefix))
-    return negated, scales
-
-
-_LADDERS = {False: _ladder(_SI), True: _ladder(_IEC)}
-_UNIT_TOKEN = re.compile(r"[^*/\-\s]+|[*/]")
-
-
-def _is_binary(unit: str) -> bool:
-    denominator = False
-    for token in _UNIT_TOKEN.findall(unit):
-        if token in "*/":
-            denominator = token == "/"
-        elif token in ("B", "MB", "bytes") and not denominator:
-            return True
-    return False
-
-
-def _scaler(values: list[float], unit: str, binary: bool | None = None) -> tuple[int, float, str]:
-    """The scale that shows every value with at least three significant digits."""
-    smallest = min((abs(v) for v in values if v != 0 and math.isfinite(v)), default=0.0)
-    return _scale_for(smallest, _is_binary(unit) if binary is None else binary)
-
-
-def _scale_for(smallest: float, binary: bool) -> tuple[int, float, str]:
-    """benchunit.CommonScale, given the non-zero magnitude closest to zero (0 if none)."""
-    if smallest == 0:
-        return 3, 1.0, ""
-    negated, scales = _LADDERS[binary]
-    index = bisect_left(negated, -smallest)
-    if index < len(scales):
-        return scales[index]
-    factors = _IEC if binary else _SI
-    factor, prefix = factors[-1][0], factors[-1][1]
-    scaled = smallest / factor
-    for i, threshold in enumerate(_SIGFIGS):
-        if scaled >= threshold or i == len(_SIGFIGS) - 1:
-            return i + 3, factor, prefix
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _format(value: float, scale: tuple[int, float, str]) -> str:
-    precision, factor, prefix = scale
-    return f"{value / factor:.{precision}f}{prefix}"
-
-
-def range_percent(summary: Summary) -> str:
-    """benchstat's "± x%" half-width: ∞ when the interval is unbounded."""
-    center, low, high = summary.center, summary.low, summary.high
-    if low == high:  # a constant metric (allocs/op): width 0, whatever its sign
-        return "∞" if math.isinf(low) else "0%"
-    if low == -math.inf or high == math.inf:
-        return "∞"
-    sign = (center > 0) - (center < 0)
-    if (low > 0) - (low < 0) != sign or (high > 0) - (high < 0) != sign:
-        return "?"
-    if summary.center == 0:
-        return "0%"
-    width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
-    return f"{100 * width:.0f}%"
-
-
 def format_delta(comparison: Comparison, alpha: float) -> str:
+    """benchstat's "vs base" cell: "~" when the test sees no difference, else the change of the
+    medians ("?" when the base is 0). A change decided exactly (2 → 3 allocs/op at p=0.1)
+    shows its size: "~" next to a verdict of change would contradict it."""
     if comparison.p is None:
         return ""
-    if comparison.p > alpha:
+    if comparison.p > alpha and comparison.verdict not in (REGRESSION, IMPROVEMENT):
         return "~"
+    assert comparison.base is not None and comparison.head is not None
+    if comparison.base.center == comparison.head.center:
+        return "0.00%"
     if comparison.delta is None:
         return "?"
-    if comparison.delta == 0:
-        return "0.00%"
-    return f"{comparison.delta * 100:+.2f}%"
+    return units.percent(comparison.delta)
 
 
 def format_test(comparison: Comparison) -> str:
     assert comparison.base is not None and comparison.head is not None
     n1, n2 = comparison.base.n, comparison.head.n
     sizes = f"n={n1}" if n1 == n2 else f"n={n1}+{n2}"
-    # benchstat leaves out a p-value that underflowed to exactly 0
+    # benchstat leaves out a p of exactly 0: an exact comparison, or one that underflowed
     return f"(p={comparison.p:.3f} {sizes})" if comparison.p else f"({sizes})"
 
 
 def bench_label(comparison: Comparison) -> str:
-    return comparison.series.bench.short_label
+    """The row's name as benchstat prints it ("Sum-8"), control characters escaped."""
+    return printable(comparison.series.bench.short_label)
 
 
 def verdict_text(comparison: Comparison) -> str:
     if comparison.allowed_by is not None:
-        return f"{comparison.verdict} (allowed: {comparison.allowed_by})"
+        return f"{comparison.verdict} (allowed: {printable(comparison.allowed_by)})"
     return comparison.verdict
 
 
@@ -166,7 +85,7 @@ def render_text(report: ComparisonReport, *, colour: bool) -> str:
         if package != last_package and package:
             if lines:
                 lines.append("")
-            lines.append(f"pkg: {package}")
+            lines.append(f"pkg: {printable(package)}")
             last_package = package
         elif lines:
             lines.append("")
@@ -178,15 +97,15 @@ def render_text(report: ComparisonReport, *, colour: bool) -> str:
     lines.append("")
     lines.append(_tally(report, colour))
     for warning in report.warnings:
-        lines.append(output.paint(f"warning: {warning}", "yellow", enabled=colour))
+        lines.append(paint(f"warning: {printable(warning)}", "yellow", enabled=colour))
     return "\n".join(lines) + "\n"
 
 
 def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow | None,
            colour: bool) -> list[str]:
-    binary = _is_binary(unit)
+    binary = units.is_binary(unit)
     rows: list[tuple[str, ...]] = []
-    formats: dict[float, tuple[str, float]] = {}  # smallest median -> its "%.3fk"-like format
+    formats: dict[float, units.Scale] = {}  # smallest median -> the row's scale
     # Constant metrics (allocs/op) share their Summary objects and repeat a few values over
     # thousands of rows: their cells are formatted once per distinct pair.
     exact_cells: dict[tuple[int, int, float | None, float | None, str], tuple[str, ...]] = {}
@@ -198,48 +117,58 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
             key = (id(base), id(head), c.p, c.delta, text)
             cells = exact_cells.get(key)
             if cells is not None:
-                rows.append((bench_label(c), *cells))
+                rows.append((c.series.bench.short_label, *cells))
                 continue
         # the row's scale comes from its smaller non-zero median, as benchstat's RowScaler
         x = abs(base.center) if base else 0.0
         y = abs(head.center) if head else 0.0
         smallest = x if x and (x < y or not y) else y
-        known = formats.get(smallest)
-        if known is None:
-            precision, factor, prefix = _scale_for(smallest, binary)
-            known = formats[smallest] = (f"%.{precision}f{prefix}", factor)
-        number, factor = known
+        scale = formats.get(smallest)
+        if scale is None:
+            scale = formats[smallest] = units.scale_for(smallest, binary)
+        number, factor = scale.template, scale.factor
         cells = (
             number % (base.center / factor) if base else "", "±" if base else "",
-            range_percent(base) if base else "",
+            units.range_percent(base) if base else "",
             number % (head.center / factor) if head else "", "±" if head else "",
-            range_percent(head) if head else "",
+            units.range_percent(head) if head else "",
             format_delta(c, alpha), format_test(c) if c.p is not None else "",
-            output.paint(text, hue, enabled=True) if hue else text,
+            paint(text, hue, enabled=True) if hue else text,
         )
         if c.exact:
             exact_cells[key] = cells
-        rows.append((bench_label(c), *cells))
+        rows.append((c.series.bench.short_label, *cells))
+    names = " ".join([row[0] for row in rows])
+    if printable(names) != names:  # one search for the whole table: escaping is rarely needed
+        rows = [(printable(row[0]), *row[1:]) for row in rows]
     if geomean is not None:
-        base_gm = "?" if geomean.base is None else \
-            _format(geomean.base, _scaler([geomean.base], unit, binary))
-        head_gm = "?" if geomean.head is None else \
-            _format(geomean.head, _scaler([geomean.head], unit, binary))
-        delta = "?" if geomean.delta is None else f"{geomean.delta * 100:+.2f}%"
+        # benchstat leaves a geomean it cannot compute blank (a footnote says why)
+        base_gm = "" if geomean.base is None else units.format_value(geomean.base, unit)
+        head_gm = "" if geomean.head is None else units.format_value(geomean.head, unit)
+        delta = "?" if geomean.delta is None else units.percent(geomean.delta)
         rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, "", ""))
+    shown_unit = printable(unit)
     w = [max(map(len, column)) for column in zip(*rows, strict=True)]
     base_width, head_width = w[1] + w[2] + w[3] + 2, w[4] + w[5] + w[6] + 2
     vs_width = w[7] + 1 + w[8]
     lines = [
         f"{'':<{w[0]}} │ {'base':^{base_width}} │ {'head':^{head_width + 2 + vs_width}} │",
-        f"{'':<{w[0]}} │ {unit:^{base_width}} │ {unit:^{head_width}}  {'vs base':<{vs_width}} │"
-        " verdict",
+        f"{'':<{w[0]}} │ {shown_unit:^{base_width}} │ {shown_unit:^{head_width}}  "
+        f"{'vs base':<{vs_width}} │ verdict",
     ]
     # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
     row_format = (f"%-{w[0]}s   %{w[1]}s %{w[2]}s %{w[3]}s   %{w[4]}s %{w[5]}s %{w[6]}s"
                   f"  %{w[7]}s %-{w[8]}s   %s")
     lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
     return lines
+
+
+def counted(count: int, verdict: Verdict) -> str:
+    """How a tally reads: "1 regression", "36 regressions", "138 same"."""
+    return f"{count} {_PLURALS.get(verdict, verdict) if count != 1 else verdict}"
+
+
+_PLURALS = {REGRESSION: "regressions", IMPROVEMENT: "improvements"}  # the others read the same
 
 
 def _tally(report: ComparisonReport, colour: bool) -> str:
@@ -250,12 +179,12 @@ def _tally(report: ComparisonReport, colour: bool) -> str:
             allowed += 1
         else:
             counts[comparison.verdict] += 1
-    parts = [f"{counts[v]} {v}" for v in VERDICTS if counts[v]]
+    parts = [counted(counts[v], v) for v in VERDICTS if counts[v]]
     if allowed:
-        parts.append(f"{allowed} allowed regression{'s' if allowed > 1 else ''}")
+        parts.append(f"{allowed} allowed regression{'s' if allowed != 1 else ''}")
     status = report.status
-    label = output.paint(status.upper(), "red" if status == Status.REGRESSION else "green",
-                         enabled=colour)
+    label = paint(status.upper(), "red" if status == Status.REGRESSION else "green",
+                  enabled=colour)
     return f"{label}: {', '.join(parts) if parts else 'nothing compared'}"
 
 
@@ -274,6 +203,7 @@ def _summary_json(summary: Summary | None) -> dict[str, Any] | None:
 def to_json(report: ComparisonReport) -> dict[str, Any]:
     """The JSON contract of docs/json.md, as a plain dict other commands may extend."""
     return {
+        "version": JSON_VERSION,
         "status": report.status,
         "alpha": report.alpha,
         "benchmarks": [
@@ -291,6 +221,7 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
                 "verdict": c.verdict,
                 "threshold": c.threshold,
                 "allowed_by": c.allowed_by,
+                "exact": c.exact,
             }
             for c in report.comparisons
         ],
@@ -306,7 +237,7 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
 def render_markdown(report: ComparisonReport) -> str:
     """GitHub-flavoured Markdown: a status line, a table per metric, then the warnings."""
     status = report.status
-    lines = [f"**benchguard: {'❌ regression' if status == 'regression' else '✅ pass'}** "
+    lines = [f"**benchguard: {'❌ regression' if status == Status.REGRESSION else '✅ pass'}** "
              f"(alpha {report.alpha:g})", ""]
     by_unit: dict[str, list[Comparison]] = {}
     for comparison in report.comparisons:
@@ -314,14 +245,15 @@ def render_markdown(report: ComparisonReport) -> str:
     packages = {c.series.bench.package for c in report.comparisons}
     geomeans = {row.unit: row for row in report.geomeans}
     for unit, group in by_unit.items():
-        lines += [f"### {unit}", "", "| benchmark | base | head | delta | p | verdict |",
+        lines += [f"### {printable(unit)}", "", "| benchmark | base | head | delta | p | verdict |",
                   "|:--|--:|--:|--:|--:|:--|"]
         for c in group:
             name = bench_label(c)
             if len(packages) > 1 and c.series.bench.package:
-                name = f"{c.series.bench.package}.{name}"
-            scale = _scaler([s.center for s in (c.base, c.head) if s is not None], unit)
-            cells = [f"{_format(s.center, scale)} ± {range_percent(s)}" if s else "—"
+                name = f"{printable(c.series.bench.package)}.{name}"
+            scale = units.common_scale([s.center for s in (c.base, c.head) if s is not None],
+                                       unit)
+            cells = [f"{scale.format(s.center)} ± {units.range_percent(s)}" if s else "—"
                      for s in (c.base, c.head)]
             delta = format_delta(c, report.alpha) or "—"
             p = f"{c.p:.3f}" if c.p is not None else "—"
@@ -331,13 +263,13 @@ def render_markdown(report: ComparisonReport) -> str:
             lines.append(f"| `{name}` | {cells[0]} | {cells[1]} | {delta} | {p} | {verdict} |")
         row = geomeans.get(unit)
         if row is not None:
-            delta = f"{row.delta * 100:+.2f}%" if row.delta is not None else "?"
-            base = _format(row.base, _scaler([row.base], unit)) if row.base is not None else "?"
-            head = _format(row.head, _scaler([row.head], unit)) if row.head is not None else "?"
+            delta = units.percent(row.delta) if row.delta is not None else "?"
+            base = units.format_value(row.base, unit) if row.base is not None else "?"
+            head = units.format_value(row.head, unit) if row.head is not None else "?"
             lines.append(f"| geomean | {base} | {head} | {delta} | | |")
         lines.append("")
     if report.warnings:
         lines += ["**Warnings**", ""]
-        lines += [f"- {warning}" for warning in report.warnings]
+        lines += [f"- {printable(warning)}" for warning in report.warnings]
         lines.append("")
     return "\n".join(lines)

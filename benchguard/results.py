@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchguard import units
+
 
 def with_procs(name: str, procs: int) -> str:
     """A benchmark name as `go test` prints it: "BenchmarkSum-8", or "BenchmarkSum" at 1."""
@@ -60,6 +62,9 @@ class BenchmarkSet:
     samples: dict[SeriesKey, list[float]] = field(default_factory=dict)
     # unit -> True when higher is better, from `Unit` metadata lines (tidy unit names)
     higher_is_better: dict[str, bool] = field(default_factory=dict)
+    # unit -> True for `Unit <unit> assume=exact`, False for `assume=nothing` (tidy unit names):
+    # an exact unit's values are compared as they are, without a test (benchmath.AssumeExact)
+    assume_exact: dict[str, bool] = field(default_factory=dict)
     # the last value seen of each configuration key (goos, goarch, cpu, pkg, …)
     configuration: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -79,7 +84,6 @@ _TIDY_CACHE: dict[str, tuple[str, float]] = {
     "B/op": ("B/op", 1.0),
     "allocs/op": ("allocs/op", 1.0),
 }
-_UNIT_TOKEN = re.compile(r"[^*/\-\s]+")
 
 
 def _tidy_uncached(unit: str) -> tuple[str, float]:
@@ -89,20 +93,13 @@ def _tidy_uncached(unit: str) -> tuple[str, float]:
     factor = 1.0
     pieces: list[str] = []
     position = 0
-    for match in _UNIT_TOKEN.finditer(unit):
-        in_denominator = False
-        for separator in unit[: match.start()]:
-            if separator == "*":
-                in_denominator = False
-            elif separator == "/":
-                in_denominator = True
-        token = match.group()
+    for token, start, in_denominator in units.tokens(unit):
         if in_denominator or token not in ("ns", "MB"):
             continue
-        pieces.append(unit[position: match.start()])
+        pieces.append(unit[position:start])
         pieces.append("sec" if token == "ns" else "B")
         factor = factor / 1e9 if token == "ns" else factor * 1e6
-        position = match.end()
+        position = start + len(token)
     pieces.append(unit[position:])
     return "".join(pieces), factor
 
@@ -286,17 +283,24 @@ class _Parser:
             if not equals or not key:
                 self.warn(number, f"expected key=value, got {pair!r}")
                 continue
-            if key != "better":
-                continue
-            if value not in ("higher", "lower"):
-                self.warn(number, f"unit {fields[1]}: better must be higher or lower, "
+            known = _UNIT_METADATA.get(key)
+            if known is None:
+                continue  # benchfmt keeps any key; only these two change a comparison
+            if value not in known:
+                self.warn(number, f"unit {fields[1]}: {key} must be {' or '.join(known)}, "
                                   f"not {value!r}")
                 continue
-            higher = value == "higher"
-            previous = self.result.higher_is_better.setdefault(unit, higher)
-            if previous != higher:
-                self.warn(number, f"unit {fields[1]}: better already set to "
-                                  f"{'higher' if previous else 'lower'}")
+            setting = value == known[0]
+            chosen = (self.result.higher_is_better if key == "better"
+                      else self.result.assume_exact)
+            previous = chosen.setdefault(unit, setting)
+            if previous != setting:
+                self.warn(number, f"unit {fields[1]}: {key} already set to "
+                                  f"{known[0] if previous else known[1]}")
+
+
+# The unit metadata keys benchguard reads, with their two values (the first one means True).
+_UNIT_METADATA = {"better": ("higher", "lower"), "assume": ("exact", "nothing")}
 
 
 # Consecutive result lines of one benchmark: a name, then a space or tab, on every line.
@@ -376,7 +380,8 @@ def parse_large(text: str, *, source: str = "<input>"
         parsed = parse(text, source=source)
         return ([((key.bench.package, key.bench.name, key.bench.procs, key.unit), values)
                  for key, values in parsed.samples.items()],
-                parsed.higher_is_better, parsed.configuration, parsed.warnings)
+                parsed.higher_is_better, parsed.assume_exact, parsed.configuration,
+                parsed.warnings)
 
     collect = in_child(work)
 
@@ -385,9 +390,9 @@ def parse_large(text: str, *, source: str = "<input>"
             plain = collect()
             if plain is None:
                 return parse(text, source=source)
-            series, higher, configuration, warnings = plain
-            parsed = BenchmarkSet(higher_is_better=higher, configuration=configuration,
-                                  warnings=warnings)
+            series, higher, exact, configuration, warnings = plain
+            parsed = BenchmarkSet(higher_is_better=higher, assume_exact=exact,
+                                  configuration=configuration, warnings=warnings)
             known = {} if like is None else {
                 (key.bench.package, key.bench.name, key.bench.procs, key.unit): key
                 for key in like.samples}
@@ -435,6 +440,8 @@ def merge(sets: Iterable[BenchmarkSet], *, first_wins: bool = False) -> Benchmar
                 existing.extend(values)
         for unit, higher in one.higher_is_better.items():
             merged.higher_is_better.setdefault(unit, higher)
+        for unit, exact in one.assume_exact.items():
+            merged.assume_exact.setdefault(unit, exact)
         merged.configuration.update(one.configuration)
         merged.warnings.extend(one.warnings)
     return merged

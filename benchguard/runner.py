@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchguard import config as config_module
-from benchguard import git, go, machine, output
+from benchguard import git, go, machine
 from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.reporter import Reporter
 from benchguard.results import BenchmarkSet
 
 TAIL_LINES = 20
@@ -41,6 +41,13 @@ class RunSettings:
     def from_config(cls, config: config_module.Config) -> RunSettings:
         return cls(count=config.count, benchtime=config.benchtime, timeout=config.timeout)
 
+    @property
+    def wall_clock(self) -> float | None:
+        """Seconds of wall clock a `go test` (build included) gets before it is stopped; None
+        when the timeout is 0 (no limit)."""
+        seconds = parse_duration(self.timeout)
+        return seconds + self.grace_seconds if seconds > 0 else None
+
     def record(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
         """How a baseline was measured, as its note record keeps it (docs/notes-format.md)."""
         return {"count": self.count, "benchtime": self.benchtime, "timeout": self.timeout,
@@ -56,28 +63,30 @@ class RunResult:
     fingerprint: go.Fingerprint
     packages: dict[str, str]  # spec.package ("./hashing") -> import path
     by_spec: dict[RunSpec, BenchmarkSet] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # already printed with output.warn
-    # with keep_going=True: the specs that failed to build or run, and why (already printed)
+    warnings: list[str] = field(default_factory=list)  # already told to the reporter
+    # with keep_going=True: the specs that failed to build or run, and why (already told)
     failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
     load: tuple[float, float, float] | None = None  # the load average when the run started
 
 
 def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunSettings, *,
-               label: str, keep_going: bool = False, stream: bool = False) -> RunResult:
+               label: str, reporter: Reporter, keep_going: bool = False,
+               on_line: Callable[[str], None] | None = None) -> RunResult:
     """Run ``specs`` at ``commit`` in a temporary detached worktree, never the user's tree."""
     go.executable()  # no go: say so before checking anything out
     with git.worktree(repo, commit) as tree:
-        return run_in_tree(tree, specs, settings, label=label, keep_going=keep_going,
-                           stream=stream)
+        return run_in_tree(tree, specs, settings, label=label, reporter=reporter,
+                           keep_going=keep_going, on_line=on_line)
 
 
 def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, label: str,
-                keep_going: bool = False, stream: bool = False) -> RunResult:
+                reporter: Reporter, keep_going: bool = False,
+                on_line: Callable[[str], None] | None = None) -> RunResult:
     """Run each spec with its own `go test` in ``tree`` (the module root).
 
     A build failure, panic, timeout or failing benchmark raises BenchguardError (exit 3) naming
     the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
-    the other specs still run. ``stream`` echoes go's output to stderr as it arrives.
+    the other specs still run. ``on_line`` gets each line of go's output as it arrives.
     """
     from benchguard import results
 
@@ -86,19 +95,19 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     packages: dict[str, str] = {}
     warnings: list[str] = []
     failures: dict[RunSpec, BenchguardError] = {}
-    load = machine_load(label)
+    load = machine_load(label, reporter)
     for spec in dict.fromkeys(specs):
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
-        output.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
-        result = go.run(_test_args(spec, settings), cwd=tree, timeout=_wall_clock(settings),
-                        on_line=_echo if stream else None)
+        reporter.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
+        result = go.run(_test_args(spec, settings), cwd=tree, timeout=settings.wall_clock,
+                        on_line=on_line)
         outputs.append(result.output)
         try:
             _check(result, spec, settings, label)
         except BenchguardError as error:
             if not keep_going:
                 raise
-            output.warn(error.message)
+            reporter.warn(error.message)
             failures[spec] = error
             continue
         benchmarks = results.parse(result.output, source=f"{label} {spec.package}")
@@ -109,10 +118,10 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
         names = {series.bench for series in benchmarks.samples}
         if not names:
             warning = f"[{label}] {spec.package}: no benchmark matches -bench '{spec.pattern}'"
-            output.warn(warning)
+            reporter.warn(warning)
             warnings.append(warning)
             continue
-        output.progress(f"[{label}] {spec.package}: {len(names)} benchmark"
+        reporter.progress(f"[{label}] {spec.package}: {len(names)} benchmark"
                         f"{'' if len(names) == 1 else 's'} × {settings.count} runs "
                         f"in {result.seconds:.1f}s")
     return RunResult(output="".join(outputs),
@@ -121,7 +130,7 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
                      warnings=warnings, failures=failures, load=load)
 
 
-def machine_load(label: str) -> tuple[float, float, float] | None:
+def machine_load(label: str, reporter: Reporter) -> tuple[float, float, float] | None:
     """The load average as a measurement starts; a warning when it is above half the cores,
     as other processes then compete with the benchmarks and their numbers drift."""
     load = machine.load_average()
@@ -129,7 +138,7 @@ def machine_load(label: str) -> tuple[float, float, float] | None:
         return None
     cores = machine.cores()
     if load[0] > cores / 2:
-        output.warn(f"[{label}] load average {load[0]:.2f} on {cores} cores: other processes "
+        reporter.warn(f"[{label}] load average {load[0]:.2f} on {cores} cores: other processes "
                     "compete with the benchmarks, so results are noisier")
     return load
 
@@ -149,15 +158,6 @@ def _test_args(spec: RunSpec, settings: RunSettings) -> list[str]:
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
     return [*args, spec.package]
-
-
-def _wall_clock(settings: RunSettings) -> float | None:
-    seconds = parse_duration(settings.timeout)
-    return seconds + settings.grace_seconds if seconds > 0 else None
-
-
-def _echo(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
 
 
 def _check(result: go.GoResult, spec: RunSpec, settings: RunSettings, label: str) -> None:

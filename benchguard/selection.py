@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from benchguard import paths
 if TYPE_CHECKING:
     from benchguard.config import BenchEntry, Config
     from benchguard.go import GoPackage
+    from benchguard.results import BenchKey
 
 # tags -> the module's packages as `go list` sees them with those build tags
 PackageLister = Callable[[tuple[str, ...]], Sequence["GoPackage"]]
@@ -193,3 +194,25 @@ def unmatched_paths(config: Config, files: Sequence[str]) -> list[tuple[BenchEnt
                     paths.path_matches(pattern, path) for path in files):
                 unmatched.append((entry, pattern))
     return unmatched
+
+
+def configured(config: Config) -> tuple[Selected, ...]:
+    """Every [[bench]] entry, as if a push had selected them all (`report` judges so)."""
+    chosen = _Chosen()
+    for entry in config.benches:
+        chosen.add_entry(config, entry, "configured")
+    return tuple(chosen.items)
+
+
+def threshold_for(config: Config, selected: Sequence[Selected], import_paths: Mapping[str, str],
+                  bench: BenchKey) -> float:
+    """The threshold ``bench`` is judged by: that of the first selection that runs it and names
+    one (from its [[bench]] entry), else the global threshold. ``import_paths`` maps each
+    selection's "./dir" to its import path."""
+    from benchguard import go
+
+    for choice in selected:
+        if (choice.threshold is not None and import_paths.get(choice.package) == bench.package
+                and go.pattern_matches(choice.pattern, bench.name)):
+            return choice.threshold
+    return config.threshold

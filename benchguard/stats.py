@@ -9,6 +9,7 @@ is counted with integers rather than floats, which only differs in the last bits
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,51 @@ def _summarize_sorted(xs: list[float], n: int, confidence: float) -> Summary:
     low = xs[low_order - 1] if low_order >= 1 else -math.inf
     high = xs[high_order - 1] if high_order - 1 < n else math.inf
     return Summary(center, low, high, n)
+
+
+def summarize_exact(values: Sequence[float]) -> Summary:
+    """benchmath.AssumeExact's summary: the most common value (the smallest of equally common
+    ones), between the smallest and the largest value, which are equal when the assumption holds.
+    """
+    xs = sorted(values)
+    if not xs:
+        raise ValueError("cannot summarize an empty sample")
+    if xs[0] == xs[-1]:
+        key = (xs[0], math.copysign(1.0, xs[0]), len(xs))
+        known = _EXACT_CONSTANT.get(key)
+        if known is None:
+            known = _EXACT_CONSTANT[key] = Summary(xs[0], xs[0], xs[0], len(xs))
+        return known
+    mode, mode_count = xs[0], 0
+    for value, run in itertools.groupby(xs):
+        count = sum(1 for _ in run)
+        if count > mode_count:
+            mode, mode_count = value, count
+    return Summary(mode, xs[0], xs[-1], len(xs))
+
+
+_EXACT_CONSTANT: dict[tuple[float, float, int], Summary] = {}
+
+
+@cache
+def samples_for_interval(confidence: float) -> tuple[str, int]:
+    """benchmath's medianSamples: how many samples bound the median's confidence interval,
+    as (">=", 6) at 0.95, or (">", 50) when not even 50 do."""
+    for n in range(2, 51):
+        low, high = _median_ci_orders(n, confidence)
+        if low > 0 and high <= n:
+            return ">=", n
+    return ">", 50
+
+
+@cache
+def samples_to_detect(alpha: float) -> tuple[str, int]:
+    """benchmath's uTestSamples: how many samples on each side the U test needs to reach
+    `alpha`, as (">=", 4) at 0.05; benchstat looks no further than 9 (">", 9)."""
+    for n in range(1, 10):
+        if smallest_p(n, n) <= alpha:
+            return ">=", n
+    return ">", 9
 
 
 @cache

@@ -17,7 +17,8 @@ from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 
 if TYPE_CHECKING:
-    from benchguard.overrides import Override
+    from benchguard.overrides import Allowance, Override
+    from benchguard.reporter import Reporter
 
 # How each limit reads to a person: its unit and the comparison it makes.
 _UNITS = {"min_ops_per_sec": "ops/sec", "max_ns_per_op": "ns/op", "max_bytes_per_op": "B/op",
@@ -148,11 +149,9 @@ def allow(evaluation: Evaluation, overrides: Sequence[Override]) -> Evaluation:
 
 def format_number(value: float, unit: str) -> str:
     """Three significant digits with an SI (or, for bytes, IEC) prefix, as benchstat prints."""
-    from benchguard import report
+    from benchguard import units
 
-    if not math.isfinite(value):
-        return f"∞ {unit}"
-    return f"{report._format(value, report._scaler([value], unit))} {unit}"
+    return f"{units.format_value(value, unit)} {unit}"
 
 
 def format_ns(seconds: float) -> str:
@@ -196,7 +195,8 @@ def mark(result: TargetResult) -> str:
 
 def render_text(evaluation: Evaluation, *, colour: bool = False, hint: bool = True
                 ) -> list[str]:
-    from benchguard import output
+    from benchguard.overrides import push_anyway
+    from benchguard.style import paint
 
     if not evaluation.results:
         return []
@@ -210,13 +210,10 @@ def render_text(evaluation: Evaluation, *, colour: bool = False, hint: bool = Tr
         cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
         line = f"  {cells}  {row[4]}".rstrip()
         hue = "green" if result.met else "red" if result.blocking else "yellow"
-        lines.append(output.paint(line, hue, enabled=colour))
+        lines.append(paint(line, hue, enabled=colour))
     blocking = evaluation.blocking
     if blocking and hint:
-        names = sorted({re.escape(result.bench.name) for result in blocking})
-        regex = f"^{names[0]}$" if len(names) == 1 else f"^({'|'.join(names)})$"
-        lines.append(f"to push anyway: BENCHGUARD_ALLOW='{regex}' git push  (or add a "
-                     f"'Benchguard-Allow: <regex> <reason>' trailer to a commit)")
+        lines.append(push_anyway(result.bench.name for result in blocking))
     return lines
 
 
@@ -247,28 +244,26 @@ def to_json(evaluation: Evaluation) -> list[dict[str, Any]]:
 
 
 def check_head(repo: Path, config: Config, head: BenchmarkSet, commit: str,
-               overrides: Sequence[Override]) -> Evaluation:
+               overrides: Sequence[Override], *, packages: Mapping[str, str],
+               reporter: Reporter) -> Evaluation:
     """`check`'s target gate on the head's samples: the benchmarks that ran are held to every
     target that matches them (targets of benchmarks not selected are not checked); a miss an
-    override covers is let through and recorded in notes, as an allowed regression is."""
-    from benchguard import git, output
-    from benchguard import overrides as overriding
-    from benchguard.notes import NotesStore
+    override covers is let through and recorded in notes, as an allowed regression is.
 
-    evaluation = allow(evaluate(config.targets, head, module=go.module_path(repo)), overrides)
-    allowed: dict[str, list[str]] = {}
-    by_pattern = {override.pattern: override for override in overrides}
-    for result in evaluation.results:
-        if result.allowed_by is not None:
-            allowed.setdefault(result.allowed_by, []).append(
-                f"{result.bench.package}.{result.bench.name}")
-    if allowed:
-        allowances = [overriding.Allowance(by_pattern[pattern], tuple(dict.fromkeys(names)))
-                      for pattern, names in allowed.items()]
-        user = git.config_get(repo, "user.email") or "unknown"
-        NotesStore(repo, config.notes_ref).append(commit,
-                                                  overriding.records(commit, allowances, user))
-        for allowance in allowances:
-            output.progress(f"target missed, allowed by {allowance.override.pattern!r} "
-                            f"({allowance.override.source}): {', '.join(allowance.benchmarks)}")
+    ``packages`` ("./dir" -> import path) are those the run reported; other "./dir"s resolve
+    through ``commit``'s go.mod, the checked commit's, not the working tree's."""
+    from benchguard import overrides as overriding
+
+    evaluation = allow(evaluate(config.targets, head, packages=packages,
+                                module=go.module_path_at(repo, commit)), overrides)
+    overriding.record(repo, config.notes_ref, commit, _allowances(evaluation, overrides),
+                      what="target missed, ", reporter=reporter)
     return evaluation
+
+
+def _allowances(evaluation: Evaluation, overrides: Sequence[Override]) -> list[Allowance]:
+    from benchguard.overrides import allowances
+
+    by_pattern = {override.pattern: override for override in overrides}
+    return allowances((by_pattern[result.allowed_by], result.bench)
+                      for result in evaluation.results if result.allowed_by is not None)

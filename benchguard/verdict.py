@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,6 +19,7 @@ from benchguard.results import (
     gc_paused,
     tidy_unit,
 )
+from benchguard.units import go_float
 
 
 class Verdict(StrEnum):
@@ -64,7 +66,8 @@ class Comparison:
     higher_is_better: bool = False
     # Holm–Bonferroni-adjusted p, which the verdict used; None when not corrected or not tested
     p_adjusted: float | None = None
-    # every run on each side gave one same value (allocs/op, B/op): decided without a test
+    # decided by comparing exact values, without a test: the unit is declared exact
+    # (`Unit <unit> assume=exact`), or every run of each side gave one value (allocs/op, B/op)
     exact: bool = False
 
 
@@ -77,6 +80,8 @@ class GeomeanRow:
     head: float | None
     delta: float | None
     count: int
+    # benchstat's footnotes on the row ("benchmark set differs from baseline; …")
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -110,6 +115,8 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
     """
     wanted = None if metrics is None else {tidy_unit(metric)[0] for metric in metrics}
     higher = {**head.higher_is_better, **base.higher_is_better}
+    declared = {**head.assume_exact, **base.assume_exact}
+    exact_units = frozenset(unit for unit, exact in declared.items() if exact)
     threshold_of = threshold if callable(threshold) else (lambda _bench: float(threshold))
     with gc_paused():
         if (len(base.samples) == len(head.samples)
@@ -126,8 +133,9 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
                          if key not in base.samples]
         if wanted is not None:
             selected = [pair for pair in selected if pair[0].unit in wanted]
-        measured = [_measure(pair) for pair in selected]
-        exact = [_is_exact(pair) for pair in selected]
+        measured = ([_measure_exact(pair) if pair[0].unit in exact_units else _measure(pair)
+                     for pair in selected] if exact_units else list(map(_measure, selected)))
+        exact = [_is_exact(pair, exact_units) for pair in selected]
         adjusted: dict[int, float] = {}
         if correction == "holm":
             family = [index for index, (base_summary, head_summary, p) in enumerate(measured)
@@ -138,6 +146,11 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
         elif correction != "none":
             raise ValueError(f"unknown correction {correction!r}")
         comparisons = []
+        # for benchstat's footnotes, noted on the way: medians known only to ±∞ (too few
+        # runs), and tests with nothing to say (every value the same)
+        unbounded: list[SeriesKey] = []
+        all_equal: list[SeriesKey] = []
+        unknown = -math.inf
         for index, pair in enumerate(selected):
             key = pair[0]
             base_summary, head_summary, p = measured[index]
@@ -148,15 +161,24 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
                                       threshold=threshold_of(key.bench),
                                       higher_is_better=higher_is_better,
                                       p_adjusted=adjusted.get(index), exact=exact[index]))
+            if ((base_summary and base_summary.low == unknown)
+                    or (head_summary and head_summary.low == unknown)):
+                unbounded.append(key)
+            if p == 1.0 and base_summary and head_summary and (
+                    base_summary.center == head_summary.center if exact[index]  # one value a side
+                    else _all_equal(pair)):
+                all_equal.append(key)
+        geomeans = geomean_rows(comparisons)
         warnings = [*base.warnings, *head.warnings]
         warnings.extend(_one_sided_warnings(comparisons, base, head))
+        warnings.extend(_footnotes(comparisons, exact_units, unbounded, all_equal))
         warnings.extend(_insufficient_warnings(comparisons, alpha))
-        warnings.extend(_exact_warnings(comparisons))
+        warnings.extend(_exact_warnings(comparisons, exact_units))
+        warnings.extend(f"{warning} ({row.unit})" for row in geomeans for warning in row.warnings)
         # the same bad line comes back once per run when runs are parsed one at a time
         warnings = list(dict.fromkeys(warnings))
         return ComparisonReport(comparisons=comparisons, warnings=warnings, alpha=alpha,
-                                geomeans=geomean_rows(comparisons), correction=correction,
-                                family=len(adjusted))
+                                geomeans=geomeans, correction=correction, family=len(adjusted))
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -199,13 +221,25 @@ def _measure(pair: _Pair) -> _Measured:
 _CONSTANT_PAIRS: dict[tuple[float, float, int, float, float, int], _Measured] = {}
 
 
-def _is_exact(pair: _Pair) -> bool:
-    """Both sides ran at least twice and every run of a side gave the same value."""
+def _measure_exact(pair: _Pair) -> _Measured:
+    """A unit declared exact: each side's value (its mode), and no test; p is 0, as benchstat's
+    exact comparison has it (a change is a change)."""
     _, base_values, head_values = pair
-    return (base_values is not None and head_values is not None
-            and len(base_values) >= 2 and len(head_values) >= 2
-            and base_values.count(base_values[0]) == len(base_values)
-            and head_values.count(head_values[0]) == len(head_values))
+    base = stats.summarize_exact(base_values) if base_values else None
+    head = stats.summarize_exact(head_values) if head_values else None
+    return base, head, 0.0 if base and head else None
+
+
+def _is_exact(pair: _Pair, exact_units: frozenset[str]) -> bool:
+    """Both sides are there, and their unit is declared exact or each side ran at least twice
+    and every run of it gave the same value."""
+    key, base_values, head_values = pair
+    if not base_values or not head_values:
+        return False
+    return key.unit in exact_units or (
+        len(base_values) >= 2 and len(head_values) >= 2
+        and base_values.count(base_values[0]) == len(base_values)
+        and head_values.count(head_values[0]) == len(head_values))
 
 
 def _judge(key: SeriesKey, base: stats.Summary | None, head: stats.Summary | None,
@@ -291,50 +325,114 @@ def _one_sided_warnings(comparisons: list[Comparison], base: BenchmarkSet,
     return warnings
 
 
-def _insufficient_warnings(comparisons: list[Comparison], alpha: float) -> list[str]:
-    # One warning per pair of sample sizes, naming the benchmarks: loud, but not a flood when
-    # a whole suite ran with -count 3.
-    by_sizes: dict[tuple[int, int], dict[BenchKey, list[str]]] = {}
-    for comparison in comparisons:
-        if comparison.verdict == INSUFFICIENT:
-            assert comparison.base is not None and comparison.head is not None
-            benches = by_sizes.setdefault((comparison.base.n, comparison.head.n), {})
-            benches.setdefault(comparison.series.bench, []).append(comparison.series.unit)
-    warnings = []
-    for (n1, n2), benches in by_sizes.items():
-        names = [f"{describe(bench)} ({', '.join(units)})" for bench, units in benches.items()]
-        shown = ", ".join(names[:_NAMED])
-        if len(names) > _NAMED:
-            shown += f" and {len(names) - _NAMED} more"
-        warnings.append(
-            f"{n1} and {n2} samples can never be significant at alpha {alpha:g} (smallest "
-            f"possible p={stats.smallest_p(n1, n2):.3f}); run more of them (-count): {shown}")
-    return warnings
+class _Named:
+    """Warnings that name what they are about, one line per message however many rows share
+    it: loud, but not a flood when a whole suite ran with -count 3."""
+
+    def __init__(self) -> None:
+        # message -> what it is about: a benchmark with its units, or a name as it is
+        self.about: dict[str, dict[BenchKey | str, list[str]]] = {}
+
+    def add(self, message: str, name: str) -> None:
+        self.about.setdefault(message, {})[name] = []
+
+    def add_series(self, message: str, series: Iterable[SeriesKey]) -> None:
+        """Names each benchmark once, with every unit the message is about."""
+        benches = self.about.setdefault(message, {})
+        last: BenchKey | None = None
+        units: list[str] = []
+        for key in series:
+            if key.bench is not last:  # a benchmark's units come one after another
+                last = key.bench
+                units = benches.setdefault(last, [])
+            if key.unit not in units:
+                units.append(key.unit)
+
+    def lines(self) -> list[str]:
+        lines = []
+        for message, about in self.about.items():
+            if not about:
+                continue
+            shown = ", ".join(f"{describe(what)} ({', '.join(units)})"
+                              if isinstance(what, BenchKey) else what
+                              for what, units in itertools.islice(about.items(), _NAMED))
+            if len(about) > _NAMED:
+                shown += f" and {len(about) - _NAMED} more"
+            lines.append(f"{message}: {shown}")
+        return lines
 
 
 _NAMED = 5
 
 
-def _exact_warnings(comparisons: list[Comparison]) -> list[str]:
-    by_kind: dict[tuple[str, str], list[str]] = {}
+def _footnotes(comparisons: list[Comparison], exact_units: frozenset[str],
+               unbounded: list[SeriesKey], all_equal: list[SeriesKey]) -> list[str]:
+    """benchstat's footnotes on summaries and tests, as warnings naming their rows."""
+    notes = _Named()
+    if exact_units:
+        for c in comparisons:
+            if c.series.unit in exact_units:
+                for summary in (c.base, c.head):
+                    if summary is not None and summary.low != summary.high:
+                        notes.add_series(f"exact distribution expected, but values range from "
+                                         f"{go_float(summary.low)} to {go_float(summary.high)}",
+                                         [c.series])
+    notes.add_series("need {} {} samples for confidence interval at level {}".format(
+        *stats.samples_for_interval(_CONFIDENCE), go_float(_CONFIDENCE)), unbounded)
+    notes.add_series("all samples are equal", all_equal)
+    return notes.lines()
+
+
+def _all_equal(pair: _Pair) -> bool:
+    """Every value on both sides is the same (the U test cannot say anything)."""
+    _, base_values, head_values = pair
+    if not base_values or not head_values:
+        return False
+    first = base_values[0]
+    return (base_values.count(first) == len(base_values)
+            and head_values.count(first) == len(head_values))
+
+
+_CONFIDENCE = 0.95  # of the medians' intervals (stats.summarize's default)
+
+
+def _insufficient_warnings(comparisons: list[Comparison], alpha: float) -> list[str]:
+    # Per pair of sample sizes. benchstat's own footnote leads where it prints one (too few
+    # runs on both sides); benchguard's says why for uneven sizes too, and what to do.
+    relation, needed = stats.samples_to_detect(alpha)
+    notes = _Named()
+    for comparison in comparisons:
+        if comparison.verdict == INSUFFICIENT:
+            assert comparison.base is not None and comparison.head is not None
+            n1, n2 = comparison.base.n, comparison.head.n
+            never = f"{n1} and {n2} samples can never be significant"
+            smallest = f"smallest possible p={stats.smallest_p(n1, n2):.3f}"
+            if n1 < needed and n2 < needed:
+                why = (f"need {relation} {needed} samples to detect a difference at alpha level "
+                       f"{go_float(alpha)}: {never} ({smallest})")
+            else:
+                why = f"{never} at alpha {alpha:g} ({smallest})"
+            notes.add_series(f"{why}; run more of them (-count)", [comparison.series])
+    return notes.lines()
+
+
+def _exact_warnings(comparisons: list[Comparison], exact_units: frozenset[str]) -> list[str]:
+    # Values that happened to be constant decide a row without a test: say so. A unit declared
+    # exact asked for that.
+    notes = _Named()
     for c in comparisons:
-        if c.exact and c.verdict in (REGRESSION, IMPROVEMENT):
+        if c.exact and c.verdict in (REGRESSION, IMPROVEMENT) and c.series.unit not in exact_units:
             assert c.base is not None and c.head is not None
-            by_kind.setdefault((c.series.unit, c.verdict), []).append(
-                f"{describe(c.series.bench)} ({c.base.center:g} → {c.head.center:g})")
-    warnings = []
-    for (unit, verdict), names in by_kind.items():
-        shown = ", ".join(names[:_NAMED])
-        if len(names) > _NAMED:
-            shown += f" and {len(names) - _NAMED} more"
-        warnings.append(f"{unit} is the same in every run of each side but changed: an exact "
-                        f"{verdict}, whatever the sample size or p: {shown}")
-    return warnings
+            notes.add(f"{c.series.unit} is the same in every run of each side but changed: an "
+                      f"exact {c.verdict}, whatever the sample size or p",
+                      f"{describe(c.series.bench)} ({c.base.center:g} → {c.head.center:g})")
+    return notes.lines()
 
 
 def geomean_rows(comparisons: list[Comparison]) -> list[GeomeanRow]:
-    # As benchstat: each side's geomean over its own medians; the change is the geomean of the
-    # per-benchmark ratios (0/0 counts as 1, x/0 makes it undefined). Only over several rows.
+    """benchstat's geomean row per unit, over two rows or more: each side's geomean over its
+    own medians; the change is the geomean of the per-benchmark ratios (0/0 counts as 1, x/0
+    makes it undefined), with benchstat's footnotes (benchtab.summarizeCol)."""
     rows = []
     by_unit: dict[str, list[Comparison]] = {}
     for comparison in comparisons:
@@ -342,25 +440,34 @@ def geomean_rows(comparisons: list[Comparison]) -> list[GeomeanRow]:
     for unit, group in by_unit.items():
         if len(group) < 2:
             continue
-        base_gm = stats.geomean([c.base.center for c in group if c.base is not None])
-        head_gm = stats.geomean([c.head.center for c in group if c.head is not None])
+        bases = [c.base.center for c in group if c.base is not None]
+        heads = [c.head.center for c in group if c.head is not None]
         ratios: list[float] = []
-        undefined = False
+        undefined = 0  # rows whose ratio is x/0
         for c in group:
             if c.base is None or c.head is None:
                 continue
             if c.base.center == c.head.center:
                 ratios.append(1.0)
             elif c.base.center == 0:
-                undefined = True
+                undefined += 1
             else:
                 ratios.append(c.head.center / c.base.center)
+        warnings: list[str] = []
+        if len(ratios) + undefined != len(bases):
+            warnings.append("benchmark set differs from baseline; geomeans may not be comparable")
+        base_gm, head_gm = stats.geomean(bases), stats.geomean(heads)
+        if (bases and math.isnan(base_gm)) or (heads and math.isnan(head_gm)):
+            warnings.append("summaries must be >0 to compute geomean")
         ratio_gm = math.nan if undefined else stats.geomean(ratios)
+        if not undefined and ratios and math.isnan(ratio_gm):
+            warnings.append("ratios must be >0 to compute geomean")
         rows.append(GeomeanRow(
             unit=unit,
             base=None if math.isnan(base_gm) else base_gm,
             head=None if math.isnan(head_gm) else head_gm,
             delta=None if math.isnan(ratio_gm) else ratio_gm - 1,
             count=len(group),
+            warnings=tuple(warnings),
         ))
     return rows

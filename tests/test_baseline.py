@@ -10,6 +10,8 @@ import time
 
 from conftest import Project, sh, slow_down
 
+from benchguard import JSON_VERSION
+
 
 def note_lines(project: Project, rev: str = "HEAD") -> list[dict[str, object]]:
     note = project.sh(f"git notes --ref=benchguard show {rev}").stdout
@@ -109,3 +111,44 @@ def test_ctrl_c_during_a_baseline_leaves_no_worktree_and_no_record(project: Proj
     assert run.returncode == 130, "".join(seen) + rest
     assert project.sh("git worktree list").stdout.count("\n") == 1
     assert project.sh("git notes --ref=benchguard list").stdout == ""
+
+
+def test_baseline_status_and_show_answer_scripts_in_json(project: Project) -> None:
+    nothing = json.loads(project.benchguard("status", "--format", "json").stdout)
+    assert nothing["version"] == JSON_VERSION and nothing["baseline"] is None
+    assert nothing["changed"] is None and nothing["needs_rerun"] is None
+
+    proc = project.benchguard("baseline", "--bench", "Fields", "--push", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # nothing but the JSON on stdout
+    assert data["version"] == JSON_VERSION and data["commit"] == project.head()
+    assert [(row["name"], row["unit"]) for row in data["benchmarks"]] == [
+        ("BenchmarkFields", "sec/op"), ("BenchmarkFields", "B/op"),
+        ("BenchmarkFields", "allocs/op")]
+    assert data["benchmarks"][0]["n"] == 6 and data["settings"]["count"] == 6
+    [record] = note_lines(project)
+    load = record["load"]  # taken as the run started
+    assert data["load"] == load and isinstance(load, list) and len(load) == 3
+    assert data["pushed"]["outcome"] == "synced" and data["pushed"]["remote"] == "origin"
+    assert data["fingerprint"] == json.loads(project.benchguard(
+        "status", "--format", "json").stdout)["machine"]
+    assert "recorded a baseline for" in proc.stderr and "synced with origin" in proc.stderr
+
+    status = json.loads(project.benchguard("status", "--format", "json").stdout)
+    assert status["baseline"]["commit"] == project.head() and status["baseline"]["runs"] == 1
+    assert status["changed"] == {"commits": 0, "files": []} and status["needs_rerun"] == []
+    shown = json.loads(project.benchguard("show", "--format", "json").stdout)
+    assert shown["version"] == JSON_VERSION
+    assert shown["baselines"][0]["runs"][0]["used"] is True
+
+    slow_down(project.root, "parse/parse.go", 2)
+    project.commit("slower parsing")
+    status = json.loads(project.benchguard("status", "--format", "json").stdout)
+    assert status["changed"] == {"commits": 1, "files": ["parse/parse.go"]}
+    [rerun] = status["needs_rerun"]
+    assert (rerun["package"], rerun["pattern"], rerun["tags"]) == ("./parse", ".", [])
+
+    broken = project.benchguard("status", "--format", "json", "--any-machine", "extra")
+    assert broken.returncode == 2 and broken.stdout == ""
+    missing = project.benchguard("--config", "nowhere.toml", "status", "--format", "json")
+    assert missing.returncode == 2 and missing.stdout == ""

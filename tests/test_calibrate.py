@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, make_project
 
-from benchguard import config
+from benchguard import JSON_VERSION, config
 from benchguard.commands.calibrate import noise
 from benchguard.results import BenchKey, SeriesKey
 
@@ -43,7 +43,8 @@ def test_calibrate_measures_head_against_itself_and_warns_below_the_noise_floor(
     proc = project.benchguard("calibrate", "--rounds", "4", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert (result["commit"], result["rounds"], result["count"]) == (project.head(), 4, 6)
+    assert (result["version"], result["commit"], result["rounds"], result["count"]) == \
+        (JSON_VERSION, project.head(), 4, 6)
     rows = {(row["name"], row["metric"]): row for row in result["benchmarks"]}
     assert set(rows) == {(name, metric) for name in ("BenchmarkSum", "BenchmarkFields")
                          for metric in ("sec/op", "B/op", "allocs/op")}

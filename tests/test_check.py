@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import DEFAULT_CONFIG, Project, fake_go, slow_down
 
+from benchguard import overrides
 from benchguard.notes import NotesStore
 
 LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
@@ -17,6 +21,15 @@ LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
 def said(proc: subprocess.CompletedProcess[str]) -> str:
     """What the user saw: git passes a hook's stdout and stderr through."""
     return proc.stdout + proc.stderr
+
+
+def checked(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The one pushed branch's check in `check --format json`."""
+    document = json.loads(proc.stdout)
+    assert document["version"] == 1
+    [check] = document["checks"]
+    assert document["status"] == check["status"]
+    return dict(check)
 
 
 def notes(project: Project, commit: str) -> str:
@@ -58,7 +71,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
     head = project.commit("slower mixing")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 1, proc.stderr
-    result = json.loads(proc.stdout)
+    result = checked(proc)
     assert (result["status"], result["head"]) == ("regression", head)
     assert result["selected"] == [{
         "package": "./hashing", "pattern": "BenchmarkSum",
@@ -72,7 +85,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
                "-m 'Benchguard-Allow: ^BenchmarkSum$ mixing is worth it'")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    [allowed] = json.loads(proc.stdout)["allowed"]
+    [allowed] = checked(proc)["allowed"]
     assert allowed["reason"] == "mixing is worth it" and "trailer" in allowed["source"]
 
 
@@ -93,7 +106,7 @@ def test_a_docs_only_push_runs_no_go_command(project: Project, tmp_path: Path) -
     """, env=env)
     assert not calls.exists(), calls.read_text()
     proc = project.benchguard("check", "--format", "json", env=env)
-    assert json.loads(proc.stdout)["status"] == "skipped"
+    assert checked(proc)["status"] == "skipped"
 
 
 def test_benchguard_skip_skips_the_check_and_says_so(project: Project, tmp_path: Path) -> None:
@@ -105,6 +118,38 @@ def test_benchguard_skip_skips_the_check_and_says_so(project: Project, tmp_path:
     assert proc.returncode == 0 and project.remote_sha() == head
     assert "BENCHGUARD_SKIP is set" in said(proc)
     assert not calls.exists()
+    # a script reading JSON is told too, not handed an empty stdout
+    proc = project.benchguard("check", "--format", "json", env={**env, "BENCHGUARD_SKIP": "1"})
+    assert json.loads(proc.stdout) == {"version": 1, "status": "skipped", "checks": [],
+                                       "message": "BENCHGUARD_SKIP is set: benchmarks not checked"}
+
+
+def test_json_is_one_document_for_one_branch_for_several_and_for_none(project: Project) -> None:
+    main = project.head()
+    project.sh("git checkout -q -b topic")
+    project.write({"hashing/doc.go": "package hashing\n"})
+    topic = project.commit("a doc comment in hashing")
+    project.sh("git checkout -q main")
+    project.write({"README.md": "# demo\n"})
+    docs = project.commit("docs")
+    pushed = (f"refs/heads/main {docs} refs/heads/main {main}\n"
+              f"refs/heads/topic {topic} refs/heads/topic {'0' * 40}\n")
+
+    two = project.benchguard("check", "--pre-push", "origin", "--format", "json", input=pushed)
+    none = project.benchguard("check", "--pre-push", "origin", "--format", "json", input="")
+
+    assert two.returncode == 0, said(two)
+    document = json.loads(two.stdout)
+    assert (document["version"], document["status"]) == (1, "pass")  # the worst of the two
+    assert [(c["ref"], c["status"], c["head"]) for c in document["checks"]] == [
+        ("refs/heads/main", "skipped", docs), ("refs/heads/topic", "pass", topic)]
+    assert document["checks"][1]["selected"][0]["package"] == "./hashing"
+    assert none.returncode == 0, said(none)
+    assert json.loads(none.stdout) == {"version": 1, "status": "skipped", "checks": [],
+                                       "message": "no branch updates to check"}
+    markdown = project.benchguard("check", "--pre-push", "origin", "--format", "markdown",
+                                  input="")
+    assert markdown.stdout == "**benchguard**: no branch updates to check\n"
 
 
 @pytest.mark.slow
@@ -153,7 +198,7 @@ def test_uncommitted_edits_do_not_change_what_is_measured(tmp_path: Path) -> Non
     project.write({"benchguard.toml": "this is not toml"})
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    assert json.loads(proc.stdout)["status"] == "pass"
+    assert checked(proc)["status"] == "pass"
 
 
 def test_a_broken_config_in_the_pushed_commit_exits_2_naming_file_and_line(
@@ -209,7 +254,7 @@ def test_each_benchmark_is_judged_by_the_threshold_of_the_entry_that_selected_it
     project.commit("3x slower, within this entry's 400%")
     proc = project.benchguard("check", "--format", "json")
     assert proc.returncode == 0, said(proc)
-    result = json.loads(proc.stdout)
+    result = checked(proc)
     assert {c["threshold"] for c in result["benchmarks"]} == {4.0}
 
 
@@ -231,3 +276,14 @@ def test_a_baseline_from_another_machine_is_used_only_with_any_machine(project: 
     assert "building the test binary" in mine_only.stderr  # the base is measured here
     assert any_machine.returncode == 0, any_machine.stderr
     assert f"using the stored baseline of {base[:12]} for 1 of 1" in any_machine.stderr
+
+
+def test_the_push_anyway_line_pastes_into_a_shell_whatever_the_benchmark_names() -> None:
+    assert overrides.push_anyway(["BenchmarkSum"]) == (
+        "to push anyway: BENCHGUARD_ALLOW='^BenchmarkSum$' git push  (or add a "
+        "'Benchguard-Allow: <regex> <reason>' trailer to a commit)")
+    # A sub-benchmark name may hold a quote; the line still splits into the same words.
+    line = overrides.push_anyway(["BenchmarkParse/it's", "BenchmarkA.b", "BenchmarkA.b"])
+    assigned = shlex.split(line)[3]
+    assert assigned == "BENCHGUARD_ALLOW=^(BenchmarkA\\.b|BenchmarkParse/it's)$"
+    assert re.search(assigned.partition("=")[2], "BenchmarkParse/it's")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import Project, benchguard, slow_down
 
-from benchguard import report, verdict
+from benchguard import JSON_VERSION, report, verdict
 from benchguard.results import BenchKey, parse
 
 # Ten runs that differ a little, so a real change is significant and noise is not.
@@ -125,9 +127,18 @@ def test_too_few_samples_are_reported_loudly_not_as_same(tmp_path: Path) -> None
     assert proc.returncode == 0
     row = next(line for line in proc.stdout.splitlines() if line.startswith("Sum-8"))
     assert row.endswith("insufficient")
-    assert ("warning: 3 and 3 samples can never be significant at alpha 0.05 (smallest possible "
-            "p=0.100); run more of them (-count): example.com/demo.BenchmarkSum-8 (sec/op)"
-            ) in proc.stdout
+    # benchstat's footnotes first, then why and what to do
+    assert ("warning: need >= 6 samples for confidence interval at level 0.95: "
+            "example.com/demo.BenchmarkSum-8 (sec/op)") in proc.stdout
+    assert ("warning: need >= 4 samples to detect a difference at alpha level 0.05: 3 and 3 "
+            "samples can never be significant (smallest possible p=0.100); run more of them "
+            "(-count): example.com/demo.BenchmarkSum-8 (sec/op)") in proc.stdout
+    Path(new).write_text("pkg: example.com/demo\n" + bench_lines("BenchmarkSum", 300, count=4),
+                         encoding="utf-8")
+    uneven = benchguard("compare", old, new, cwd=tmp_path)
+    assert ("warning: 3 and 4 samples can never be significant at alpha 0.05 (smallest possible "
+            "p=0.057); run more of them (-count): example.com/demo.BenchmarkSum-8 (sec/op)"
+            ) in uneven.stdout
 
 
 def test_benchmarks_on_one_side_only_are_warned_about(tmp_path: Path) -> None:
@@ -144,6 +155,7 @@ def test_benchmarks_on_one_side_only_are_warned_about(tmp_path: Path) -> None:
     assert document["warnings"] == [
         "example.com/demo.BenchmarkOld-8 is missing: it has base results but none now",
         "example.com/demo.BenchmarkNew-8 is new: it has no base results to compare with",
+        "benchmark set differs from baseline; geomeans may not be comparable (sec/op)",
     ]
     assert "BenchmarkNew-8 is new" in proc.stderr
 
@@ -157,8 +169,9 @@ def test_json_output_follows_the_documented_contract(tmp_path: Path) -> None:
     assert document["status"] == "pass"
     assert document["geomean"] == []
     (entry,) = document["benchmarks"]
+    assert document["version"] == JSON_VERSION
     assert set(entry) == {"package", "name", "procs", "metric", "better", "base", "head", "delta",
-                          "p", "significant", "verdict", "threshold", "allowed_by"}
+                          "p", "significant", "verdict", "threshold", "allowed_by", "exact"}
     assert entry["package"] == "example.com/demo"
     assert entry["name"] == "BenchmarkParse/size=64" and entry["procs"] == 8
     assert entry["metric"] == "sec/op" and entry["threshold"] == 0.05
@@ -203,7 +216,8 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path, content: str | None,
 
     proc = benchguard("compare", old, str(missing), "--format", "json", cwd=tmp_path)
     assert proc.returncode == 2
-    assert json.loads(proc.stdout)["status"] == "error"
+    document = json.loads(proc.stdout)
+    assert document["status"] == "error" and document["version"] == JSON_VERSION
 
 
 def test_bad_options_exit_2(tmp_path: Path) -> None:
@@ -282,6 +296,107 @@ def test_each_package_gets_its_own_tables_and_warnings_do_not_flood() -> None:
     assert [line for line in rendered.splitlines() if line.startswith("pkg: ")] == [
         "pkg: example.com/a", "pkg: example.com/b", "pkg: example.com/c"]
     assert rendered.count("geomean") == 3
-    (warning,) = result.warnings
-    assert warning.startswith("1 and 1 samples can never be significant")
-    assert warning.endswith("example.com/c.BenchmarkP (sec/op) and 2 more")
+    interval, equal, too_few = result.warnings
+    assert interval.startswith("need >= 6 samples for confidence interval at level 0.95: ")
+    assert equal.startswith("all samples are equal: ")
+    assert too_few.startswith("need >= 4 samples to detect a difference at alpha level 0.05: "
+                              "1 and 1 samples can never be significant")
+    assert too_few.endswith("example.com/c.BenchmarkP (sec/op) and 2 more")
+
+
+def table_rows(text: str, unit: str) -> list[str]:
+    """The rows of the text table of `unit`."""
+    lines = text.splitlines()
+    start = next(index for index, line in enumerate(lines) if f" {unit} " in line) + 1
+    end = next((index for index in range(start, len(lines)) if not lines[index]), len(lines))
+    return lines[start:end]
+
+
+def test_a_constant_change_shows_its_size_not_no_difference(tmp_path: Path) -> None:
+    """2 allocs/op in each of 3 runs becoming 3: an exact regression, whatever p says; the row
+    must not show benchstat's "~" next to it."""
+    old, new = files(tmp_path, bench_lines("BenchmarkSum", 100, count=3, extra="\t2 allocs/op"),
+                     bench_lines("BenchmarkSum", 100, count=3, extra="\t3 allocs/op"))
+    proc = benchguard("compare", old, new, cwd=tmp_path)
+
+    assert proc.returncode == 1
+    (row,) = table_rows(proc.stdout, "allocs/op")
+    assert "+50.00% (p=0.100 n=3)" in row and row.endswith("regression")
+    assert "REGRESSION: 1 regression, 1 insufficient" in proc.stdout
+    assert ("warning: allocs/op is the same in every run of each side but changed: an exact "
+            "regression, whatever the sample size or p: example.com/demo.BenchmarkSum-8 (2 → 3)"
+            ) in proc.stdout
+
+
+def test_a_unit_declared_exact_is_compared_without_a_test_from_one_run(tmp_path: Path) -> None:
+    """benchstat's `Unit <unit> assume=exact` (a binary's size): one run a side is enough and a
+    change is a change; values that vary break the assumption, with benchstat's warning."""
+    declared = "Unit instructions/op assume=exact\n"
+    old, new = files(tmp_path,
+                     declared + "BenchmarkSize 1 100 instructions/op\n"
+                     + "".join(f"BenchmarkVaries 1 {v} instructions/op\n" for v in (100, 101, 101)),
+                     declared + "BenchmarkSize 1 110 instructions/op\n"
+                     + "BenchmarkVaries 1 101 instructions/op\n" * 3)
+    proc = benchguard("compare", old, new, cwd=tmp_path)
+
+    assert proc.returncode == 1
+    size, varies, _geomean = table_rows(proc.stdout, "instructions/op")
+    assert size.split() == ["Size", "100.0", "±", "0%", "110.0", "±", "0%", "+10.00%", "(n=1)",
+                            "regression"]
+    assert varies.split() == ["Varies", "101.0", "±", "1%", "101.0", "±", "0%", "0.00%", "(n=3)",
+                              "same"]
+    assert proc.stdout.count("warning:") == 1
+    assert ("warning: exact distribution expected, but values range from 100 to 101: "
+            "example.com/demo.BenchmarkVaries (instructions/op)") in proc.stdout
+
+    document = json.loads(benchguard("compare", old, new, "--format", "json",
+                                     cwd=tmp_path).stdout)
+    entry = document["benchmarks"][0]
+    assert (entry["exact"], entry["p"], entry["verdict"]) == (True, 0, "regression")
+    assert entry["base"] == {"median": 100, "n": 1, "ci": [100, 100]}
+
+
+def test_the_tally_counts_in_plurals(tmp_path: Path) -> None:
+    old, new = files(tmp_path, bench_lines("BenchmarkSum", 100) + bench_lines("BenchmarkMix", 50)
+                     + bench_lines("BenchmarkCopy", 10),
+                     bench_lines("BenchmarkSum", 130) + bench_lines("BenchmarkMix", 65)
+                     + bench_lines("BenchmarkCopy", 10))
+    proc = benchguard("compare", old, new, cwd=tmp_path)
+
+    assert "REGRESSION: 2 regressions, 1 same" in proc.stdout
+    assert report.counted(1, verdict.Verdict.IMPROVEMENT) == "1 improvement"
+    assert report.counted(138, verdict.Verdict.SAME) == "138 same"
+
+
+def test_control_characters_from_the_input_print_escaped(tmp_path: Path) -> None:
+    """A file (or a note from another clone) must not write to the reader's terminal: names,
+    packages, units and warnings print with their control characters escaped."""
+    evil = "\x1b]0;pwned\x07\x1b[2J"
+    header = f"pkg: example.com/demo{evil}\n"
+    old_text = header + bench_lines(f"BenchmarkSum{evil}", 100, count=3, extra=f"\t1 widgets{evil}")
+    new_text = header + bench_lines(f"BenchmarkSum{evil}", 300, count=3, extra=f"\t1 widgets{evil}")
+    (tmp_path / "old.txt").write_text(old_text, encoding="utf-8")
+    (tmp_path / "new.txt").write_text(new_text, encoding="utf-8")
+    escaped = "\\x1b]0;pwned\\x07\\x1b[2J"
+
+    for output in ("text", "markdown"):
+        proc = benchguard("compare", "old.txt", "new.txt", "--format", output, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout, output
+        assert f"Sum{escaped}-8" in proc.stdout
+        assert f"widgets{escaped}" in proc.stdout
+        assert f"example.com/demo{escaped}.BenchmarkSum{escaped}-8 (sec/op" in proc.stdout
+    text = benchguard("compare", "old.txt", "new.txt", cwd=tmp_path).stdout
+    assert f"pkg: example.com/demo{escaped}" in text
+
+
+def test_the_engine_touches_no_git_go_notes_runner_or_terminal() -> None:
+    """results, stats, verdict, units and report compute and render; the outside world and
+    the user are the command layer's."""
+    code = ("import sys; import benchguard.results, benchguard.stats, benchguard.verdict, "
+            "benchguard.units, benchguard.report; print(*sorted(sys.modules))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout.split())
+    outside = {"benchguard.git", "benchguard.go", "benchguard.notes", "benchguard.runner",
+               "benchguard.output", "subprocess"}
+    assert not loaded & outside

@@ -193,3 +193,37 @@ def test_notes_that_cannot_be_written_are_a_warning_and_the_comparison_stands(
     assert warning.startswith(f"could not store the baseline of {base[:12]}: cannot write to "
                               "refs/notes/benchguard: "), warning
     assert_nothing_lost(project, before)
+
+
+def test_a_users_stale_worktree_entry_survives_a_check(fast_project: Project,
+                                                        tmp_path: Path) -> None:
+    # The user's own worktree, its directory gone (an unmounted disk, say): `git worktree
+    # prune` is the user's call, not benchguard's.
+    project = fast_project
+    mine = tmp_path / "my-feature"
+    project.sh(f"git worktree add -q --detach {mine} && rm -rf {mine}")
+    project.write({"hashing/doc.go": "package hashing\n"})
+    project.commit("doc")
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 0, said(proc)
+    listed = project.sh("git worktree list --porcelain").stdout
+    assert f"worktree {mine}" in listed and "prunable" in listed
+    assert listed.count("worktree ") == 2  # the user's, the main one; none of benchguard's
+
+
+def test_a_worktree_git_will_not_remove_is_still_cleaned_up_and_only_it(
+    fast_project: Project, tmp_path: Path
+) -> None:
+    from benchguard import git
+
+    project = fast_project
+    mine = tmp_path / "my-feature"
+    project.sh(f"git worktree add -q --detach {mine} && rm -rf {mine}")
+    with git.worktree(project.root, project.head()) as tree:
+        project.sh(f"git worktree lock {tree}")  # `worktree remove --force` refuses it
+
+    listed = project.sh("git worktree list --porcelain").stdout
+    assert f"worktree {tree}" not in listed
+    assert f"worktree {mine}" in listed

@@ -3,6 +3,8 @@ warning, measured again, and kept as they were; a ref that is not a notes commit
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import test_errors
 from conftest import Project
@@ -16,6 +18,16 @@ from test_errors import (
 
 from benchguard.notes import NotesStore
 
+# A record as `benchguard baseline` writes it, but for a name that decodes to terminal escapes
+# (retitle the terminal, clear the screen): anyone who can push notes can write one.
+HOSTILE_LINE = json.dumps({
+    "schema": 1, "kind": "baseline", "commit": "a" * 40, "date": "2026-11-26T17:40:54Z",
+    "version": "0.1.0", "settings": {"count": 4}, "higher_is_better": {},
+    "fingerprint": {"goos": "linux", "goarch": "amd64", "cpu": "CPU", "go_version": "go1.26.0",
+                    "gomaxprocs": 2},
+    "samples": [{"package": "example.com/demo/hashing", "name": "Benchmark\x1b]0;pwned\x07\x1b[2J",
+                 "procs": 2, "unit": "sec/op", "values": [1e-06] * 4}]}, sort_keys=True)
+
 UNUSABLE_LINES = {
     "a corrupt note": ('{"schema":1,"kind":"baseline","commit":"abc","samp',
                        "corrupt line (not valid JSON)"),
@@ -24,6 +36,10 @@ UNUSABLE_LINES = {
                                    "schema 1)"),
     "a note written by another tool": ("Reviewed-by: Alice <alice@example.com>",
                                        "not a benchguard record"),
+    "a note whose benchmark name holds terminal escapes": (
+        HOSTILE_LINE, "malformed baseline record (benchmark name "
+                      "'Benchmark\\x1b]0;pwned\\x07\\x1b[2J' holds a space or a control "
+                      "character)"),
 }
 
 # the shared fixtures, used by name
@@ -47,6 +63,7 @@ def test_a_note_line_benchguard_cannot_use_is_skipped_kept_and_measured_again(
 
     assert proc.returncode == 0, proc.stderr
     assert f"{NOTES_REF} note on {base[:12]}, line 1: {why}; skipped" in warnings(proc)
+    assert "\x1b" not in proc.stdout + proc.stderr
     assert_nothing_lost(project, before, notes="grown")
     note = project.sh(f"git notes --ref benchguard show {base}").stdout.splitlines()
     assert note[0] == line  # the other tool's line, untouched

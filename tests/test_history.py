@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
-from conftest import Project, slow_down
+from conftest import Project, benchguard, sh, slow_down
 
-from benchguard import go, history, notes, results
+from benchguard import JSON_VERSION, go, history, notes, results
 
 COMMITS = 12
 SLOW_FROM = 7  # the commit (1-based, oldest first) that makes Sum 6x slower
@@ -67,7 +68,9 @@ def test_history_shows_the_step_where_the_regression_landed(
 
     data = json.loads(project.benchguard("history", "^BenchmarkSum$", "--format", "json",
                                          "--metric", "ops/s").stdout)
-    [stepped] = [row for row in data if row["commit"] == measured_history[SLOW_FROM - 1]]
+    assert data["version"] == JSON_VERSION and data["metric"] == "ops/s"
+    [stepped] = [row for row in data["rows"]
+                 if row["commit"] == measured_history[SLOW_FROM - 1]]
     assert stepped["verdict"] == "regression" and stepped["change"] < -0.5  # ops/s fell
 
     chart = project.benchguard("history", "Sum", "--plot", "sum.svg")
@@ -83,3 +86,43 @@ def test_history_shows_the_step_where_the_regression_landed(
 def test_a_sparkline_spans_the_eight_levels() -> None:
     assert history.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
     assert history.sparkline([5, 5, 5]) == "▁▁▁"
+
+
+def test_history_in_ns_op_and_mb_s_shows_the_stored_numbers_in_those_units(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    sh(f"git init -q {repo} && cd {repo} && git commit -q --allow-empty -m one "
+       "&& git commit -q --allow-empty -m two", cwd=tmp_path)
+    key = results.BenchKey("example.com/demo/hashing", "BenchmarkSum", 2)
+    stored = results.BenchmarkSet(samples={results.SeriesKey(key, "sec/op"): [1.5e-6] * 4,
+                                           results.SeriesKey(key, "B/s"): [2.0e9] * 4},
+                                  higher_is_better={"B/s": True})
+    machine = go.Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2)
+    store = notes.NotesStore(repo, "refs/notes/benchguard")
+    for rev in ("HEAD~1", "HEAD"):
+        commit = sh(f"git rev-parse {rev}", cwd=repo).stdout.strip()
+        store.append(commit, [notes.baseline_record(commit, machine, {"count": 4}, stored)])
+
+    for metric, expected in (("sec/op", 1.5e-6), ("ns/op", 1500.0), ("MB/s", 2000.0),
+                             ("B/s", 2.0e9)):
+        proc = benchguard("history", "Sum", "--any-machine", "--metric", metric,
+                          "--format", "csv", cwd=repo)
+        assert proc.returncode == 0, proc.stderr
+        rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+        assert [float(row["median"]) for row in rows] == pytest.approx([expected] * 2), metric
+        assert {row["metric"] for row in rows} == {metric}
+    for metric, shown in (("ns/op", "1.500k → 1.500k"), ("MB/s", "2.000k → 2.000k")):
+        text = benchguard("history", "Sum", "--any-machine", "--metric", metric, cwd=repo)
+        assert f"  {shown} (+0.0%)" in text.stdout.splitlines()[1], text.stdout
+
+    data = json.loads(benchguard("history", "Sum", "--any-machine", "--metric", "ns/op",
+                                 "--format", "json", cwd=repo).stdout)
+    assert (data["version"], data["rev"], data["metric"]) == (JSON_VERSION, "HEAD", "ns/op")
+    assert [row["median"] for row in data["rows"]] == pytest.approx([1500.0] * 2)
+    assert data["warnings"] == []
+    nothing = benchguard("history", "Nothing", "--any-machine", "--format", "json", cwd=repo)
+    assert json.loads(nothing.stdout)["rows"] == []
+    assert "no baseline of HEAD's first-parent history" in json.loads(nothing.stdout)[
+        "warnings"][0] and "warning: no baseline" in nothing.stderr
+    usage = benchguard("history", "Sum", "--limit", "0", "--format", "json", cwd=repo)
+    assert usage.returncode == 2 and usage.stdout == ""

@@ -10,6 +10,7 @@ from conftest import sh
 from benchguard import hook
 from benchguard.errors import BenchguardError
 from benchguard.git import ZERO_SHA
+from benchguard.reporter import Collector, Silent
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_an_update_compares_against_the_remote_commit(repo: Path) -> None:
     old = rev(repo, "HEAD")
     new = commit(repo, "a")
     updates = hook.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
-    assert hook.ranges_for_push(repo, "origin", updates) == [
+    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
         hook.Range("refs/heads/main", old, new, "update")
     ]
 
@@ -56,7 +57,7 @@ def test_a_new_branch_compares_against_its_fork_from_the_default_branch(repo: Pa
     commit(repo, "x")
     head = commit(repo, "y")
     updates = hook.parse_ref_lines(line("refs/heads/topic", head, "refs/heads/topic", ZERO_SHA))
-    [found] = hook.ranges_for_push(repo, "origin", updates)
+    [found] = hook.ranges_for_push(repo, "origin", updates, reporter=Silent())
     assert (found.base, found.head, found.why) == (fork, head, "new branch")
 
 
@@ -65,7 +66,7 @@ def test_pushing_to_a_url_a_new_branch_starts_after_the_last_pushed_commit(repo:
     commit(repo, "x")
     head = commit(repo, "y")
     updates = hook.parse_ref_lines(line("refs/heads/new", head, "refs/heads/new", ZERO_SHA))
-    [found] = hook.ranges_for_push(repo, "/elsewhere/remote.git", updates)
+    [found] = hook.ranges_for_push(repo, "/elsewhere/remote.git", updates, reporter=Silent())
     assert found.base == pushed
 
 
@@ -74,7 +75,7 @@ def test_pushing_a_whole_new_history_has_no_base(tmp_path: Path) -> None:
     repo = tmp_path / "r"
     head = rev(repo, "HEAD")
     updates = hook.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", ZERO_SHA))
-    assert hook.ranges_for_push(repo, "origin", updates) == [
+    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
         hook.Range("refs/heads/main", None, head, "new branch")
     ]
 
@@ -85,7 +86,7 @@ def test_a_force_push_compares_against_where_old_and_new_diverged(repo: Path) ->
     sh("git reset -q --hard HEAD~1", cwd=repo)
     new = commit(repo, "rewritten")
     updates = hook.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
-    assert hook.ranges_for_push(repo, "origin", updates) == [
+    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
         hook.Range("refs/heads/main", fork, new, "force push")
     ]
 
@@ -99,7 +100,8 @@ def test_deletions_tags_and_notes_are_not_checked(repo: Path) -> None:
         + line("refs/tags/v1", head, "refs/tags/v1", ZERO_SHA)
         + line("refs/notes/benchguard", notes, "refs/notes/benchguard", ZERO_SHA)
     )
-    assert hook.ranges_for_push(repo, "origin", hook.parse_ref_lines(text)) == []
+    updates = hook.parse_ref_lines(text)
+    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == []
 
 
 def test_two_branches_are_each_checked_and_the_same_head_once(repo: Path) -> None:
@@ -112,23 +114,23 @@ def test_two_branches_are_each_checked_and_the_same_head_once(repo: Path) -> Non
         + line("refs/heads/main", a, "refs/heads/mirror", ZERO_SHA)
         + line("refs/heads/other", b, "refs/heads/other", ZERO_SHA)
     )
-    found = hook.ranges_for_push(repo, "origin", hook.parse_ref_lines(text))
+    found = hook.ranges_for_push(repo, "origin", hook.parse_ref_lines(text), reporter=Silent())
     assert [(r.ref, r.base, r.head) for r in found] == [
         ("refs/heads/main", old, a),
         ("refs/heads/other", rev(repo, "main~2"), b),
     ]
 
 
-def test_an_unknown_remote_commit_falls_back_with_a_warning(
-    repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_remote_commit_falls_back_with_a_warning(repo: Path) -> None:
     pushed = rev(repo, "HEAD")
     head = commit(repo, "a")
     unknown = "1234567890" * 4
     updates = hook.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", unknown))
-    [found] = hook.ranges_for_push(repo, "origin", updates)
+    told = Collector()
+    [found] = hook.ranges_for_push(repo, "origin", updates, reporter=told)
     assert found.base == pushed
-    assert "not in this repository" in capsys.readouterr().err
+    [warning] = told.warnings
+    assert "not in this repository" in warning
 
 
 def test_a_local_ref_with_spaces_still_parses() -> None:
@@ -144,13 +146,15 @@ def test_pre_commit_variables_describe_the_range(repo: Path) -> None:
     new = commit(repo, "a")
     env = {"PRE_COMMIT_FROM_REF": old, "PRE_COMMIT_TO_REF": new,
            "PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
-    assert hook.pre_commit_range(repo, env) == hook.Range("refs/heads/main", old, new, "update")
+    assert hook.pre_commit_range(repo, env, reporter=Silent()) == \
+        hook.Range("refs/heads/main", old, new, "update")
     # a root push: pre-commit sets neither FROM nor TO, only the branches
     env = {"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin",
            "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
-    found = hook.pre_commit_range(repo, env)
+    found = hook.pre_commit_range(repo, env, reporter=Silent())
     assert found is not None and (found.base, found.head) == (old, new)
-    assert hook.pre_commit_range(repo, {**env, "PRE_COMMIT_REMOTE_BRANCH": "refs/tags/v1"}) is None
+    tag = {**env, "PRE_COMMIT_REMOTE_BRANCH": "refs/tags/v1"}
+    assert hook.pre_commit_range(repo, tag, reporter=Silent()) is None
 
 
 def test_by_hand_the_default_base_is_the_upstream_fork(repo: Path, tmp_path: Path) -> None:

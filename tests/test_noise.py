@@ -15,6 +15,7 @@ from benchguard.errors import BenchguardError
 from benchguard.go import Fingerprint
 from benchguard.measure import inconclusive
 from benchguard.notes import NotesStore
+from benchguard.reporter import Collector
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 
 JITTER = [1.0, 1.004, 0.997, 1.002, 0.999, 1.003, 0.998, 1.001, 0.996, 1.005]
@@ -45,15 +46,23 @@ def test_holm_adjusts_as_the_step_down_formula_says() -> None:
     assert verdict.holm([]) == []
 
 
+def one_changed_among_steady(before: float, after: float, *, steady: int
+                             ) -> tuple[dict[SeriesKey, list[float]], dict[SeriesKey, list[float]]]:
+    """BenchmarkHot from ``before`` to ``after``, every run apart, among ``steady`` unchanged
+    benchmarks: base and head samples."""
+    base = {series("BenchmarkHot"): noisy(before)}
+    head = {series("BenchmarkHot"): noisy(after)}
+    for index in range(steady):
+        base[series(f"BenchmarkCold{index}")] = noisy(50 + index)
+        head[series(f"BenchmarkCold{index}")] = list(reversed(noisy(50 + index)))
+    return base, head
+
+
 def test_holm_turns_a_borderline_regression_among_many_benchmarks_into_noise() -> None:
     # One benchmark 20% slower with every run apart (p=0.002 at 6 runs a side), among 24
     # that did not change: at 25 tests of 0.05 each a false alarm somewhere is likely, and
     # 25 × 0.002 = 0.054 is no longer significant.
-    base = {series("BenchmarkHot"): noisy(100)}
-    head = {series("BenchmarkHot"): noisy(120)}
-    for index in range(24):
-        base[series(f"BenchmarkCold{index}")] = noisy(50 + index)
-        head[series(f"BenchmarkCold{index}")] = list(reversed(noisy(50 + index)))
+    base, head = one_changed_among_steady(100, 120, steady=24)
 
     plain = verdict.compare(samples(base), samples(head))
     corrected = verdict.compare(samples(base), samples(head), correction="holm")
@@ -149,6 +158,37 @@ def test_more_rounds_only_where_they_could_change_the_verdict() -> None:
     assert not inconclusive(judged(0.5, 0.1, verdict_="regression", exact=True), 0.05)
 
 
+def test_a_large_regression_held_back_by_holm_says_so_not_that_p_is_near_alpha() -> None:
+    # Seen on a real push: +559.7% at p=0.002 among 9 comparisons (Holm 0.019) was announced
+    # as "a regression, but p is near alpha 0.05". What needs the extra round is the adjusted
+    # p, above alpha/5.
+    base, head = one_changed_among_steady(100, 659.7, steady=8)
+    report = verdict.compare(samples(base), samples(head), correction="holm")
+    [slow] = [c for c in report.comparisons if c.series == series("BenchmarkHot")]
+    assert (slow.verdict, round(slow.delta or 0, 3)) == (verdict.Verdict.REGRESSION, 5.597)
+    assert (round(slow.p or 0, 3), round(slow.p_adjusted or 0, 3)) == (0.002, 0.019)
+
+    reason = inconclusive(slow, report.alpha)
+
+    assert reason == "a regression, but Holm-adjusted p=0.019 is above alpha/5 = 0.01"
+    plain = verdict.compare(samples(base), samples(head))
+    [alone] = [c for c in plain.comparisons if c.series == series("BenchmarkHot")]
+    assert inconclusive(alone, plain.alpha) is None  # p=0.002 is below alpha/5: decided
+
+
+def test_each_reason_for_another_round_says_what_is_missing() -> None:
+    assert inconclusive(judged(0.055, 0.0001, verdict_="regression"), 0.05) == \
+        "a regression, but worse by only 5.5%, just over the 5% threshold"
+    assert inconclusive(judged(0.06, 0.2, verdict_="same"), 0.05) == \
+        "worse by 6.0% (threshold 5%), but p=0.200 is above alpha 0.05"
+    assert inconclusive(judged(0.045, 0.001, verdict_="same"), 0.05) == \
+        "worse by 4.5%, just under the 5% threshold"
+    assert inconclusive(judged(0.06, 0.1, verdict_="insufficient"), 0.05) == \
+        "worse by 6.0%, but too few runs yet to test it"
+    assert inconclusive(judged(0.0, 0.9, verdict_="same", spread=0.2), 0.05) == \
+        "medians known only to ±20%, wider than the 5% threshold"
+
+
 # -- configuration, load
 
 
@@ -172,15 +212,18 @@ def test_the_noise_settings_have_defaults_and_are_validated() -> None:
 
 
 def test_a_busy_machine_is_warned_about_and_its_load_recorded(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("os.getloadavg", lambda: (3.5, 2.0, 1.0))
     monkeypatch.setattr("os.cpu_count", lambda: 2)
-    assert runner.machine_load("head abc") == (3.5, 2.0, 1.0)
-    assert "[head abc] load average 3.50 on 2 cores" in capsys.readouterr().err
+    told = Collector()
+    assert runner.machine_load("head abc", told) == (3.5, 2.0, 1.0)
+    [warning] = told.warnings
+    assert warning.startswith("[head abc] load average 3.50 on 2 cores")
     monkeypatch.setattr("os.getloadavg", lambda: (0.4, 0.2, 0.1))
-    runner.machine_load("head abc")
-    assert capsys.readouterr().err == ""
+    quiet = Collector()
+    runner.machine_load("head abc", quiet)
+    assert quiet.warnings == []
 
     record = notes.baseline_record("a" * 40, Fingerprint("linux", "amd64", "cpu", "go1.26", 2),
                                    {}, samples({series("BenchmarkSum"): [1.0]}),
@@ -236,7 +279,7 @@ def test_a_drifted_baseline_does_not_block_an_unchanged_commit_but_a_real_slowdo
 
     proc = project.benchguard("check", "--base", base, "--head", unchanged, "--format", "json")
     assert proc.returncode == 0, said(proc)
-    result = json.loads(proc.stdout)
+    [result] = json.loads(proc.stdout)["checks"]
     assert result["status"] == "pass"
     [confirmation] = [c for c in result["confirmations"] if c["metric"] == "sec/op"]
     assert confirmation["stored"]["verdict"] == "regression"
@@ -272,7 +315,7 @@ def test_side_by_side_rounds_grow_while_inconclusive_and_an_added_allocation_blo
     head = project.commit("slower, and allocates")
     proc = project.benchguard("check", "--base", base, "--head", head, "--format", "json")
     assert proc.returncode == 1, said(proc)
-    result = json.loads(proc.stdout)
+    [result] = json.loads(proc.stdout)["checks"]
     rounds = result["rounds"]["./hashing"]
     assert 7 <= rounds["rounds"] <= 8 and rounds["extra"] >= 1, rounds
     assert "(inconclusive: example.com/demo/hashing.BenchmarkSum" in proc.stderr

@@ -174,6 +174,29 @@ def test_unit_metadata_says_which_way_is_better() -> None:
     ]
 
 
+def test_unit_metadata_says_which_units_are_exact_as_benchstat_reads_it() -> None:
+    """`assume=exact`: the unit's values are exact, not samples (a binary's size); tidy units,
+    the first setting wins, and what benchfmt would not understand is a warning."""
+    text = textwrap.dedent("""\
+        Unit text-bytes assume=exact
+        Unit ns/op assume=nothing
+        Unit text-bytes assume=nothing
+        Unit frobs assume=normal
+        Unit MB/s assume=exact color=blue
+        BenchmarkA 1 5 text-bytes
+    """)
+    result = parse(text, source="units.txt")
+
+    assert result.assume_exact == {"text-bytes": True, "sec/op": False, "B/s": True}
+    assert result.warnings == [
+        "units.txt:3: unit text-bytes: assume already set to exact",
+        "units.txt:4: unit frobs: assume must be exact or nothing, not 'normal'",
+    ]
+    both = merge([parse("Unit x assume=exact\n"), parse("Unit x assume=nothing\nUnit y "
+                                                         "assume=nothing\n")])
+    assert both.assume_exact == {"x": True, "y": False}
+
+
 def test_malformed_result_lines_are_warnings_with_line_numbers() -> None:
     text = textwrap.dedent("""\
         BenchmarkGood-8  100  5 ns/op
@@ -242,7 +265,7 @@ def test_a_large_file_parses_the_same_as_line_by_line() -> None:
 def test_a_large_file_parsed_in_a_second_process_reads_the_same_as_in_this_one() -> None:
     from benchguard.results import parse_large
 
-    lines = ["goos: linux", "pkg: example.com/big", "Unit widgets/op better=higher"]
+    lines = ["goos: linux", "pkg: example.com/big", "Unit widgets/op better=higher assume=exact"]
     for i in range(16_000):
         lines.append(f"BenchmarkItem/n={i % 4000}-2 \t 1000\t {100 + i % 37}.5 ns/op\t"
                      f" {i % 3} B/op\t 1 allocs/op\t {i % 5} widgets/op")
@@ -258,6 +281,7 @@ def test_a_large_file_parsed_in_a_second_process_reads_the_same_as_in_this_one()
     assert in_child.samples == here.samples
     assert in_child.warnings == here.warnings and len(here.warnings) == 1
     assert in_child.higher_is_better == here.higher_is_better == {"widgets/op": True}
+    assert in_child.assume_exact == here.assume_exact == {"widgets/op": True}
     assert in_child.configuration == here.configuration
     shared = SeriesKey(BenchKey("example.com/big", "BenchmarkItem/n=1", 2), "sec/op")
     [key] = [key for key in in_child.samples if key == shared]

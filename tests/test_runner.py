@@ -13,6 +13,7 @@ from conftest import GO, Project, make_project, write
 
 from benchguard import go
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.reporter import Collector
 from benchguard.results import BenchKey
 from benchguard.runner import RunSettings, RunSpec, run_commit, run_in_tree
 
@@ -64,14 +65,16 @@ def worktrees(project: Project) -> list[str]:
 
 
 def test_runs_the_benchmarks_of_a_commit_in_a_worktree_and_removes_it(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project
 ) -> None:
     # The working tree does not even compile; HEAD does, and HEAD is what runs.
     project.write({"hashing/hash.go": "package hashing\n\nfunc Sum( {\n"})
     specs = [RunSpec("./hashing", "BenchmarkSum"), RunSpec("./parse"),
              RunSpec("./parse", "BenchmarkNothingLikeThis"), RunSpec("./mathx")]
 
-    result = run_commit(project.root, project.head(), specs, FAST, label="head 1a2b3c4")
+    told = Collector()
+    result = run_commit(project.root, project.head(), specs, FAST, label="head 1a2b3c4",
+                        reporter=told)
 
     sum_key = next(series for series in result.benchmarks.samples
                    if series.bench.name == "BenchmarkSum" and series.unit == "sec/op")
@@ -96,14 +99,15 @@ def test_runs_the_benchmarks_of_a_commit_in_a_worktree_and_removes_it(
     assert (printed["goos"], printed["goarch"], printed["cpu"]) == (
         result.fingerprint.goos, result.fingerprint.goarch, result.fingerprint.cpu)
 
-    stderr = capsys.readouterr().err
-    assert "benchguard: [head 1a2b3c4] ./hashing: running BenchmarkSum (count 2)…" in stderr
-    assert "benchguard: [head 1a2b3c4] ./parse: running all benchmarks (count 2)…" in stderr
-    assert "benchguard: [head 1a2b3c4] ./hashing: 1 benchmark × 2 runs in " in stderr
+    assert "[head 1a2b3c4] ./hashing: running BenchmarkSum (count 2)…" in told.progressed
+    assert "[head 1a2b3c4] ./parse: running all benchmarks (count 2)…" in told.progressed
+    assert any(line.startswith("[head 1a2b3c4] ./hashing: 1 benchmark × 2 runs in ")
+               for line in told.progressed)
     # A pattern that matches nothing is worth a warning, not a failed push.
-    assert ("benchguard: warning: [head 1a2b3c4] ./parse: no benchmark matches "
-            "-bench 'BenchmarkNothingLikeThis'") in stderr
+    assert ("[head 1a2b3c4] ./parse: no benchmark matches -bench 'BenchmarkNothingLikeThis'"
+            in told.warnings)
     assert len(result.warnings) == 2
+    assert set(result.warnings) <= set(told.warnings)  # the reporter was told each one
     assert len(worktrees(project)) == 1
 
 
@@ -134,14 +138,18 @@ def test_a_commit_that_does_not_compile_fails_with_gos_message(project: Project)
     specs = [RunSpec("./hashing"), RunSpec("./parse")]
 
     with pytest.raises(BenchguardError) as caught:
-        run_commit(project.root, broken, specs, FAST, label="head 0badc0d")
+        run_commit(project.root, broken, specs, FAST, label="head 0badc0d",
+                   reporter=Collector())
     assert caught.value.exit_code == EXIT_BENCH_FAILED
     assert caught.value.message == "[head 0badc0d] ./hashing: build failed"
     assert "undefined: missing" in caught.value.detail
     assert len(worktrees(project)) == 1
 
     # keep_going: the broken package is reported and the others still run.
-    result = run_commit(project.root, broken, specs, FAST, label="head", keep_going=True)
+    told = Collector()
+    result = run_commit(project.root, broken, specs, FAST, label="head", keep_going=True,
+                        reporter=told)
+    assert "[head] ./hashing: build failed" in told.warnings
     assert list(result.failures) == [specs[0]]
     assert list(result.by_spec) == [specs[1]]
     assert len(worktrees(project)) == 1
@@ -156,7 +164,8 @@ def trouble(tmp_path: Path) -> Path:
 
 def test_a_panicking_benchmark_fails_naming_its_package(trouble: Path) -> None:
     with pytest.raises(BenchguardError) as caught:
-        run_in_tree(trouble, [RunSpec("./trouble", "BenchmarkPanics")], FAST, label="base")
+        run_in_tree(trouble, [RunSpec("./trouble", "BenchmarkPanics")], FAST, label="base",
+                    reporter=Collector())
     assert caught.value.exit_code == EXIT_BENCH_FAILED
     assert caught.value.message == "[base] ./trouble: a benchmark panicked"
     assert "panic: the benchmark broke" in caught.value.detail
@@ -173,7 +182,8 @@ def test_a_benchmark_that_outlives_the_timeout_is_stopped(
 
     started = time.monotonic()
     with pytest.raises(BenchguardError) as caught:
-        run_in_tree(trouble, [RunSpec("./trouble", "BenchmarkHangs")], settings, label="base")
+        run_in_tree(trouble, [RunSpec("./trouble", "BenchmarkHangs")], settings, label="base",
+                    reporter=Collector())
     assert time.monotonic() - started < 15
     assert caught.value.exit_code == EXIT_BENCH_FAILED
     assert caught.value.message == (
@@ -185,7 +195,7 @@ def test_a_benchmark_that_outlives_the_timeout_is_stopped(
 def test_no_go_on_path_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BenchguardError) as caught:
-        run_in_tree(tmp_path, [RunSpec("./x")], FAST, label="head")
+        run_in_tree(tmp_path, [RunSpec("./x")], FAST, label="head", reporter=Collector())
     assert caught.value.message == "go toolchain not found on PATH"
     assert caught.value.exit_code == EXIT_BENCH_FAILED
 
@@ -196,11 +206,13 @@ def test_ctrl_c_during_a_run_removes_the_worktree_and_stops_go(tmp_path: Path) -
     temp.mkdir()
     pid_file = tmp_path / "benchmark.pid"
     script = textwrap.dedent(f"""
+        import sys
         from pathlib import Path
+        from benchguard.output import STDERR
         from benchguard.runner import RunSettings, RunSpec, run_commit
         run_commit(Path({str(project.root)!r}), "HEAD", [RunSpec("./trouble", "BenchmarkNaps")],
                    RunSettings(count=1, benchtime="600x", timeout="5m"), label="head",
-                   stream=True)
+                   reporter=STDERR, on_line=lambda line: print(line, file=sys.stderr, flush=True))
     """)
     env = {**os.environ, "TMPDIR": str(temp), "PID_FILE": str(pid_file)}
     child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True,

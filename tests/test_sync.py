@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import benchguard, sh
 
-from benchguard import notes
+from benchguard import JSON_VERSION, notes
 from benchguard.go import Fingerprint
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 
 REF = "refs/notes/benchguard"
-SUM = SeriesKey(BenchKey("example.com/demo/hashing", "Sum", 1), "sec/op")
+SUM = SeriesKey(BenchKey("example.com/demo/hashing", "BenchmarkSum", 1), "sec/op")
 
 
 def record_on(clone: Path, cpu: str, value: float) -> None:
@@ -117,6 +117,24 @@ def test_sync_with_no_notes_anywhere_says_so(clones: tuple[Path, Path, Path]) ->
     proc = benchguard("sync", cwd=alice)
     assert proc.returncode == 0
     assert "nothing to sync" in proc.stderr
+    data = json.loads(benchguard("sync", "--format", "json", cwd=alice).stdout)
+    assert data == {"version": JSON_VERSION, "remote": "origin", "ref": REF,
+                    "outcome": "nothing", "tip": None, "retries": 0}
+
+
+def test_sync_tells_a_script_what_it_did_in_json(clones: tuple[Path, Path, Path]) -> None:
+    alice, _, remote = clones
+    record_on(alice, "Alice CPU", 1.0)
+    proc = benchguard("sync", "origin", "--format", "json", cwd=alice)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    tip = sh(f"git rev-parse {REF}", cwd=remote).stdout.strip()
+    assert data == {"version": JSON_VERSION, "remote": "origin", "ref": REF,
+                    "outcome": "synced", "tip": tip, "retries": 0}
+    assert f"benchguard: notes in {REF} synced with origin" in proc.stderr.splitlines()
+
+    failed = benchguard("sync", "upstream", "--format", "json", cwd=alice)
+    assert failed.returncode == 2 and failed.stdout == ""
 
 
 def test_sync_with_an_unknown_remote_is_a_usage_error(clones: tuple[Path, Path, Path]) -> None:

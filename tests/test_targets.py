@@ -151,3 +151,37 @@ def test_a_report_only_miss_does_not_block_and_a_target_matching_nothing_is_an_e
     assert wrong.returncode == 2
     assert (f"benchguard.toml:{line}: [[target]] bench = 'BenchmarkGone' matches no benchmark"
             in wrong.stderr)
+
+
+@pytest.mark.slow
+def test_a_target_is_matched_through_the_pushed_commits_go_mod_not_the_working_trees(
+        tmp_path: Path) -> None:
+    lenient = DEFAULT_CONFIG.replace('threshold = "5%"',
+                                     'threshold = "60%"\n    metrics = ["sec/op"]')
+    project = make_project(tmp_path, config=lenient + """
+    [[target]]
+    bench = "BenchmarkFields"
+    package = "./parse"
+    max_ns_per_op = 1
+    """)
+    project.write({"parse/doc.go": "// Package parse counts fields.\npackage parse\n"})
+    project.commit("document parse")
+    # Renaming the module, not yet committed: the push is still of example.com/demo.
+    project.write({"go.mod": "module example.com/renamed\n\ngo 1.21\n"})
+
+    blocked = project.benchguard("check")
+
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "✗  BenchmarkFields" in blocked.stdout and "missed (enforced)" in blocked.stdout
+
+
+@pytest.mark.slow
+def test_report_matches_targets_through_the_reported_commits_go_mod(tmp_path: Path) -> None:
+    project = targeted_project(tmp_path)
+    project.write({"go.mod": "module example.com/renamed\n\ngo 1.21\n"})  # not committed
+
+    report = project.benchguard("report", "--format", "json")
+
+    assert report.returncode == 0, report.stderr
+    assert [t["name"] for t in json.loads(report.stdout)["targets"]] == [
+        "BenchmarkSum", "BenchmarkFields"]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
     from benchguard.results import BenchmarkSet
     from benchguard.runner import RunResult, RunSettings, RunSpec
+    from benchguard.targets import Evaluation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,10 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "[[bench]] entry)")
     parser.add_argument("--push", nargs="?", const="origin", metavar="REMOTE",
                         help="then share the notes with REMOTE (default: origin), as `sync` does")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, notes, output, runner
+    import dataclasses
+    import json
+
+    from benchguard import JSON_VERSION, config, git, notes, output, runner, targets
+    from benchguard.commands import sync
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
     repo = git.toplevel()
@@ -40,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     specs = configured_specs(settings, args.bench)
     label = commit[:12]
     if specs:
-        result = runner.run_commit(repo, commit, specs, run_settings, label=label)
+        result = runner.run_commit(repo, commit, specs, run_settings, label=label,
+                                   reporter=output.STDERR)
     else:
         result = _run_every_package(repo, commit, run_settings, args.bench, label)
         specs = list(result.by_spec)
@@ -48,28 +56,40 @@ def run(args: argparse.Namespace) -> int:
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
     record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
-                                   result.benchmarks)
+                                   result.benchmarks, load=result.load)
     store.append(commit, [record])
-    print(render_summary(result.benchmarks), end="")
+    if args.format == "text":
+        print(render_summary(result.benchmarks), end="")
     output.progress(f"recorded a baseline for {label} in {settings.notes_ref} "
                     f"({describe_fingerprint(result.fingerprint)})")
+    synced = None
     if args.push:
-        notes.sync(repo, args.push, settings.notes_ref)
-    _print_targets(repo, settings, result, partial=args.bench is not None)
+        synced = notes.sync(repo, args.push, settings.notes_ref, reporter=output.STDERR)
+        output.progress(sync.summary(synced))
+    # Report-only here: a baseline records what is, an enforced miss blocks only `check`.
+    evaluation = _targets(repo, settings, result)
+    if args.format == "json":
+        print(json.dumps({
+            "version": JSON_VERSION, "commit": commit, "ref": settings.notes_ref,
+            "date": record.date, "fingerprint": dataclasses.asdict(result.fingerprint),
+            "settings": record.settings, "load": record.load,
+            "benchmarks": summary_json(result.benchmarks),
+            "targets": targets.to_json(evaluation),
+            "pushed": None if synced is None else sync.to_json(synced),
+            "warnings": result.warnings,
+        }, indent=2))
+    elif lines := targets.render_text(evaluation, hint=False):
+        print("\n".join(lines))
+    if args.bench is None:
+        targets.require_matches(settings, evaluation, repo)
     return 0
 
 
-def _print_targets(repo: Path, settings: Config, result: RunResult, *, partial: bool) -> None:
-    """Report-only here: a baseline records what is, an enforced miss blocks only `check`."""
+def _targets(repo: Path, settings: Config, result: RunResult) -> Evaluation:
     from benchguard import go, targets
 
-    evaluation = targets.evaluate(settings.targets, result.benchmarks, packages=result.packages,
-                                  module=go.module_path(repo))
-    lines = targets.render_text(evaluation, hint=False)
-    if lines:
-        print("\n".join(lines))
-    if not partial:
-        targets.require_matches(settings, evaluation, repo)
+    return targets.evaluate(settings.targets, result.benchmarks, packages=result.packages,
+                            module=go.module_path(repo))
 
 
 def configured_specs(settings: Config, bench: str | None) -> list[RunSpec]:
@@ -92,33 +112,37 @@ def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench
             raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
         output.progress(f"no [[bench]] entries configured: running all {len(specs)} packages "
                         "with benchmarks")
-        return runner.run_in_tree(tree, specs, run_settings, label=label)
+        return runner.run_in_tree(tree, specs, run_settings, label=label, reporter=output.STDERR)
 
 
 def describe_fingerprint(fingerprint: Fingerprint) -> str:
-    return (f"{fingerprint.goos}/{fingerprint.goarch}, {fingerprint.go_version}, "
-            f"GOMAXPROCS={fingerprint.gomaxprocs}, {fingerprint.cpu}")
+    from benchguard.style import printable
+
+    return printable(f"{fingerprint.goos}/{fingerprint.goarch}, {fingerprint.go_version}, "
+                     f"GOMAXPROCS={fingerprint.gomaxprocs}, {fingerprint.cpu}")
 
 
 def render_summary(benchmarks: BenchmarkSet) -> str:
     """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
     confidence interval, as `benchstat` prints one file."""
-    from benchguard import report, stats
+    from benchguard import stats
+    from benchguard.style import printable
+    from benchguard.units import format_value, range_percent
 
     packages: dict[str, dict[str, list[tuple[str, list[float]]]]] = {}
     for key, values in benchmarks.samples.items():
         if values:
-            label = key.bench.short_label
-            units = packages.setdefault(key.bench.package, {})
-            units.setdefault(key.unit, []).append((label, values))
+            label = printable(key.bench.short_label)
+            units = packages.setdefault(printable(key.bench.package), {})
+            units.setdefault(printable(key.unit), []).append((label, values))
     blocks = []
     for package, units in packages.items():
         lines = [f"pkg: {package}"] if package else []
         for unit, rows in units.items():
             summaries = [(label, stats.summarize(values)) for label, values in rows]
-            scale = report._scaler([summary.center for _, summary in summaries], unit)
-            cells = [(label, f"{report._format(summary.center, scale)} ± "
-                             f"{report.range_percent(summary)}") for label, summary in summaries]
+            # each value on its own scale, as benchstat scales each row of one file
+            cells = [(label, f"{format_value(summary.center, unit)} ± {range_percent(summary)}")
+                     for label, summary in summaries]
             name_width = max(len(label) for label, _ in cells)
             cell_width = max(len(unit), *(len(cell) for _, cell in cells)) + 2
             if len(lines) > 1:
@@ -127,3 +151,26 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
             lines += [f"{label:<{name_width}}  {cell:>{cell_width - 1}}" for label, cell in cells]
         blocks.append("\n".join(lines))
     return "".join(block + "\n\n" for block in blocks)
+
+
+def summary_json(benchmarks: BenchmarkSet) -> list[dict[str, Any]]:
+    """render_summary's numbers for scripts (docs/json.md, "show")."""
+    from benchguard import stats
+
+    rows = []
+    for key, values in benchmarks.samples.items():
+        summary = stats.summarize(values) if values else None
+        rows.append({
+            "package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
+            "unit": key.unit, "n": len(values), "values": values,
+            "center": summary.center if summary else None,
+            "low": _finite(summary.low) if summary else None,
+            "high": _finite(summary.high) if summary else None,
+        })
+    return rows
+
+
+def _finite(value: float) -> float | None:
+    import math
+
+    return value if math.isfinite(value) else None

@@ -73,7 +73,7 @@ class Noise:
 def run(args: argparse.Namespace) -> int:
     import tempfile
 
-    from benchguard import abtest, config, git, output, runner
+    from benchguard import JSON_VERSION, abtest, config, git, output, runner
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         specs, thresholds = _specs(settings, tree, args.bench)
         session = abtest.Session([abtest.Side("A", f"A {label}", tree),
                                   abtest.Side("B", f"B {label}", tree)],
-                                 run_settings, workdir=Path(workdir))
+                                 run_settings, workdir=Path(workdir), reporter=output.STDERR)
         output.progress(f"calibrating at {label}: {args.rounds} rounds of HEAD against itself")
         session.add(specs)
         for _ in range(args.rounds):
@@ -108,8 +108,9 @@ def run(args: argparse.Namespace) -> int:
     rows = [noise(key, values, second.samples.get(key, []), settings, threshold_of(key))
             for key, values in first.samples.items() if key.unit in wanted]
     if args.format == "json":
-        print(json.dumps({"commit": commit, "rounds": args.rounds, "count": settings.count,
-                          "benchmarks": [asdict(row) for row in rows]}, indent=2))
+        print(json.dumps({"version": JSON_VERSION, "commit": commit, "rounds": args.rounds,
+                          "count": settings.count, "benchmarks": [asdict(row) for row in rows]},
+                         indent=2))
     else:
         print(render(rows, settings.count), end="")
     for row in rows:
@@ -174,6 +175,8 @@ def noise(key: SeriesKey, first: list[float], second: list[float], settings: Con
 
 
 def render(rows: list[Noise], count: int) -> str:
+    from benchguard.style import printable
+
     header = ("benchmark", "metric", "runs", "noise (CV)", "spread", "A/A change",
               f"count for {_percent(CHANGE)}", f"noise floor at count {count}", "threshold")
     table = [header]
@@ -181,8 +184,8 @@ def render(rows: list[Noise], count: int) -> str:
         change = "" if row.delta is None else f"{row.delta * 100:+.1f}%"
         if row.p is not None:
             change += f" (p={row.p:.3f})"
-        table.append((_name(row), row.metric, f"2×{row.runs}", _percent(row.cv),
-                      _percent(row.spread), change, str(row.count_for_change),
+        table.append((printable(_name(row)), printable(row.metric), f"2×{row.runs}",
+                      _percent(row.cv), _percent(row.spread), change, str(row.count_for_change),
                       _percent(row.floor),
                       _percent(row.threshold) + (" (below the floor)" if row.below_floor else "")))
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]

@@ -13,10 +13,11 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TextIO
 
-from benchguard import git, hook, output, overrides
+from benchguard import git, guard, hook, output, overrides
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.guard import Outcome, check_range, report_json
+from benchguard.guard import Outcome, check_range
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,23 +44,21 @@ def run(args: argparse.Namespace) -> int:
     repo = git.toplevel()
     environ = os.environ
     if overrides.skip_requested(environ):
-        print("benchguard: BENCHGUARD_SKIP is set: benchmarks not checked", file=sys.stderr)
+        output.progress("BENCHGUARD_SKIP is set: benchmarks not checked")
+        _emit(args, [], "BENCHGUARD_SKIP is set: benchmarks not checked")
         return 0
     ranges = _ranges(repo, args, environ)
     given = overrides.from_invocation(repo, environ, args.allow_regression)
     if not ranges:
         output.progress("no branch updates in this push; nothing to check")
-        _emit(args, [])
+        _emit(args, [], "no branch updates to check")
         return 0
-    outcomes = [check_range(repo, found, given, config_path=args.config,
-                            verbose=args.verbose, any_machine=args.any_machine)
+    outcomes = [check_range(repo, found, given, config_path=args.config, verbose=args.verbose,
+                            reporter=output.STDERR, any_machine=args.any_machine)
                 for found in ranges]
     _emit(args, outcomes)
     if args.profile:
-        from benchguard import profile
-
-        profile.after_check(repo, outcomes,
-                            stream=sys.stderr if args.format == "json" else sys.stdout)
+        _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)
     if environ.get("GITHUB_STEP_SUMMARY"):
         from benchguard import markdown_report
 
@@ -73,27 +72,45 @@ def _ranges(repo: Path, args: argparse.Namespace, environ: Mapping[str, str]
         if len(args.pre_push) > 2:
             raise BenchguardError("--pre-push takes the remote name and, optionally, its URL",
                                   exit_code=EXIT_USAGE)
-        return hook.ranges_for_push(repo, args.pre_push[0], hook.parse_ref_lines(sys.stdin.read()))
+        return hook.ranges_for_push(repo, args.pre_push[0], hook.parse_ref_lines(sys.stdin.read()),
+                                    reporter=output.STDERR)
     by_hand = args.base is not None or args.head is not None
     pre_commit = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_REMOTE_BRANCH")
     if pre_commit and not by_hand:
-        found = hook.pre_commit_range(repo, environ)
+        found = hook.pre_commit_range(repo, environ, reporter=output.STDERR)
         return [] if found is None else [found]
     return [hook.manual_range(repo, args.base, args.head)]
 
 
-def _emit(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
+def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") -> None:
+    """What was checked on stdout: one JSON document (docs/json.md), markdown or text."""
     if args.format == "json":
-        documents = [outcome.to_json() for outcome in outcomes]
-        if not documents:
-            documents = [{**report_json(None), "status": "skipped", "base": None,
-                          "head": None, "selected": [], "allowed": [],
-                          "message": "no branch updates to check"}]
-        print(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+        print(json.dumps(guard.to_json(outcomes, message=message), indent=2))
     elif args.format == "markdown":
-        print("\n\n".join(outcome.render_markdown() for outcome in outcomes))
+        print("\n\n".join([outcome.render_markdown() for outcome in outcomes]
+                           or [f"**benchguard**: {message}"]))
     else:
         colour = output.use_colour(sys.stdout)
         text = "\n".join(outcome.render_text(colour=colour) for outcome in outcomes)
         if text:
             print(text)
+
+
+def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
+    """`check --profile`: profile each regression nobody allowed, at its range's base and head,
+    and print which functions got slower."""
+    from benchguard import profile
+    from benchguard.runner import RunSpec
+    from benchguard.verdict import Status
+
+    for outcome in outcomes:
+        found, report, measured = outcome.range, outcome.report, outcome.measured
+        if (report is None or measured is None or found.base is None
+                or report.status != Status.REGRESSION):
+            continue
+        selected = outcome.selection.selected if outcome.selection is not None else ()
+        specs = [RunSpec(s.package, s.pattern, s.tags) for s in selected]
+        wanted = profile.regressed_specs(report, specs, measured.packages)
+        if wanted:
+            diffs = profile.profile(repo, found.base, found.head, wanted, reporter=output.STDERR)
+            print(profile.render_text(diffs), end="", file=stream, flush=True)

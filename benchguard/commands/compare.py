@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from benchguard import values
+from benchguard import JSON_VERSION, values
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
@@ -106,8 +106,9 @@ def _compare(args: argparse.Namespace) -> int:
         base, head = _read_both(args.old, args.new)
     except BenchguardError as error:
         if args.format == "json":
-            print(json.dumps({"status": "error", "error": error.message, "benchmarks": [],
-                              "warnings": []}, indent=2))
+            print(json.dumps({"version": JSON_VERSION, "status": Status.ERROR,
+                              "error": error.message, "benchmarks": [], "warnings": []},
+                             indent=2))
         raise
     comparison = verdict.compare(base, head, alpha=args.alpha, threshold=args.threshold,
                                  metrics=args.metric)

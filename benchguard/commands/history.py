@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     from benchguard import config, git, go, history, output
     from benchguard.errors import EXIT_USAGE, BenchguardError
+    from benchguard.reporter import Collector
 
     if args.limit < 1:
         raise BenchguardError("--limit must be at least 1", exit_code=EXIT_USAGE)
@@ -38,16 +39,22 @@ def run(args: argparse.Namespace) -> int:
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
     fingerprint = None if args.any_machine else go.fingerprint(repo)
+    skipped = Collector()
     series = history.collect(repo, args.rev, args.regex, ref=settings.notes_ref,
-                             fingerprint=fingerprint, any_machine=args.any_machine,
-                             limit=args.limit, metric=args.metric, alpha=settings.alpha,
-                             threshold=settings.threshold)
+                             fingerprint=fingerprint, reporter=skipped,
+                             any_machine=args.any_machine, limit=args.limit, metric=args.metric,
+                             alpha=settings.alpha, threshold=settings.threshold)
+    warnings = skipped.warnings
     if not series:
         where = "any machine" if args.any_machine else "this machine (try --any-machine)"
-        output.warn(f"no baseline of {args.rev}'s first-parent history measured on {where} "
-                    f"has {args.metric} for a benchmark matching {args.regex!r}")
+        warnings.append(f"no baseline of {args.rev}'s first-parent history measured on {where} "
+                        f"has {args.metric} for a benchmark matching {args.regex!r}")
+    for warning in warnings:
+        output.warn(warning)
     if args.format == "json":
-        print(json.dumps(history.to_rows(series), indent=2))
+        print(json.dumps(history.to_json(series, rev=args.rev, metric=args.metric,
+                                         any_machine=args.any_machine, warnings=warnings),
+                         indent=2))
     elif args.format == "csv":
         print(history.render_csv(series), end="")
     elif series:

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             specs = [RunSpec(package.directory, args.bench)
                      for package in go.list_packages(tree) if package.has_benchmarks]
     diffs = profile.profile(repo, base, head, specs, benchtime=args.benchtime,
-                            timeout=settings.timeout)
+                            timeout=settings.timeout, reporter=output.STDERR)
     if not diffs:
         raise BenchguardError(f"no benchmark matching {args.bench!r} ran at both "
                               f"{base[:12]} and {head[:12]}", exit_code=EXIT_BENCH_FAILED)

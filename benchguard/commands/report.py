@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from benchguard import config, git, go, output, overrides, profile, targets, verdict
+    from benchguard import config, git, go, output, overrides, profile, selection, targets, verdict
     from benchguard import markdown_report as rendering
     from benchguard.notes import NotesStore
 
@@ -65,14 +65,17 @@ def run(args: argparse.Namespace) -> int:
     head = git.resolve(repo, args.rev)
     base = git.resolve(repo, args.base) if args.base else _default_base(repo, store, head,
                                                                          fingerprint)
-    module = go.module_path(repo)
+    module = go.module_path_at(repo, head)  # the reported commit's, not the working tree's
     head_side = _results(repo, store, settings, head, fingerprint, "head")
     base_side = _results(repo, store, settings, base, fingerprint, "base") if base else None
 
+    packages = _packages(settings, module, head_side.benchmarks)
     gate = full = None
     if base_side is not None:
+        configured = selection.configured(settings)
+
         def threshold(key: BenchKey) -> float:
-            return _threshold(settings, module, key)
+            return selection.threshold_for(settings, configured, packages, key)
 
         gate = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
                                threshold=threshold, metrics=settings.metrics or None)
@@ -88,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
                                             f"{allowance.override.reason}"))
         overrides.apply(full, allowed)
 
-    packages = _packages(settings, module, head_side.benchmarks)
     evaluation = targets.evaluate(settings.targets, head_side.benchmarks, packages=packages,
                                   module=module)
     if head_side.measured:
@@ -106,9 +108,10 @@ def run(args: argparse.Namespace) -> int:
         else "benchguard profile")
     if args.profile and base and gate is not None and report.regressions:
         specs = profile.regressed_specs(gate, _specs(settings, packages), packages)
-        report.profiles = profile.profile(repo, base, head, specs, timeout=settings.timeout)
+        report.profiles = profile.profile(repo, base, head, specs, timeout=settings.timeout,
+                                          reporter=output.STDERR)
     else:
-        report.profiles = profile.stored(repo, head, base)
+        report.profiles = profile.stored(repo, head, base, reporter=output.STDERR)
     if report.profiles:
         actions.append(rendering.Action(True, f"Profiles of the regressions kept in "
                                               f"`{profile.DIRECTORY / head}`"))
@@ -136,12 +139,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
                   ) -> str | None:
-    from benchguard import git, history
+    from benchguard import git, history, output
 
     ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
     noted = history.noted_commits(repo, store.ref)
     for commit in ancestors:
-        if commit.sha in noted and store.baseline(commit.sha, fingerprint) is not None:
+        if commit.sha in noted and store.baseline(commit.sha, fingerprint,
+                                                  reporter=output.STDERR) is not None:
             return commit.sha
     return git.try_resolve(repo, f"{head}~1")
 
@@ -152,11 +156,10 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
     from benchguard.commands.baseline import configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
-    stored = store.baseline(commit, fingerprint)
+    stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
     if stored is not None:
         records, _ = store.read(commit)
-        dates = [record.date for record in records
-                 if record.kind == "baseline" and record.fingerprint == fingerprint]
+        dates = [record.date for record in notes.baseline_sources(records, fingerprint).values()]
         output.progress(f"{side} {commit[:12]}: using its stored baseline")
         return Side(commit, stored, False, max(dates, default=""))
     run_settings = runner.RunSettings.from_config(settings)
@@ -166,7 +169,8 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
         if not specs:
             specs = [runner.RunSpec(package.directory)
                      for package in go.list_packages(tree) if package.has_benchmarks]
-        result = runner.run_in_tree(tree, specs, run_settings, label=label, keep_going=True)
+        result = runner.run_in_tree(tree, specs, run_settings, label=label, keep_going=True,
+                                    reporter=output.STDERR)
     failures = [f"{label} {spec.package}: {error.message}"
                 for spec, error in result.failures.items()]
     if not result.benchmarks.samples and not failures:
@@ -174,7 +178,7 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
     record = notes.baseline_record(
         commit, result.fingerprint,
         run_settings.record([spec for spec in specs if spec not in result.failures]),
-        result.benchmarks)
+        result.benchmarks, load=result.load)
     if result.benchmarks.samples:
         store.append(commit, [record])
     return Side(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
@@ -199,11 +203,12 @@ def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
 
 def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
     from benchguard import overrides
+    from benchguard.notes import Kind
 
     records, _ = store.read(head)
     found = []
     for record in records:
-        if record.kind == "override" and record.override is not None:
+        if record.kind == Kind.OVERRIDE and record.override is not None:
             data = record.override
             found.append(overrides.make(str(data["pattern"]), "a stored override",
                                         f"{data.get('reason', '')} ({data.get('user', '?')})"))
@@ -212,11 +217,13 @@ def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
 
 def _packages(settings: Config, module: str | None, benchmarks: BenchmarkSet) -> dict[str, str]:
     """"./dir" -> import path for every configured and every measured package."""
+    from benchguard.go import import_path
+
     mapping = {}
     if module:
         for entry in settings.benches:
             for package in entry.packages:
-                mapping[package] = module if package == "." else f"{module}/{package[2:]}"
+                mapping[package] = import_path(module, package)
         for key in benchmarks.samples:
             path = key.bench.package
             if path == module:
@@ -231,16 +238,3 @@ def _specs(settings: Config, packages: dict[str, str]) -> list[RunSpec]:
 
     tags = {package: entry.tags for entry in settings.benches for package in entry.packages}
     return [RunSpec(directory, ".", tags.get(directory, ())) for directory in packages]
-
-
-def _threshold(settings: Config, module: str | None, key: BenchKey) -> float:
-    from benchguard import go
-
-    for entry in settings.benches:
-        if entry.threshold is None or module is None:
-            continue
-        for package in entry.packages:
-            if (go.import_path(module, package) == key.package
-                    and go.pattern_matches(entry.pattern, key.name)):
-                return entry.threshold
-    return settings.threshold

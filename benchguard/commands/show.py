@@ -1,11 +1,15 @@
-"""`benchguard show [REV]`: the baselines (per machine) and overrides stored for a commit."""
+"""`benchguard show [REV]`: the baselines (per machine) and overrides stored for a commit.
+
+Each machine's numbers are the samples a check on that machine compares with
+(notes.baseline_samples): per benchmark, its newest run. Everything stored is input from other
+people, so every piece of text is escaped (style.printable) before it reaches the terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,22 +34,24 @@ def run(args: argparse.Namespace) -> int:
     commit = git.resolve(repo, args.rev)
     records, warnings = store.read(commit)
     groups = _by_fingerprint(records)
-    overrides = [record for record in records if record.kind == "override"]
+    overrides = [record for record in records if record.kind == notes.Kind.OVERRIDE]
     here = _this_machine()
+    for warning in warnings:
+        output.warn(warning)
     if args.format == "json":
         print(json.dumps(_json(commit, settings.notes_ref, groups, overrides, here, warnings),
                          indent=2, sort_keys=True))
         return 0
-    for warning in warnings:
-        output.warn(warning)
     print(_text(commit, settings.notes_ref, groups, overrides, here), end="")
     return 0
 
 
 def _by_fingerprint(records: list[Record]) -> dict[Fingerprint, list[Record]]:
+    from benchguard.notes import Kind
+
     groups: dict[Fingerprint, list[Record]] = {}
     for record in records:
-        if record.kind == "baseline" and record.fingerprint is not None:
+        if record.kind == Kind.BASELINE and record.fingerprint is not None:
             groups.setdefault(record.fingerprint, []).append(record)
     return groups
 
@@ -60,66 +66,73 @@ def _this_machine() -> Fingerprint | None:
         return None  # no go here: show what is stored anyway
 
 
+def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
+    """Per run: whether a check on its machine takes any benchmark from it."""
+    from benchguard.notes import baseline_sources
+
+    sources = baseline_sources(records, fingerprint)
+    chosen = {id(record) for record in sources.values()}
+    return [id(record) in chosen for record in records]
+
+
 def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], here: Fingerprint | None) -> str:
-    from benchguard import results
     from benchguard.commands.baseline import describe_fingerprint, render_summary
+    from benchguard.notes import baseline_samples
+    from benchguard.style import printable
 
     if not groups and not overrides:
-        return f"no benchguard notes on {commit[:12]} in {ref}\n"
-    lines = [f"commit {commit}  ({ref})", ""]
+        return f"no benchguard notes on {commit[:12]} in {printable(ref)}\n"
+    lines = [f"commit {commit}  ({printable(ref)})", ""]
     for fingerprint, records in groups.items():
         mark = "  (this machine)" if fingerprint == here else ""
         runs = "1 run" if len(records) == 1 else f"{len(records)} runs"
         lines.append(f"baseline on {describe_fingerprint(fingerprint)}{mark}: {runs}")
-        for record in records:
+        for record, used in zip(records, _used(records, fingerprint), strict=True):
             settings = record.settings
             moved = f", measured at {record.commit[:12]}" if record.commit != commit else ""
-            lines.append(f"  {record.date}  count {settings.get('count', '?')}, benchtime "
-                         f"{settings.get('benchtime', '?')}, benchguard {record.version}{moved}")
+            old = "" if used else "  (superseded: newer runs have all its benchmarks)"
+            lines.append(printable(
+                f"  {record.date}  count {settings.get('count', '?')}, benchtime "
+                f"{settings.get('benchtime', '?')}, benchguard {record.version}{moved}{old}"))
         lines.append("")
-        merged = results.merge(record.samples for record in records if record.samples)
-        lines.append(render_summary(merged))
+        samples = baseline_samples(records, fingerprint)
+        if samples is not None:
+            lines.append(render_summary(samples))
     for record in overrides:
         override = record.override or {}
         names = ", ".join(override.get("benchmarks") or []) or "no benchmark named"
-        lines.append(f"override by {override.get('user', '?')} on {record.date}: "
-                     f"pattern {override.get('pattern')!r} ({names})")
-        lines.append(f"  reason: {override.get('reason', '')}")
+        lines.append(printable(f"override by {override.get('user') or '?'} on {record.date}: "
+                               f"pattern {override.get('pattern')!r} ({names})"))
+        lines.append(f"  reason: {printable(override.get('reason', ''))}")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], here: Fingerprint | None,
           warnings: list[str]) -> dict[str, Any]:
-    from benchguard import results, stats
+    from benchguard import JSON_VERSION
+    from benchguard.commands.baseline import summary_json
+    from benchguard.notes import baseline_samples, baseline_sources
 
     baselines = []
     for fingerprint, records in groups.items():
-        merged = results.merge(record.samples for record in records if record.samples)
-        benchmarks = []
-        for key, values in merged.samples.items():
-            summary = stats.summarize(values) if values else None
-            benchmarks.append({
-                "package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
-                "unit": key.unit, "n": len(values), "values": values,
-                "center": summary.center if summary else None,
-                "low": _finite(summary.low) if summary else None,
-                "high": _finite(summary.high) if summary else None,
-            })
+        samples = baseline_samples(records, fingerprint)
+        sources = baseline_sources(records, fingerprint)
+        benchmarks = summary_json(samples) if samples is not None else []
+        for row, key in zip(benchmarks, samples.samples if samples else (), strict=True):
+            row["date"] = sources[key.bench].date
         baselines.append({
             "fingerprint": dataclasses.asdict(fingerprint),
             "this_machine": fingerprint == here,
             "runs": [{"commit": record.commit, "date": record.date, "version": record.version,
-                      "settings": record.settings} for record in records],
+                      "settings": record.settings, "load": record.load, "used": used}
+                     for record, used in zip(records, _used(records, fingerprint), strict=True)],
             "benchmarks": benchmarks,
         })
     return {
-        "commit": commit, "ref": ref, "baselines": baselines,
-        "overrides": [{"date": record.date, **(record.override or {})} for record in overrides],
+        "version": JSON_VERSION, "commit": commit, "ref": ref, "baselines": baselines,
+        "overrides": [{"date": record.date, "commit": record.commit, **(record.override or {})}
+                      for record in overrides],
         "warnings": warnings,
     }
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
     from benchguard.notes import NotesStore, Record
+    from benchguard.selection import Selected
 
 # How far back along the first-parent history to look for a baseline.
 SEARCH_DEPTH = 10_000
@@ -21,81 +22,141 @@ SEARCH_DEPTH = 10_000
 class Found:
     commit: str
     distance: int  # first-parent commits from HEAD
-    records: tuple[Record, ...]
+    records: tuple[Record, ...]  # the runs a check takes benchmarks from (baseline_sources)
+
+
+@dataclass
+class Status:
+    head: str
+    here: Fingerprint
+    any_machine: bool
+    found: Found | None = None
+    subject: str = ""
+    commits: int = 0  # commits since the baseline (all parents)
+    files: list[str] = field(default_factory=list)
+    needs_rerun: list[Selected] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def latest(self) -> str:
+        return max(record.date for record in self.found.records) if self.found else ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--any-machine", action="store_true",
                         help="accept a baseline recorded on any machine, not only this one")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, go, notes
-    from benchguard.commands.baseline import describe_fingerprint
+    import json
+
+    from benchguard import config, git, go, notes, output
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
     store = notes.NotesStore(repo, settings.notes_ref)
-    here = go.fingerprint(repo)
-    head = git.resolve(repo, "HEAD")
-    machine = "any machine" if args.any_machine else f"this machine ({describe_fingerprint(here)})"
-    found = _nearest(store, repo, here, any_machine=args.any_machine)
-    if found is None:
-        print(f"no baseline for {machine} on the last {SEARCH_DEPTH} first-parent commits of "
-              f"HEAD; run `benchguard baseline`")
-        return 0
-    latest = max(record.date for record in found.records)
-    runs = "1 run" if len(found.records) == 1 else f"{len(found.records)} runs"
-    subject = git.output(["log", "-1", "--format=%s", found.commit], cwd=repo)
-    print(f"last baseline for {machine}:")
-    print(f"  {found.commit[:12]} {subject!r}, recorded {_age(latest)} ({latest}), {runs}")
-    if found.commit == head:
-        print("HEAD has a baseline: nothing needs re-running")
-        return 0
-    commits = git.commits_between(repo, found.commit, head)
-    files = git.changed_files(repo, found.commit, head)
-    merged = f" ({found.distance} along the first-parent line)" \
-        if found.distance != len(commits) else ""
-    print(f"changed since: {_plural(len(commits), 'commit')}{merged}, "
-          f"{_plural(len(files), 'file')}")
-    for file in files:
-        print(f"  {file}")
-    print(_needs_rerun(repo, settings, files))
+    status = Status(head=git.resolve(repo, "HEAD"), here=go.fingerprint(repo),
+                    any_machine=args.any_machine)
+    status.found = _nearest(store, repo, status)
+    if status.found is not None:
+        found = status.found.commit
+        status.subject = git.output(["log", "-1", "--format=%s", found], cwd=repo)
+        if found != status.head:
+            status.commits = len(git.commits_between(repo, found, status.head))
+            status.files = git.changed_files(repo, found, status.head)
+            status.needs_rerun = _needs_rerun(repo, settings, status)
+    for warning in status.warnings:
+        output.warn(warning)
+    if args.format == "json":
+        print(json.dumps(to_json(status), indent=2))
+    else:
+        print(render_text(status), end="")
     return 0
 
 
-def _nearest(store: NotesStore, repo: Path, here: Fingerprint, *,
-             any_machine: bool) -> Found | None:
+def _nearest(store: NotesStore, repo: Path, status: Status) -> Found | None:
     from benchguard import git
+    from benchguard.notes import baseline_sources
 
     history = git.output(["rev-list", "--first-parent", f"--max-count={SEARCH_DEPTH}", "HEAD"],
                          cwd=repo).split()
     for distance, commit in enumerate(history):
         if store.text(commit) is None:
             continue
-        records, _ = store.read(commit)
-        matching = tuple(record for record in records if record.kind == "baseline"
-                         and (any_machine or record.fingerprint == here))
-        if matching:
-            return Found(commit, distance, matching)
+        records, warnings = store.read(commit)
+        status.warnings += warnings
+        sources = baseline_sources(records, status.here, any_machine=status.any_machine)
+        if sources:
+            used = {id(record): record for record in sources.values()}
+            return Found(commit, distance, tuple(used.values()))
     return None
 
 
-def _needs_rerun(repo: Path, settings: Config, files: list[str]) -> str:
+def _needs_rerun(repo: Path, settings: Config, status: Status) -> list[Selected]:
     """What `check` would run for these changes: [[bench]] paths, `always`, and Go's import
     graph (selection.select), each with its reason."""
-    from benchguard import go, output, selection
+    from benchguard import go, selection
 
-    chosen = selection.select(settings, files, lambda tags: go.list_packages(repo, tags))
-    for warning in chosen.warnings:
-        output.warn(warning)
-    if not chosen.selected:
-        return "needs re-running: nothing (no changed file selects a benchmark)"
-    lines = ["needs re-running:"]
-    for item in chosen.selected:
-        tags = f" -tags={','.join(item.tags)}" if item.tags else ""
-        lines.append(f"  {item.package}  -bench {item.pattern}{tags}  ({item.reason})")
-    return "\n".join(lines)
+    chosen = selection.select(settings, status.files, lambda tags: go.list_packages(repo, tags))
+    status.warnings += chosen.warnings
+    return list(chosen.selected)
+
+
+def render_text(status: Status) -> str:
+    from benchguard.commands.baseline import describe_fingerprint
+    from benchguard.style import printable
+
+    machine = ("any machine" if status.any_machine
+               else f"this machine ({describe_fingerprint(status.here)})")
+    found = status.found
+    if found is None:
+        return (f"no baseline for {machine} on the last {SEARCH_DEPTH} first-parent commits of "
+                "HEAD; run `benchguard baseline`\n")
+    runs = _plural(len(found.records), "run")
+    lines = [f"last baseline for {machine}:",
+             f"  {found.commit[:12]} {status.subject!r}, recorded "
+             f"{_age(status.latest)} ({status.latest}), {runs}"]
+    if found.commit == status.head:
+        lines.append("HEAD has a baseline: nothing needs re-running")
+        return "\n".join(lines) + "\n"
+    merged = f" ({found.distance} along the first-parent line)" \
+        if found.distance != status.commits else ""
+    lines.append(f"changed since: {_plural(status.commits, 'commit')}{merged}, "
+                 f"{_plural(len(status.files), 'file')}")
+    lines += [f"  {printable(file)}" for file in status.files]
+    if not status.needs_rerun:
+        lines.append("needs re-running: nothing (no changed file selects a benchmark)")
+    else:
+        lines.append("needs re-running:")
+        for item in status.needs_rerun:
+            tags = f" -tags={','.join(item.tags)}" if item.tags else ""
+            lines.append(printable(f"  {item.package}  -bench {item.pattern}{tags}  "
+                                   f"({item.reason})"))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(status: Status) -> dict[str, Any]:
+    """docs/json.md, "status"."""
+    import dataclasses
+
+    from benchguard import JSON_VERSION
+
+    found = status.found
+    baseline = None if found is None else {
+        "commit": found.commit, "subject": status.subject, "date": status.latest,
+        "runs": len(found.records), "distance": found.distance}
+    changed = None if found is None else {"commits": status.commits, "files": status.files}
+    return {
+        "version": JSON_VERSION, "head": status.head,
+        "machine": dataclasses.asdict(status.here), "any_machine": status.any_machine,
+        "baseline": baseline, "changed": changed,
+        "needs_rerun": None if found is None else [
+            {"package": item.package, "pattern": item.pattern, "tags": list(item.tags),
+             "reason": item.reason} for item in status.needs_rerun],
+        "warnings": status.warnings,
+    }
 
 
 def _age(date: str) -> str:

@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchguard.notes import Synced
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("remote", nargs="?", default="origin",
                         help="the remote to sync with (default: origin)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default), json for scripts")
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, notes
+    import json
+
+    from benchguard import JSON_VERSION, config, git, notes, output
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
-    notes.sync(repo, args.remote, settings.notes_ref)
+    synced = notes.sync(repo, args.remote, settings.notes_ref, reporter=output.STDERR)
+    output.progress(summary(synced))
+    if args.format == "json":
+        print(json.dumps({"version": JSON_VERSION, **to_json(synced)}, indent=2))
     return 0
+
+
+def summary(synced: Synced) -> str:
+    from benchguard.notes import SyncOutcome
+
+    if synced.outcome == SyncOutcome.NOTHING:
+        return f"no notes in {synced.ref} here or on {synced.remote}; nothing to sync"
+    return f"notes in {synced.ref} synced with {synced.remote}"
+
+
+def to_json(synced: Synced) -> dict[str, Any]:
+    """docs/json.md, "sync"."""
+    return {"remote": synced.remote, "ref": synced.ref, "outcome": str(synced.outcome),
+            "tip": synced.tip, "retries": synced.retries}
