@@ -35,6 +35,7 @@ COMMANDS = {
     "report": "a benchmark report for a pull request: targets, changes, memory, what to look at",
     "profile": "profile benchmarks at base and head and show which functions got slower",
     "history": "a benchmark's values over the commit history, with the steps where it changed",
+    "ci": "in CI: check a pull request, post its report, or record a merge's baseline",
 }
 
 EPILOG = """\
