@@ -3,6 +3,7 @@ remote, a tiny Go module, and a recording GitHub API on 127.0.0.1."""
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Iterator
@@ -119,6 +120,15 @@ def test_a_forks_read_only_token_is_a_warning_and_the_verdict_still_decides(
     assert step.outputs["status"] == "regression"
     assert github_api.comments.get(8) is None
     never_shows_the_token(job)
+
+    # With fail-on-regression: false the step passes, and its outputs still say what it found.
+    lenient = copy.deepcopy(COMBINED)
+    [action_step] = [step for step in lenient["jobs"]["check"]["steps"]
+                     if step.get("uses", "").startswith("benchguard/")]
+    action_step["with"]["fail-on-regression"] = False
+    reported = check_pull_request(runner, lenient, 8, base, head, merge, fork=True)
+    assert not reported.failed, reported.log
+    assert reported.step("benchguard/benchguard").outputs["status"] == "regression"
 
 
 @pytest.mark.slow
