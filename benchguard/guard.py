@@ -5,6 +5,7 @@ here prints."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import threading
 from collections.abc import Sequence
@@ -90,14 +91,19 @@ class Outcome:
             data["message"] = self.message
         return data
 
-    def render_text(self, *, colour: bool) -> str:
+    def render_text(self, *, colour: bool, blocked: str = "the push",
+                    how_to_allow: str | None = None) -> str:
+        """The check as text; a regression blocks ``blocked``, and ``how_to_allow`` replaces
+        the line saying how to push anyway (`benchguard ci` says how to let a pull request
+        through)."""
         if self.report is None:
             return f"benchguard: {self.range.ref}: {self.message}"
         from benchguard import report
 
         lines = [report.render_text(self.report, colour=colour).rstrip("\n")]
         lines += _noise_lines(self.report, self.measured)
-        lines += _regression_table(self.report, colour=colour)
+        lines += _regression_table(self.report, colour=colour, blocked=blocked,
+                                   how_to_allow=how_to_allow)
         if self.targets is not None:
             from benchguard import targets
 
@@ -126,13 +132,16 @@ class Outcome:
 
 def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
                 config_path: str | None, verbose: bool, reporter: Reporter,
-                any_machine: bool = False) -> Outcome:
+                any_machine: bool = False, budget: str | None = None) -> Outcome:
     """Check one pushed range: what it changes, which benchmarks that selects, how they compare
-    with the base, what overrides let through, and whether the head meets its targets."""
+    with the base, what overrides let through, and whether the head meets its targets.
+    ``budget`` replaces the configuration's `budget` (`benchguard ci --budget`)."""
     push = _what_to_compare(repo, found, reporter)
     if isinstance(push, Outcome):
         return push
     config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
+    if budget is not None:
+        config = dataclasses.replace(config, budget=budget)
     reporter.progress(push.summary)
     with contextlib.ExitStack() as stack:
         head = _Worktree(repo, found.head, stack)
@@ -219,7 +228,7 @@ def _config_and_overrides(repo: Path, push: _Push, given: Sequence[overrides.Ove
                           ) -> tuple[Config, list[overrides.Override]]:
     """The pushed commit's configuration, and every override of this push: those given and the
     trailers of its commits (their regexes checked before any benchmark runs)."""
-    config = _config(repo, push.range.head, config_path)
+    config = config_at(repo, push.range.head, config_path)
     _warn_unmatched_paths(repo, config, push.range.head, push.changed, config_path, reporter)
     return config, [*given, *overrides.from_commits(repo, push.commits)]
 
@@ -271,7 +280,7 @@ def _count(items: Sequence[str], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
-def _config(repo: Path, head: str, config_path: str | None) -> Config:
+def config_at(repo: Path, head: str, config_path: str | None) -> Config:
     """The pushed commit's benchguard.toml (not the working tree's), unless --config says."""
     from benchguard import config
 
@@ -343,7 +352,8 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
     return lines
 
 
-def _regression_table(compared: ComparisonReport, *, colour: bool) -> list[str]:
+def _regression_table(compared: ComparisonReport, *, colour: bool, blocked: str,
+                      how_to_allow: str | None) -> list[str]:
     from benchguard.style import paint
     from benchguard.verdict import Verdict, describe
 
@@ -357,14 +367,14 @@ def _regression_table(compared: ComparisonReport, *, colour: bool) -> list[str]:
             for c in regressions]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     blocking = [c for c in regressions if c.allowed_by is None]
-    title = "regressions blocking the push:" if blocking else "regressions (allowed):"
+    title = f"regressions blocking {blocked}:" if blocking else "regressions (allowed):"
     lines = ["", paint(title, "red" if blocking else "yellow", enabled=colour)]
     for row in rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths,
                                                                               strict=False))
                      + "  " + row[4])
     if blocking:
-        lines.append(overrides.push_anyway(c.series.bench.name for c in blocking))
+        lines.append(how_to_allow or overrides.push_anyway(c.series.bench.name for c in blocking))
     return lines
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from benchguard import __version__
 from benchguard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
+from benchguard.redact import redact
 
 # name -> one-line help; each lives in benchguard/commands/<name>.py with
 # add_arguments(parser) and run(args) -> int. Only the command that runs is imported, and it
@@ -33,6 +34,7 @@ COMMANDS = {
     "report": "a benchmark report for a pull request: targets, changes, memory, what to look at",
     "profile": "profile benchmarks at base and head and show which functions got slower",
     "history": "a benchmark's values over the commit history, with the steps where it changed",
+    "ci": "in CI: check a pull request, post its report, or record a merge's baseline",
 }
 
 EPILOG = """\
@@ -128,9 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = module.run(args)
         return result
     except BenchguardError as error:
-        print(f"benchguard: error: {error.message}", file=sys.stderr)
+        print(f"benchguard: error: {redact(error.message)}", file=sys.stderr)
         if error.detail:
-            print(error.detail.rstrip(), file=sys.stderr)
+            print(redact(error.detail.rstrip()), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("benchguard: interrupted", file=sys.stderr)
@@ -138,9 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as error:
+        # A traceback quotes exception messages, which may quote a URL or a header: the log is
+        # redacted like every other line (benchguard.redact).
         log = Path(tempfile.gettempdir()) / "benchguard-error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(f"benchguard: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        log.write_text(redact(traceback.format_exc()), encoding="utf-8")
+        print(f"benchguard: unexpected error: {type(error).__name__}: {redact(str(error))}",
+              file=sys.stderr)
         print(f"benchguard: the traceback is in {log}; please report it", file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -38,7 +38,7 @@ from benchguard.values import check_notes_ref
 
 __all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "SyncOutcome", "Synced",
            "baseline_record", "baseline_samples", "baseline_sources", "check_ref", "decode",
-           "encode", "override_record", "sync", "tracking_ref"]
+           "encode", "fetch", "override_record", "sync", "tracking_ref"]
 
 _CAS_ATTEMPTS = 60
 _SYNC_ATTEMPTS = 6
@@ -282,20 +282,27 @@ class Synced:
     retries: int  # how often the remote moved during the sync and was merged again
 
 
+def fetch(repo: Path, remote: str, ref: str) -> bool:
+    """Merge ``remote``'s notes into ours (union of lines, cat_sort_uniq) without pushing: what a
+    check needs to use the baselines others recorded. False when the remote has no notes."""
+    check_ref(ref)
+    if git.run(["remote", "get-url", remote], cwd=repo, check=False).returncode != 0:
+        raise BenchguardError(f"no remote named '{remote}' (see `git remote -v`)")
+    if not git.output(["ls-remote", remote, ref], cwd=repo).split():
+        return False
+    tracking = tracking_ref(remote, ref)
+    git.run(["fetch", "--quiet", "--no-tags", remote, f"+{ref}:{tracking}"], cwd=repo)
+    _merge(repo, ref, tracking)
+    return True
+
+
 def sync(repo: Path, remote: str, ref: str, *, reporter: Reporter) -> Synced:
     """Fetch ``remote``'s notes, merge them into ours (union of lines, cat_sort_uniq) and push the
     result. Never forces: when the remote moved in between, fetch and merge again (told to
     ``reporter``)."""
-    check_ref(ref)
-    if git.run(["remote", "get-url", remote], cwd=repo, check=False).returncode != 0:
-        raise BenchguardError(f"no remote named '{remote}' (see `git remote -v`)")
-    tracking = tracking_ref(remote, ref)
     last_error = ""
     for attempt in range(_SYNC_ATTEMPTS):
-        listed = git.output(["ls-remote", remote, ref], cwd=repo).split()
-        if listed:
-            git.run(["fetch", "--quiet", "--no-tags", remote, f"+{ref}:{tracking}"], cwd=repo)
-            _merge(repo, ref, tracking)
+        fetch(repo, remote, ref)
         local = git.run(["rev-parse", "--verify", "--quiet", ref], cwd=repo, check=False)
         if local.returncode != 0:
             return Synced(remote, ref, SyncOutcome.NOTHING, None, attempt)

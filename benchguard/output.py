@@ -1,11 +1,13 @@
-"""Talking to the user: progress and warnings on stderr, colour only on a terminal. Only the
-command layer (main, commands/, and the pipelines they run) uses this module; lower layers take
-a benchguard.reporter.Reporter."""
+"""Talking to the user: progress and warnings on stderr, colour only on a terminal, secrets masked
+(benchguard.redact: a git or HTTP error may quote a token). Only the command layer (main,
+commands/, and the pipelines they run) uses this module; lower layers take a
+benchguard.reporter.Reporter."""
 
 from __future__ import annotations
 
 import sys
 
+from benchguard.redact import redact
 from benchguard.style import paint, printable, use_colour
 
 __all__ = ["STDERR", "Stderr", "init_colour", "paint", "progress", "use_colour", "warn"]
@@ -21,12 +23,12 @@ def init_colour() -> None:
 
 def progress(message: str) -> None:
     """One line per step on stderr, so long runs show they are alive."""
-    print(f"benchguard: {printable(message, lines=True)}", file=sys.stderr, flush=True)
+    print(f"benchguard: {printable(redact(message), lines=True)}", file=sys.stderr, flush=True)
 
 
 def warn(message: str) -> None:
     enabled = use_colour(sys.stderr)
-    print(paint(f"benchguard: warning: {printable(message, lines=True)}", "yellow",
+    print(paint(f"benchguard: warning: {printable(redact(message), lines=True)}", "yellow",
                 enabled=enabled), file=sys.stderr, flush=True)
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
+    from benchguard.records import Record
+    from benchguard.reporter import Reporter
     from benchguard.results import BenchmarkSet
     from benchguard.runner import RunResult, RunSettings, RunSpec
     from benchguard.targets import Evaluation
@@ -35,33 +37,17 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from benchguard import JSON_VERSION, config, git, notes, output, runner, targets
+    from benchguard import JSON_VERSION, config, git, notes, output, targets
     from benchguard.commands import sync
-    from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
-    store = notes.NotesStore(repo, settings.notes_ref)
     commit = git.resolve(repo, args.rev)
-    run_settings = runner.RunSettings.from_config(settings)
-    specs = configured_specs(settings, args.bench)
-    label = commit[:12]
-    if specs:
-        result = runner.run_commit(repo, commit, specs, run_settings, label=label,
-                                   reporter=output.STDERR)
-    else:
-        result = _run_every_package(repo, commit, run_settings, args.bench, label)
-        specs = list(result.by_spec)
-    if not result.benchmarks.samples:
-        raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
-                              exit_code=EXIT_BENCH_FAILED)
-    record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
-                                   result.benchmarks, load=result.load)
-    store.append(commit, [record])
+    result, record = record_baseline(repo, settings, commit, bench=args.bench,
+                                     reporter=output.STDERR)
     if args.format == "text":
         print(render_summary(result.benchmarks), end="")
-    output.progress(f"recorded a baseline for {label} in {settings.notes_ref} "
-                    f"({describe_fingerprint(result.fingerprint)})")
+    output.progress(recorded_message(settings, commit, result.fingerprint))
     synced = None
     if args.push:
         synced = notes.sync(repo, args.push, settings.notes_ref, reporter=output.STDERR)
@@ -85,6 +71,36 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | None,
+                    reporter: Reporter) -> tuple[RunResult, Record]:
+    """Run the configured benchmarks (all packages with benchmarks when none are configured) at
+    ``commit`` and append their baseline record to the commit's note."""
+    from benchguard import notes, runner
+    from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+
+    run_settings = runner.RunSettings.from_config(settings)
+    specs = configured_specs(settings, bench)
+    label = commit[:12]
+    if specs:
+        result = runner.run_commit(repo, commit, specs, run_settings, label=label,
+                                   reporter=reporter)
+    else:
+        result = _run_every_package(repo, commit, run_settings, bench, label, reporter)
+        specs = list(result.by_spec)
+    if not result.benchmarks.samples:
+        raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
+                              exit_code=EXIT_BENCH_FAILED)
+    record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
+                                   result.benchmarks, load=result.load)
+    notes.NotesStore(repo, settings.notes_ref).append(commit, [record])
+    return result, record
+
+
+def recorded_message(settings: Config, commit: str, fingerprint: Fingerprint) -> str:
+    return (f"recorded a baseline for {commit[:12]} in {settings.notes_ref} "
+            f"({describe_fingerprint(fingerprint)})")
+
+
 def _targets(repo: Path, settings: Config, result: RunResult) -> Evaluation:
     from benchguard import go, targets
 
@@ -101,8 +117,8 @@ def configured_specs(settings: Config, bench: str | None) -> list[RunSpec]:
 
 
 def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench: str | None,
-                       label: str) -> RunResult:
-    from benchguard import git, go, output, runner
+                       label: str, reporter: Reporter) -> RunResult:
+    from benchguard import git, go, runner
     from benchguard.errors import BenchguardError
 
     with git.worktree(repo, commit) as tree:
@@ -110,9 +126,9 @@ def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench
                  for package in go.list_packages(tree) if package.has_benchmarks]
         if not specs:
             raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
-        output.progress(f"no [[bench]] entries configured: running all {len(specs)} packages "
-                        "with benchmarks")
-        return runner.run_in_tree(tree, specs, run_settings, label=label, reporter=output.STDERR)
+        reporter.progress(f"no [[bench]] entries configured: running all {len(specs)} "
+                          "packages with benchmarks")
+        return runner.run_in_tree(tree, specs, run_settings, label=label, reporter=reporter)
 
 
 def describe_fingerprint(fingerprint: Fingerprint) -> str:

@@ -1,0 +1,52 @@
+"""A push to the default branch: record a baseline for the pushed commit and share it through the
+remote's notes (merged with what others pushed meanwhile, retried, never forced)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchguard import git, guard, notes
+from benchguard.ci import checkout, environment, github
+from benchguard.ci.environment import Merge, Options
+from benchguard.notes import Synced
+from benchguard.reporter import Reporter
+from benchguard.verdict import Status
+
+
+@dataclass(frozen=True)
+class Recorded:
+    commit: str
+    synced: Synced
+    report_path: Path
+    summary: str  # what was measured, benchstat-style
+
+
+def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str], *,
+           reporter: Reporter) -> Recorded:
+    from benchguard import markdown_report
+    from benchguard.commands import baseline, sync
+
+    if not git.has_commit(repo, merge.commit):
+        checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
+                                reporter=reporter)
+    settings = guard.config_at(repo, merge.commit, options.config_path)
+    result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
+                                         reporter=reporter)
+    recorded = baseline.recorded_message(settings, merge.commit, result.fingerprint)
+    reporter.progress(recorded)
+    synced = notes.sync(repo, options.remote, settings.notes_ref, reporter=reporter)
+    shared = sync.summary(synced) + (f" ({synced.retries} retries: others pushed notes "
+                                     "meanwhile)" if synced.retries else "")
+    reporter.progress(shared)
+    summary = baseline.render_summary(result.benchmarks)
+    report = (f"### benchguard: baseline for {merge.branch} at `{merge.commit[:12]}`\n\n"
+              f"{recorded}; {shared}.\n\n```\n{summary.rstrip()}\n```\n")
+    path = environment.report_path(options, environ)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report, encoding="utf-8")
+    markdown_report.append_step_summary(report)
+    # Nothing was compared: the status says skipped, the baseline is in the report.
+    github.report_outputs(environ, Status.SKIPPED, 0, path)
+    return Recorded(merge.commit, synced, path, summary)
