@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
     record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
-                                   result.benchmarks, load=result.load)
+                                   result.benchmarks, load=result.load,
+                                   durations=result.durations)
     store.append(commit, [record])
     if args.format == "text":
         print(render_summary(result.benchmarks), end="")
