@@ -1,12 +1,13 @@
 """Whether a baseline stored on an earlier commit still serves a selection at the base: nothing
 its benchmarks are built from changed since (docs/check.md, "Keeping the head").
 
-A push that changes only docs measures nothing, so it stores nothing, and the next push's base
-(the commit it pushed) has no baseline of its own. Its nearest first-parent ancestor with one
-serves a selection when none of the files changed from there to the base is `go.mod`, `go.sum`
-or `go.work`, matches `always` or one of the selection's `[[bench]]` paths, or lies in the
-directory of its package or of a package its test binary is built from (any file there: Go code,
-testdata, embedded files). What cannot be told serves nothing.
+A push that changes only docs or benchguard.toml measures nothing, so it stores nothing, and the
+next push's base (the commit it pushed) has no baseline of its own. Its nearest first-parent
+ancestor with one serves a selection when none of the files changed from there to the base
+(benchguard.toml aside: configuration is not code) is `go.mod`, `go.sum` or `go.work`, matches
+`always` or one of the selection's `[[bench]]` paths, or lies in the directory of its package or
+of a package its test binary is built from (any file there: Go code, testdata, embedded files).
+What cannot be told serves nothing.
 """
 
 from __future__ import annotations
@@ -36,7 +37,10 @@ def unchanged(repo: Path, ancestor: str, base: str, specs: Sequence[RunSpec], co
     have changed. ``base_packages`` runs only when a changed file lies in a Go package."""
     if not specs:
         return []
-    changed = git.changed_files(repo, ancestor, base)
+    from benchguard.config import FILENAME
+
+    # configuration is not code: how benchmarks are run is the baseline's settings' business
+    changed = [path for path in git.changed_files(repo, ancestor, base) if path != FILENAME]
     if any(posixpath.basename(path) in _MODULE_FILES or paths.matches_any(config.always, path)
            for path in changed):
         return []

@@ -236,23 +236,11 @@ def tracked_files(repo: Path, commit: str) -> list[str]:
                                     cwd=repo).split("\0") if path]
 
 
-def commit_messages(repo: Path, commits: Sequence[str]) -> dict[str, str]:
-    """The message of each of ``commits``, in one git process however many there are."""
-    if not commits:
-        return {}
-    return _messages(run(["log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%n%B"],
-                         cwd=repo, input="\n".join(commits) + "\n").stdout)
-
-
 def commits_with_messages(repo: Path, base: str, head: str) -> dict[str, str]:
     """The commits reachable from head but not base, oldest first, each with its message: one
-    git process."""
-    return _messages(run(["log", "--reverse", "-z", "--format=%H%n%B", f"{base}..{head}", "--"],
-                         cwd=repo).stdout)
-
-
-def _messages(out: str) -> dict[str, str]:
-    """`git log -z --format=%H%n%B` output: commit -> message."""
+    git process however many there are."""
+    out = run(["log", "--reverse", "-z", "--format=%H%n%B", f"{base}..{head}", "--"],
+              cwd=repo).stdout
     messages = {}
     for entry in out.split("\0"):
         sha, _, message = entry.partition("\n")

@@ -73,12 +73,6 @@ def from_invocation(repo: Path, environ: Mapping[str, str],
     return found
 
 
-def from_commits(repo: Path, commits: Sequence[str]) -> list[Override]:
-    """`Benchguard-Allow: <regex> <reason>` trailers of the pushed commits."""
-    # one git process for a push of any size
-    return from_messages(repo, git.commit_messages(repo, commits))
-
-
 def from_messages(repo: Path, messages: Mapping[str, str]) -> list[Override]:
     """`Benchguard-Allow: <regex> <reason>` trailers in the messages of the pushed commits
     (commit -> message, in order)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import DEFAULT_CONFIG, GO_MODULE, Project, fake_go, make_project
+from test_check import checked, said
 
 from benchguard import hook, plan
 from benchguard.budget import Deadline, Spent
@@ -50,15 +51,20 @@ START_LOG = """
 EXEC_SLACK_SECONDS = 1.0
 
 
-def said(proc: subprocess.CompletedProcess[str]) -> str:
-    return proc.stdout + proc.stderr
+def planned_steps(project: Project) -> list[dict[str, Any]]:
+    """The steps of the plan `check --dry-run --format json` prints for the one branch."""
+    proc = project.benchguard("check", "--dry-run", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [check] = json.loads(proc.stdout)["checks"]
+    return list(check["plan"]["steps"])
 
 
-def the_check(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
-    document = json.loads(proc.stdout)
-    assert document["version"] == 1
-    [check] = document["checks"]
-    return dict(check)
+def installed_without_confirmations(tmp_path: Path) -> Project:
+    """The demo module with the hook installed and a threshold noise never reaches: every
+    result is clear, so a stored baseline is never re-measured side by side."""
+    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace('"5%"', '"1000%"'))
+    assert project.benchguard("install").returncode == 0
+    return project
 
 
 def records_on(project: Project, commit: str) -> list[Record]:
@@ -108,7 +114,7 @@ def test_a_push_over_its_budget_stops_at_the_deadline_and_goes_ahead_saying_what
     proc = project.benchguard("check", "--format", "json", env={"BENCH_LOG": str(log)})
 
     assert proc.returncode == 0, proc.stderr  # on_budget = "warn" by default
-    check = the_check(proc)
+    check = checked(proc)
     assert check["status"] == "incomplete"
     assert check["budget"]["budget"] == "2s" and check["budget"]["on_budget"] == "warn"
     # Six side-by-side rounds of 300 ms runs cannot fit in 2 s: something was left, with why.
@@ -158,9 +164,7 @@ def test_with_on_budget_block_a_push_over_its_budget_is_refused_saying_how_to_ge
 def test_a_passing_push_keeps_its_head_and_the_next_push_measures_the_head_only(
     tmp_path: Path
 ) -> None:
-    # a threshold noise never reaches: no confirmation side by side
-    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace('"5%"', '"1000%"'))
-    assert project.benchguard("install").returncode == 0
+    project = installed_without_confirmations(tmp_path)
     project.write({"hashing/doc.go": "// Package hashing hashes.\npackage hashing\n"})
     first = project.commit("document hashing")
     push = project.sh("git push origin main", check=False)
@@ -177,8 +181,7 @@ def test_a_passing_push_keeps_its_head_and_the_next_push_measures_the_head_only(
 
     project.write({"hashing/more.go": "package hashing\n\nconst Name = \"sum\"\n"})
     second = project.commit("name the hash")
-    planned = the_check(project.benchguard("check", "--dry-run", "--format", "json"))
-    [step] = planned["plan"]["steps"]
+    [step] = planned_steps(project)
     assert (step["baseline"], step["measure"]) == ("this machine", "head only")
     assert step["estimate"] > 0 and step["fits"] is True
 
@@ -194,8 +197,7 @@ def test_a_passing_push_keeps_its_head_and_the_next_push_measures_the_head_only(
 def test_pushes_in_between_that_change_nothing_a_benchmark_is_built_from_leave_its_head_serving(
     tmp_path: Path
 ) -> None:
-    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace('"5%"', '"1000%"'))
-    assert project.benchguard("install").returncode == 0
+    project = installed_without_confirmations(tmp_path)
 
     def push(files: dict[str, str], *, env: dict[str, str] | None = None) -> str:
         project.write(files)
@@ -221,8 +223,7 @@ def test_pushes_in_between_that_change_nothing_a_benchmark_is_built_from_leave_i
          env={"BENCHGUARD_SKIP": "1"})
     project.write({"hashing/last.go": "package hashing\n\nconst Last = 1\n"})
     project.commit("one more constant")
-    [step] = the_check(project.benchguard("check", "--dry-run", "--format", "json")
-                       )["plan"]["steps"]
+    [step] = planned_steps(project)
     assert (step["package"], step["measure"], step["baseline"]) == \
         ("./hashing", "side by side", "none")
 
