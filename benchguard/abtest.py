@@ -8,14 +8,15 @@ CI neighbour that wakes up slows base and head together instead of whichever ran
 from __future__ import annotations
 
 import random
+import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchguard import go, runner
-from benchguard.durations import parse_duration
-from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+from benchguard.budget import Deadline, Spent
+from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.reporter import Reporter
 from benchguard.results import BenchmarkSet, merge, parse
 from benchguard.runner import RunSettings, RunSpec
@@ -32,18 +33,23 @@ class Side:
 class _Binary:
     path: Path | None  # None: the package has no tests on this side (or is not there)
     samples: list[BenchmarkSet] = field(default_factory=list)
+    build_seconds: float = 0.0
+    run_seconds: list[float] = field(default_factory=list)  # one per round
 
 
 class Session:
     """Test binaries of every side, built on first use, and the samples of every round run."""
 
     def __init__(self, sides: Sequence[Side], settings: RunSettings, *, workdir: Path,
-                 reporter: Reporter, rng: random.Random | None = None) -> None:
+                 reporter: Reporter, rng: random.Random | None = None,
+                 deadline: Deadline | None = None) -> None:
         self.sides = tuple(sides)
         self.settings = settings
         self.workdir = workdir
         self.reporter = reporter
         self.rng = rng or random.Random()
+        # go processes are stopped when it passes, and raise budget.Spent
+        self.deadline = deadline
         self.binaries: dict[tuple[str, RunSpec], _Binary] = {}
         self.rounds: dict[RunSpec, int] = {}
         self.packages: dict[str, str] = {}  # spec.package -> import path, from the runs
@@ -64,13 +70,15 @@ class Session:
             if spec in self.rounds:
                 continue
             for side in self.sides:
+                started = time.monotonic()
                 try:
                     built = self._build(side, spec)
                 except BenchguardError as error:
                     if not self._without_base(side, error):
                         raise
                     built = None
-                self.binaries[side.name, spec] = _Binary(built)
+                self.binaries[side.name, spec] = _Binary(built,
+                                                         build_seconds=time.monotonic() - started)
             self.rounds[spec] = 0
 
     def run(self, specs: Sequence[RunSpec], rounds: int, *, why: str = "") -> None:
@@ -78,8 +86,8 @@ class Session:
         for _ in range(rounds):
             self.one_round(specs, why=why)
 
-    def one_round(self, specs: Sequence[RunSpec], *, why: str = "", total: int | None = None
-                  ) -> None:
+    def one_round(self, specs: Sequence[RunSpec], *, why: str = "", total: int | None = None,
+                  announce: bool = True) -> None:
         started = time.monotonic()
         specs = list(dict.fromkeys(specs))
         self.add(specs)
@@ -92,7 +100,8 @@ class Session:
             shown = ", ".join(side.name for side, _ in order)
         else:
             shown = ", ".join(f"{side.name} {spec.package}" for side, spec in order)
-        self.reporter.progress(f"round {number}/{limit}{why}: {shown}")
+        if announce:
+            self.reporter.progress(f"round {number}/{limit}{why}: {shown}")
         for side, spec in order:
             try:
                 self._run(side, spec)
@@ -112,6 +121,38 @@ class Session:
                 for one in self.binaries[side, spec].samples]
         return merge(sets)
 
+    def timing(self, side: str, spec: RunSpec) -> tuple[float, float] | None:
+        """(seconds to build, median seconds per run) of ``spec`` on ``side``; None before its
+        first run."""
+        binary = self.binaries.get((side, spec))
+        if binary is None or not binary.run_seconds:
+            return None
+        return binary.build_seconds, statistics.median(binary.run_seconds)
+
+    def round_estimate(self, specs: Sequence[RunSpec]) -> float | None:
+        """How long one more round of ``specs`` should take, from the rounds run so far; None
+        when one of them has not run yet."""
+        total = 0.0
+        for spec in dict.fromkeys(specs):
+            for side in self.sides:
+                if (side.name, spec) not in self.binaries:
+                    return None
+                if self.binaries[side.name, spec].path is None:
+                    continue
+                timing = self.timing(side.name, spec)
+                if timing is None:
+                    return None
+                total += timing[1]
+        return total
+
+    def _timeout(self) -> float | None:
+        wall_clock = self.settings.wall_clock
+        return wall_clock if self.deadline is None else self.deadline.limit(wall_clock)
+
+    def _stopped_at_deadline(self, result: go.GoResult) -> None:
+        if result.killed and self.deadline is not None and self.deadline.passed():
+            raise Spent(self.deadline)
+
     def _build(self, side: Side, spec: RunSpec) -> Path | None:
         if not (side.tree / spec.package).is_dir():
             return None
@@ -120,25 +161,31 @@ class Session:
         if spec.tags:
             args.append("-tags=" + ",".join(spec.tags))
         self.reporter.progress(f"[{side.label}] {spec.package}: building the test binary…")
-        result = go.run([*args, spec.package], cwd=side.tree, timeout=self.settings.wall_clock)
+        result = go.run([*args, spec.package], cwd=side.tree, timeout=self._timeout())
+        self._stopped_at_deadline(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
 
     def _run(self, side: Side, spec: RunSpec) -> None:
         binary = self.binaries[side.name, spec]
         assert binary.path is not None
+        if (self.deadline is not None and binary.run_seconds
+                and not self.deadline.fits(statistics.median(binary.run_seconds))):
+            raise Spent(self.deadline)  # a run that cannot finish in time is not started
         # The "-flag=value" form keeps a pattern that starts with "-" from being read as a flag.
         args = ["-test.run=^$", f"-test.bench={spec.pattern}", "-test.count=1",
                 f"-test.benchtime={self.settings.benchtime}", "-test.benchmem",
                 f"-test.timeout={self.settings.timeout}"]
         # Go tests expect to run in their package's directory (testdata/, relative paths).
         result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
-                                timeout=self.settings.wall_clock)
+                                timeout=self._timeout())
+        self._stopped_at_deadline(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         measured = parse(result.output, source=f"{side.label} {spec.package}")
         if measured.configuration.get("pkg"):
             self.packages[spec.package] = measured.configuration["pkg"]
         binary.samples.append(measured)
+        binary.run_seconds.append(result.seconds)
 
     def _warn_if_empty(self, spec: RunSpec) -> None:
         if spec in self._warned:
@@ -156,11 +203,3 @@ class Session:
         self.reporter.warn(f"{error.message}; measuring the head alone")
         return True
 
-
-def budget_seconds(budget: str) -> float:
-    """The configured budget in seconds; 0 means no limit."""
-    try:
-        return parse_duration(budget)
-    except ValueError:
-        raise BenchguardError(f"budget must be a Go duration, got {budget!r}",
-                              exit_code=EXIT_USAGE) from None

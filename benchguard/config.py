@@ -23,6 +23,7 @@ FILENAME = "benchguard.toml"
 DEFAULT_METRICS = ("sec/op", "B/op", "allocs/op")
 DEFAULT_ALWAYS = ("go.mod", "go.sum", FILENAME)
 ON_ERROR_CHOICES = ("block", "warn")
+ON_BUDGET_CHOICES = ("warn", "block")
 CORRECTION_CHOICES = ("holm", "none")
 
 
@@ -78,7 +79,8 @@ class Config:
     confirm: bool = True
     correction: str = "holm"
     max_count: int = 30
-    budget: str = "3m"
+    budget: str = "4m"  # the whole check of one push: every branch, builds and rounds
+    on_budget: str = "warn"  # what selections left unchecked at the deadline do to the push
     benches: tuple[BenchEntry, ...] = ()
     targets: tuple[Target, ...] = ()
 
@@ -170,6 +172,7 @@ _TOP_RULES: dict[str, Callable[[Any, str], Any]] = {
     "correction": functools.partial(values.check_choice, choices=CORRECTION_CHOICES),
     "max_count": functools.partial(values.check_integer, minimum=1),
     "budget": values.check_duration,
+    "on_budget": functools.partial(values.check_choice, choices=ON_BUDGET_CHOICES),
 }
 _TOP_KEYS = (*_TOP_RULES, "bench", "target")
 

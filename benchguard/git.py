@@ -139,6 +139,13 @@ def merge_base(repo: Path, a: str, b: str) -> str | None:
     return proc.stdout.strip() or None
 
 
+def ancestry(repo: Path, ancestor: str, descendant: str) -> bool | None:
+    """Whether ``ancestor`` is an ancestor of ``descendant`` (or the same commit); None when
+    either is not in this repository. One git process answers both questions."""
+    proc = run(["merge-base", "--is-ancestor", ancestor, descendant], cwd=repo, check=False)
+    return {0: True, 1: False}.get(proc.returncode)
+
+
 def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
     proc = run(["merge-base", "--is-ancestor", ancestor, descendant], cwd=repo, check=False)
     return proc.returncode == 0
@@ -229,12 +236,11 @@ def tracked_files(repo: Path, commit: str) -> list[str]:
                                     cwd=repo).split("\0") if path]
 
 
-def commit_messages(repo: Path, commits: Sequence[str]) -> dict[str, str]:
-    """The message of each of ``commits``, in one git process however many there are."""
-    if not commits:
-        return {}
-    out = run(["log", "--no-walk=unsorted", "--stdin", "-z", "--format=%H%n%B"], cwd=repo,
-              input="\n".join(commits) + "\n").stdout
+def commits_with_messages(repo: Path, base: str, head: str) -> dict[str, str]:
+    """The commits reachable from head but not base, oldest first, each with its message: one
+    git process however many there are."""
+    out = run(["log", "--reverse", "-z", "--format=%H%n%B", f"{base}..{head}", "--"],
+              cwd=repo).stdout
     messages = {}
     for entry in out.split("\0"):
         sha, _, message = entry.partition("\n")

@@ -1,6 +1,7 @@
-"""The check of one pushed branch: select, measure (benchguard.measure), decide, and say so
-in text, JSON or markdown (docs/check.md). The check command calls it with a Reporter; nothing
-here prints."""
+"""The check of one pushed branch: what it changes, select, plan (benchguard.plan), measure
+within the push's time budget (benchguard.measure), decide, keep what a passing check measured,
+and say so in text, JSON or markdown (docs/check.md). The check command prepares every branch of
+a push, then finishes them, with a Reporter; nothing here prints."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchguard import git, hook, measure, overrides
+from benchguard.budget import Deadline, Unchecked
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_REGRESSION, BenchguardError
 from benchguard.measure import Measured
 
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import GoPackage
+    from benchguard.plan import Plan
     from benchguard.reporter import Reporter
     from benchguard.selection import Selection
     from benchguard.targets import Evaluation
@@ -39,6 +42,12 @@ class Outcome:
     allowed: list[overrides.Allowance] = field(default_factory=list)
     measured: Measured | None = None
     targets: Evaluation | None = None  # [[target]]s of the benchmarks that ran at head
+    plan: Plan | None = None  # made before measuring
+    # what the time budget left unchecked, and what that does to the push (config's on_budget)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    budget: str = ""
+    on_budget: str = "warn"
+    deadline: Deadline | None = None
 
     @property
     def status(self) -> Status:
@@ -49,8 +58,9 @@ class Outcome:
         if self.report is None:
             return Status.SKIPPED
         blocked = self.targets is not None and bool(self.targets.blocking)
-        return Status.REGRESSION if blocked or self.report.status == Status.REGRESSION \
-            else Status.PASS
+        if blocked or self.report.status == Status.REGRESSION:
+            return Status.REGRESSION
+        return Status.INCOMPLETE if self.unchecked else Status.PASS
 
     @property
     def exit_code(self) -> int:
@@ -60,7 +70,12 @@ class Outcome:
             return 0
         from benchguard.verdict import Status
 
-        return EXIT_REGRESSION if self.status == Status.REGRESSION else 0
+        return EXIT_REGRESSION if self.status == Status.REGRESSION or self.blocked_by_budget \
+            else 0
+
+    @property
+    def blocked_by_budget(self) -> bool:
+        return bool(self.unchecked) and self.on_budget == "block"
 
     def to_json(self) -> dict[str, Any]:
         data = report_json(self.report)
@@ -87,6 +102,12 @@ class Outcome:
             from benchguard import targets
 
             data["targets"] = targets.to_json(self.targets)
+        data["plan"] = None if self.plan is None else self.plan.to_json()
+        data["unchecked"] = [unchecked.to_json() for unchecked in self.unchecked]
+        if self.deadline is not None:
+            at = self.deadline.wall_clock()
+            data["budget"] = {"budget": self.budget, "on_budget": self.on_budget,
+                              "deadline": None if at is None else round(at, 3)}
         if self.message:
             data["message"] = self.message
         return data
@@ -100,7 +121,9 @@ class Outcome:
             return f"benchguard: {self.range.ref}: {self.message}"
         from benchguard import report
 
-        lines = [report.render_text(self.report, colour=colour).rstrip("\n")]
+        lines = []
+        if self.report.comparisons or not self.unchecked:  # else the budget left it all
+            lines.append(report.render_text(self.report, colour=colour).rstrip("\n"))
         lines += _noise_lines(self.report, self.measured)
         lines += _regression_table(self.report, colour=colour, blocked=blocked,
                                    how_to_allow=how_to_allow)
@@ -108,7 +131,32 @@ class Outcome:
             from benchguard import targets
 
             lines += targets.render_text(self.targets, colour=colour)
-        return "\n".join(lines)
+        if self.unchecked:
+            lines += ["", *self._unchecked_lines(colour=colour)]
+        return "\n".join(lines).strip("\n")
+
+    def _unchecked_lines(self, *, colour: bool) -> list[str]:
+        """What the time budget left unchecked, loudly, and what that does to the push."""
+        if not self.unchecked:
+            return []
+        from benchguard.style import paint, printable
+
+        count = len(self.unchecked)
+        title = (f"NOT CHECKED: {count} selection{'' if count == 1 else 's'} of "
+                 f"{self.range.ref} did not fit the time budget ({self.budget}):")
+        lines = [paint(printable(title), "red" if self.blocked_by_budget else "yellow",
+                       enabled=colour)]
+        for unchecked in self.unchecked:
+            what = "all benchmarks" if unchecked.pattern == "." else unchecked.pattern
+            lines.append(printable(f"  {unchecked.package} {what}: {unchecked.reason}"))
+        if self.blocked_by_budget:
+            lines.append(f'on_budget = "block": the push is blocked; raise budget (now '
+                         f'"{self.budget}") in benchguard.toml, or push anyway with '
+                         "BENCHGUARD_SKIP=1 git push")
+        else:
+            lines.append('on_budget = "warn": the push goes ahead without them (recorded in '
+                         "the notes); raise budget in benchguard.toml to check them")
+        return lines
 
     def render_markdown(self) -> str:
         if self.report is None:
@@ -123,6 +171,9 @@ class Outcome:
                 lines.append(f"- {line}")
         for s in self.selection.selected if self.selection else ():
             lines.append(f"- `{s.package}` `{s.pattern}`: {s.reason}")
+        for unchecked in self.unchecked:
+            lines.append(f"- **not checked** (time budget {self.budget}): `{unchecked.package}` "
+                         f"`{unchecked.pattern}`: {unchecked.reason}")
         if self.targets is not None:
             from benchguard import targets
 
@@ -130,41 +181,148 @@ class Outcome:
         return "\n".join(lines)
 
 
-def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
-                config_path: str | None, verbose: bool, reporter: Reporter,
-                any_machine: bool = False, budget: str | None = None) -> Outcome:
-    """Check one pushed range: what it changes, which benchmarks that selects, how they compare
-    with the base, what overrides let through, and whether the head meets its targets.
+@dataclass
+class Prepared:
+    """One pushed branch up to its plan — or its outcome already, when there is nothing to
+    measure (nothing selected, a docs-only or configuration-only push, no base)."""
+
+    range: hook.Range
+    outcome: Outcome | None = None
+    config: Config | None = None
+    allow: list[overrides.Override] = field(default_factory=list)
+    selection: Selection | None = None
+    measurement: measure.Measurement | None = None
+    plan: Plan | None = None
+    deadline: Deadline | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """`check --dry-run --format json`: one branch's plan."""
+        found = self.range
+        data: dict[str, Any] = {"ref": found.ref, "base": found.base, "head": found.head}
+        if self.outcome is not None:
+            data.update({"status": self.outcome.status.value, "message": self.outcome.message})
+        data["selected"] = [{"package": s.package, "pattern": s.pattern, "reason": s.reason}
+                            for s in (self.selection.selected if self.selection else ())]
+        data["plan"] = None if self.plan is None else self.plan.to_json()
+        return data
+
+    def render_text(self) -> str:
+        """`check --dry-run`: one branch's plan for people."""
+        if self.outcome is not None or self.plan is None:
+            message = self.outcome.message if self.outcome is not None else ""
+            return f"benchguard: {self.range.ref}: {message} (dry run)"
+        from benchguard.style import printable
+
+        lines = [f"benchguard: {self.range.ref}: the plan (dry run: nothing is built or run)"]
+        lines += [printable(line) for line in self.plan.lines(git.short(self.range.base))]
+        return "\n".join(lines)
+
+
+def prepare(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
+            config_path: str | None, verbose: bool, reporter: Reporter,
+            stack: contextlib.ExitStack, any_machine: bool = False,
+            started: float | None = None, planned_before: float = 0.0,
+            budget: str | None = None) -> Prepared:
+    """What one pushed range changes, its configuration (checked: a broken one exits 2), which
+    benchmarks that selects and the plan for measuring them: runs `go list` and reads the
+    notes, never builds or runs a benchmark. The deadline counts from ``started`` (the push's
+    start: every branch shares it); the plan leaves the ``planned_before`` seconds earlier
+    branches' plans need. ``stack`` keeps the head's worktree until the check is finished.
     ``budget`` replaces the configuration's `budget` (`benchguard ci --budget`)."""
     push = _what_to_compare(repo, found, reporter)
     if isinstance(push, Outcome):
-        return push
+        return Prepared(found, outcome=push)
     config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
     if budget is not None:
         config = dataclasses.replace(config, budget=budget)
     reporter.progress(push.summary)
-    with contextlib.ExitStack() as stack:
-        head = _Worktree(repo, found.head, stack)
-        try:
-            chosen = _select(config, push.changed, head, verbose, reporter)
-            if not chosen.selected:
-                return Outcome(found, f"no benchmarks affected by "
-                               f"{_count(push.changed, 'changed file')}; nothing to check",
-                               selection=chosen)
-            measured = measure.Measurement(repo, found, config, chosen, head.path(), stack,
-                                           reporter=reporter, any_machine=any_machine).run()
-        except BenchguardError as error:
-            return _failed(found, config, error, reporter)
+    if _only_configuration(repo, push, config_path):
+        return Prepared(found, config=config, outcome=Outcome(
+            found, "only benchguard.toml changed: the new configuration is valid, and no "
+                   "benchmark changes with it; nothing to measure"))
+    head = _Worktree(repo, found.head, stack)
+    try:
+        chosen = _select(config, push.changed, head, verbose, reporter)
+        if not chosen.selected:
+            return Prepared(found, config=config, selection=chosen, outcome=Outcome(
+                found, f"no benchmarks affected by {_count(push.changed, 'changed file')}; "
+                       "nothing to check", selection=chosen))
+        measurement = measure.Measurement(repo, found, config, chosen, head.path(), stack,
+                                          reporter=reporter, any_machine=any_machine)
+        deadline = Deadline.starting(config.budget, started)
+        planned = measurement.plan(max(0.0, deadline.remaining() - planned_before))
+    except BenchguardError as error:
+        return Prepared(found, config=config, outcome=_failed(found, config, error, reporter))
+    return Prepared(found, config=config, allow=allow, selection=chosen,
+                    measurement=measurement, plan=planned, deadline=deadline)
+
+
+def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
+    """Measure a prepared range within its deadline, compare, apply the overrides, check the
+    head's targets, and keep what a check that lets the push through measured: the head's
+    samples on the pushed commit, and which selections the budget left unchecked."""
+    if prepared.outcome is not None:
+        return prepared.outcome
+    found, config, measurement = prepared.range, prepared.config, prepared.measurement
+    assert config is not None and measurement is not None
+    try:
+        measured = measurement.run(prepared.deadline, prepared.plan)
+    except BenchguardError as error:
+        return _failed(found, config, error, reporter)
     # Both the head's samples (measured.head) and the comparison with the base
     # (measured.report) are final here: checks on the head alone belong at this point.
-    allowed = overrides.apply(measured.report, allow)
+    repo = measurement.repo
+    allowed = overrides.apply(measured.report, prepared.allow)
     overrides.record(repo, config.notes_ref, found.head, allowed, reporter=reporter)
     from benchguard import targets
 
-    checked = targets.check_head(repo, config, measured.head, found.head, allow,
+    checked = targets.check_head(repo, config, measured.head, found.head, prepared.allow,
                                  packages=measured.packages, reporter=reporter)
-    return Outcome(found, selection=chosen, report=measured.report, allowed=allowed,
-                   measured=measured, targets=checked)
+    outcome = Outcome(found, selection=prepared.selection, report=measured.report,
+                      allowed=allowed, measured=measured, targets=checked, plan=prepared.plan,
+                      unchecked=measured.unchecked, budget=config.budget,
+                      on_budget=config.on_budget, deadline=prepared.deadline)
+    _keep(repo, config, outcome, measured, reporter)
+    return outcome
+
+
+def check_range(repo: Path, found: hook.Range, given: Sequence[overrides.Override], *,
+                config_path: str | None, verbose: bool, reporter: Reporter,
+                any_machine: bool = False, started: float | None = None,
+                budget: str | None = None) -> Outcome:
+    """Check one pushed range: what it changes, which benchmarks that selects, how they compare
+    with the base within the time budget (counted from ``started``, default now), what
+    overrides let through, and whether the head meets its targets."""
+    with contextlib.ExitStack() as stack:
+        return finish(prepare(repo, found, given, config_path=config_path, verbose=verbose,
+                              reporter=reporter, stack=stack, any_machine=any_machine,
+                              started=started, budget=budget), reporter=reporter)
+
+
+def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
+          reporter: Reporter) -> None:
+    """A check that lets the push through keeps its head measurement as a baseline of the
+    pushed commit (the next push from it measures its head only), and records what the budget
+    left unchecked. What cannot be stored is warned about: the check's verdict stands."""
+    from benchguard.verdict import Status
+
+    if outcome.status == Status.REGRESSION or outcome.blocked_by_budget:
+        return
+    from benchguard import notes
+
+    records = list(measured.head_records)
+    if outcome.unchecked:
+        user = git.config_get(repo, "user.email") or "unknown"
+        records.append(notes.unchecked_record(
+            outcome.range.head, budget=config.budget, user=user,
+            selections=[(u.package, u.pattern, u.tags, u.reason) for u in outcome.unchecked]))
+        reporter.warn(f"{outcome.range.ref}: {_count(outcome.unchecked, 'selection')} NOT "
+                      f"checked: the time budget {config.budget} ran out (on_budget = \"warn\": "
+                      f"the push goes ahead; recorded in {config.notes_ref})")
+    try:
+        notes.NotesStore(repo, config.notes_ref).append(outcome.range.head, records)
+    except BenchguardError as error:
+        reporter.warn(f"could not record on {git.short(outcome.range.head)}: {error.message}")
 
 
 def to_json(outcomes: Sequence[Outcome], *, message: str = "") -> dict[str, Any]:
@@ -180,13 +338,13 @@ def to_json(outcomes: Sequence[Outcome], *, message: str = "") -> dict[str, Any]
 
 
 def overall_status(outcomes: Sequence[Outcome]) -> Status:
-    """The worst of the pushed branches: a regression, else an error, else a pass; skipped
-    when none was compared."""
+    """The worst of the pushed branches: a regression, else selections the time budget left
+    unchecked, else an error, else a pass; skipped when none was compared."""
     from benchguard.verdict import Status
 
     found = {outcome.status for outcome in outcomes}
-    return next((status for status in (Status.REGRESSION, Status.ERROR, Status.PASS)
-                 if status in found), Status.SKIPPED)
+    return next((status for status in (Status.REGRESSION, Status.INCOMPLETE, Status.ERROR,
+                                       Status.PASS) if status in found), Status.SKIPPED)
 
 
 @dataclass(frozen=True)
@@ -197,6 +355,7 @@ class _Push:
     fork: str
     changed: list[str]
     commits: list[str]
+    messages: dict[str, str]  # commit -> message
 
     @property
     def summary(self) -> str:
@@ -218,9 +377,11 @@ def _what_to_compare(repo: Path, found: hook.Range, reporter: Reporter) -> _Push
         return Outcome(found, "no earlier commit to compare against")
     if found.base == found.head:
         return Outcome(found, "no new commits")
-    fork = git.merge_base(repo, found.base, found.head) or found.base
-    return _Push(found, fork, git.changed_files(repo, fork, found.head),
-                 git.commits_between(repo, fork, found.head))
+    fork = found.base if found.forked else \
+        git.merge_base(repo, found.base, found.head) or found.base
+    messages = git.commits_with_messages(repo, fork, found.head)
+    return _Push(found, fork, git.changed_files(repo, fork, found.head), list(messages),
+                 messages)
 
 
 def _config_and_overrides(repo: Path, push: _Push, given: Sequence[overrides.Override],
@@ -230,7 +391,7 @@ def _config_and_overrides(repo: Path, push: _Push, given: Sequence[overrides.Ove
     trailers of its commits (their regexes checked before any benchmark runs)."""
     config = config_at(repo, push.range.head, config_path)
     _warn_unmatched_paths(repo, config, push.range.head, push.changed, config_path, reporter)
-    return config, [*given, *overrides.from_commits(repo, push.commits)]
+    return config, [*given, *overrides.from_messages(repo, push.messages)]
 
 
 @dataclass
@@ -276,7 +437,20 @@ def _failed(found: hook.Range, config: Config, error: BenchguardError,
     return Outcome(found, error.message, failed=True)
 
 
-def _count(items: Sequence[str], noun: str) -> str:
+def _only_configuration(repo: Path, push: _Push, config_path: str | None) -> bool:
+    """Whether the push changes benchguard.toml and nothing else: configuration is not code,
+    so no benchmark changes. The pushed file has been read and checked by then (a broken one
+    would break every teammate's push: exit 2); with --config, it is checked here."""
+    from benchguard import config
+
+    if not push.changed or any(path != config.FILENAME for path in push.changed):
+        return False
+    if config_path is not None:
+        config_at(repo, push.range.head, None)
+    return True
+
+
+def _count(items: Sequence[object], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 

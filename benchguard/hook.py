@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,18 @@ class Range:
     base: str | None
     head: str
     why: str  # how base was chosen: "update", "new branch", "force push", …
+    # base is known to be an ancestor of head (where it forked): no merge-base to compute
+    forked: bool = field(default=False, compare=False)
+
+
+def is_ssh(url: str) -> bool:
+    """Whether git reaches ``url`` over SSH: ssh://, git+ssh:// and ssh+git:// URLs, and
+    git's scp-like [user@]host:path (a colon before any slash)."""
+    scheme, separator, _ = url.partition("://")
+    if separator:
+        return scheme.lower() in ("ssh", "git+ssh", "ssh+git")
+    colon, slash = url.find(":"), url.find("/")
+    return colon > 0 and (slash == -1 or colon < slash)
 
 
 def parse_ref_lines(text: str) -> list[RefUpdate]:
@@ -81,19 +93,23 @@ def range_for_update(repo: Path, remote: str | None, update: RefUpdate, *,
         return None  # tags, notes (our own `sync` pushes), anything else
     ref, head = update.remote_ref, update.local_sha
     if update.remote_sha == git.ZERO_SHA:
-        return Range(ref, default_branch_base(repo, remote, head), head, "new branch")
-    if not git.has_commit(repo, update.remote_sha):
+        return Range(ref, default_branch_base(repo, remote, head), head, "new branch",
+                     forked=True)
+    ancestor = git.ancestry(repo, update.remote_sha, head)
+    if ancestor is None:
         reporter.warn(
             f"{ref}: the remote's {update.remote_sha[:12]} is not in this repository "
             "(shallow clone or not fetched); comparing against where the branch forked instead"
         )
-        return Range(ref, default_branch_base(repo, remote, head), head, "remote commit unknown")
-    if git.is_ancestor(repo, update.remote_sha, head):
-        return Range(ref, update.remote_sha, head, "update")
+        return Range(ref, default_branch_base(repo, remote, head), head, "remote commit unknown",
+                     forked=True)
+    if ancestor:
+        return Range(ref, update.remote_sha, head, "update", forked=True)
     fork = git.merge_base(repo, update.remote_sha, head)
     if fork is None:
-        return Range(ref, default_branch_base(repo, remote, head), head, "force push, unrelated")
-    return Range(ref, fork, head, "force push")
+        return Range(ref, default_branch_base(repo, remote, head), head, "force push, unrelated",
+                     forked=True)
+    return Range(ref, fork, head, "force push", forked=True)
 
 
 def ranges_for_push(repo: Path, remote: str | None, updates: Sequence[RefUpdate], *,
@@ -129,12 +145,12 @@ def pre_commit_range(repo: Path, environ: Mapping[str, str], *,
             reporter.warn(f"PRE_COMMIT_FROM_REF {from_ref} is not in this repository; "
                         "comparing against where the branch forked instead")
         elif git.is_ancestor(repo, base, head):
-            return Range(ref, base, head, "update")
+            return Range(ref, base, head, "update", forked=True)
         else:
             fork = git.merge_base(repo, base, head)
             if fork is not None:
-                return Range(ref, fork, head, "force push")
-    return Range(ref, default_branch_base(repo, remote, head), head, "new branch")
+                return Range(ref, fork, head, "force push", forked=True)
+    return Range(ref, default_branch_base(repo, remote, head), head, "new branch", forked=True)
 
 
 def manual_range(repo: Path, base: str | None, head: str | None) -> Range:
@@ -146,7 +162,8 @@ def manual_range(repo: Path, base: str | None, head: str | None) -> Range:
     if upstream is not None:
         fork = git.merge_base(repo, upstream, head_sha)
         if fork is not None:
-            return Range(head or "HEAD", fork, head_sha, f"merge-base with {upstream}")
+            return Range(head or "HEAD", fork, head_sha, f"merge-base with {upstream}",
+                         forked=True)
     for ref in ("refs/remotes/origin/HEAD", "refs/remotes/origin/main",
                 "refs/remotes/origin/master"):
         tip = git.try_resolve(repo, ref)
@@ -154,7 +171,8 @@ def manual_range(repo: Path, base: str | None, head: str | None) -> Range:
             fork = git.merge_base(repo, tip, head_sha)
             if fork is not None:
                 name = ref.removeprefix("refs/remotes/")
-                return Range(head or "HEAD", fork, head_sha, f"merge-base with {name}")
+                return Range(head or "HEAD", fork, head_sha, f"merge-base with {name}",
+                             forked=True)
     raise BenchguardError(
         "no upstream branch and no origin default branch to compare against; "
         "pass --base REV (for example --base main~1)",

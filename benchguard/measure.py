@@ -1,23 +1,32 @@
-"""Measuring one pushed range: stored baseline, side-by-side base and head, confirmation,
-extra rounds for inconclusive results (docs/check.md, "Noisy machines")."""
+"""Measuring one pushed range within the push's time budget: the plan (benchguard.plan), the
+first rounds of each selection — head only against a stored baseline, else base and head side
+by side — confirmation, extra rounds for inconclusive results (docs/check.md, "Noisy machines"
+and "The time budget"), and the records a passing check keeps."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchguard import git, hook
+from benchguard.budget import Deadline, Spent, Unchecked, seconds_text
 from benchguard.errors import BenchguardError
+
+# How many first-parent commits back from the base to look for a stored baseline that serves.
+_ANCESTORS = 30
 
 if TYPE_CHECKING:
     from benchguard.abtest import Session
     from benchguard.config import Config
+    from benchguard.go import GoPackage
+    from benchguard.notes import NotesStore, Record
+    from benchguard.plan import Plan, Step
     from benchguard.reporter import Reporter
     from benchguard.results import BenchKey, BenchmarkSet
     from benchguard.runner import RunSettings, RunSpec
@@ -43,6 +52,11 @@ class Measured:
     rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     # spec.package ("./hashing") -> the import path its runs reported, else go.mod's
     packages: dict[str, str] = field(default_factory=dict)
+    # the selections the time budget left unmeasured (or not measured enough to decide)
+    unchecked: list[Unchecked] = field(default_factory=list)
+    # the head's samples as baseline records of the pushed commit, for the check to keep when
+    # it passes: the next push from this commit then measures its head only
+    head_records: list[Record] = field(default_factory=list)
 
 
 class Measurement:
@@ -61,15 +75,24 @@ class Measurement:
         self.tree = tree
         self.stack = stack
         self.settings: RunSettings = runner.RunSettings.from_config(config)
-        self.started = time.monotonic()
+        self.deadline = Deadline(config.budget, None)  # run() sets the push's
         self.module = go.module_path(tree)
         self.packages: dict[str, str] = {}
-        self.stored: dict[RunSpec, BenchmarkSet] = {}  # base samples from notes
-        self.contiguous: dict[RunSpec, BenchmarkSet] = {}  # head samples from `go test -count`
-        self.session: Session | None = None
+        self.stored: dict[RunSpec, BenchmarkSet] | None = None  # base samples from notes
+        self.mine: set[RunSpec] = set()  # specs this machine's stored baseline has
+        self.elsewhere: set[RunSpec] = set()  # specs only another machine's baseline has
+        self.stored_at: dict[RunSpec, str] = {}  # the commit whose baseline serves a spec
+        self._base_packages: dict[tuple[str, ...], list[GoPackage]] = {}
+        self.alone: Session | None = None  # the head alone, against a stored baseline
+        self.session: Session | None = None  # base and head side by side
         self.base_tree: Path | None = None
         self.extra: dict[RunSpec, int] = {}
+        self.unchecked: dict[RunSpec, str] = {}
+        self._store: NotesStore | None = None
         specs = [runner.RunSpec(s.package, s.pattern, s.tags) for s in chosen.selected]
+        self.reasons: dict[RunSpec, str] = {}  # the first selection's, of overlapping ones
+        for spec, selected in zip(specs, chosen.selected, strict=True):
+            self.reasons.setdefault(spec, selected.reason)
         self.specs = [spec for spec in dict.fromkeys(specs)
                       if any((tree / spec.package).glob("*.go"))]
         for spec in specs:
@@ -80,144 +103,336 @@ class Measurement:
             if self.module:
                 self.packages[spec.package] = go.import_path(self.module, spec.package)
 
-    def run(self) -> Measured:
-        from benchguard import runner
-        from benchguard.verdict import Verdict
+    # -- the plan
 
-        self._load_stored()
-        covered = [spec for spec in self.specs if spec in self.stored]
-        missing = [spec for spec in self.specs if spec not in self.stored]
-        if covered:
-            self.reporter.progress(f"using the stored baseline of {git.short(self.base_commit)} "
-                                   f"for {len(covered)} of {len(self.specs)} selections")
-            measured = runner.run_in_tree(self.tree, covered, self.settings,
-                                          label=f"head {git.short(self.found.head)}",
-                                          reporter=self.reporter)
-            self.contiguous = measured.by_spec
-            self.packages.update(measured.packages)
-        if missing:
-            self._interleave(missing)
-        report = self._decide()
-        confirmations = []
-        against_stored = [c for c in report.comparisons
-                          if self._spec_of(c.series.bench) in covered]
-        flagged = [c for c in against_stored if c.verdict == Verdict.REGRESSION]
-        # Drift since the baseline was stored can as well hide a regression (a slower machine
-        # then made the base slower too): the stored numbers are a shortcut only when they
-        # clearly say "no change".
-        moved = [c for c in against_stored if c.verdict != Verdict.REGRESSION and _unclear(c)]
-        if (flagged or moved) and self.config.confirm:
-            again = list(dict.fromkeys(spec for c in [*flagged, *moved]
-                                       if (spec := self._spec_of(c.series.bench)) is not None))
-            said = [f"{len(found)} {what}{'' if len(found) == 1 else 's'}"
-                    for found, what in ((flagged, "regression"),
-                                        (moved, "unclear result"))
-                    if found]
-            self.reporter.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
-                                   f"{' and '.join(said)}; measuring base and head side by "
-                                   "side to confirm (confirm = true)")
-            self._interleave(again)
-            report = self._decide()
-            fresh = {c.series: c for c in report.comparisons}
-            confirmations = [Confirmation(c, fresh.get(c.series)) for c in [*flagged, *moved]]
+    def plan(self, available: float = math.inf) -> Plan:
+        """What this range would measure, how, and what fits in ``available`` seconds — from
+        the notes and `go env` alone: nothing is built or run."""
+        from benchguard import go, plan
+        from benchguard.plan import How, Source
+
+        stored = self._load_stored()
+        history = itertools.chain(self._notes().along_first_parents(self.found.head, 1),
+                                  self._notes().along_first_parents(self.base_commit,
+                                                                    plan.HISTORY_DEPTH))
+        costs = plan.costs_from((records for _, records in history), self.specs,
+                                go.fingerprint(self.tree), self.settings.benchtime)
+        steps = []
+        for spec in self.specs:
+            source = (Source.THIS_MACHINE if spec in self.mine else
+                      Source.ANOTHER_MACHINE if spec in self.elsewhere else Source.NONE)
+            how = How.HEAD_ONLY if spec in stored else How.SIDE_BY_SIDE
+            steps.append(plan.Planned(spec, self.reasons[spec], source, how,
+                                      self.stored_at.get(spec)))
+        return plan.make(steps, costs, count=self.settings.count, budget=self.config.budget,
+                         available=available)
+
+    # -- measuring
+
+    def run(self, deadline: Deadline | None = None, planned: Plan | None = None) -> Measured:
+        """Measure what ``planned`` (default: a plan made now) fits before ``deadline`` (default:
+        the configured budget from now), then compare, confirm and decide."""
+        from benchguard.plan import How
+
+        self.deadline = deadline or Deadline.starting(self.config.budget)
+        planned = planned or self.plan(self.deadline.remaining())
+        covered = [step for step in planned.steps if step.how == How.HEAD_ONLY]
+        for commit in dict.fromkeys(step.stored_at or self.base_commit for step in covered):
+            serves = [step for step in covered if (step.stored_at or self.base_commit) == commit]
+            since = "" if commit == self.base_commit else \
+                f" (the commits since it up to {git.short(self.base_commit)} change none of them)"
+            self.reporter.progress(f"using the stored baseline of {git.short(commit)} for "
+                                   f"{len(serves)} of {len(self.specs)} selections{since}")
+        for step in planned.steps:
+            self._first_rounds(step)
+        report, confirmations = self._confirm(self._compare())
+        report = self._decide(report)
         self._store_base()
         base, head = self._sets()
         rounds = {}
         if self.session is not None:
             rounds = {spec.package: (count, self.extra.get(spec, 0))
-                      for spec, count in self.session.rounds.items()}
-        return Measured(report, base, head, confirmations, rounds, dict(self.packages))
+                      for spec, count in self.session.rounds.items()
+                      if spec not in self.unchecked}
+        unchecked = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
+                     for spec, reason in self.unchecked.items()]
+        return Measured(report, base, head, confirmations, rounds, dict(self.packages),
+                        unchecked, self._head_records())
+
+    def _first_rounds(self, step: Step) -> None:
+        """The first `count` rounds of one selection, when they fit what the budget leaves."""
+        from benchguard.plan import How
+
+        spec = step.spec
+        if self.deadline.passed():
+            self._skip(spec, f"not started: the time budget {self.config.budget} was spent")
+            return
+        if step.estimate is not None and not self.deadline.fits(step.estimate):
+            self._skip(spec, f"not started: it needs ~{seconds_text(step.estimate)}, "
+                             f"{self._left()}")
+            return
+        if step.how == How.HEAD_ONLY:
+            what = "all benchmarks" if spec.pattern == "." else spec.pattern
+            self.reporter.progress(f"[head {git.short(self.found.head)}] {spec.package}: "
+                                   f"running {what} (count {self.settings.count})…")
+            self._measure(self._alone(), spec, announce=False)
+        else:
+            self._measure(self._session(), spec)
+
+    def _measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
+                 doing: str = "") -> None:
+        """Build ``spec``'s binaries and run its `count` rounds; before each round after the
+        first, check that the rounds still to run fit, and stop (unchecked) when they do not."""
+        count = self.settings.count
+        try:
+            session.add([spec])
+            for number in range(count):
+                per_round = session.round_estimate([spec]) if number else None
+                if per_round is not None and not self.deadline.fits(per_round * (count - number)):
+                    self._skip(spec, f"{doing}stopped after {number} of {count} rounds: the "
+                                     f"other {count - number} need "
+                                     f"~{seconds_text(per_round * (count - number))}, "
+                                     f"{self._left()}")
+                    return
+                session.one_round([spec], total=count, announce=announce)
+        except Spent:
+            done = session.rounds.get(spec)
+            where = "while building" if done is None else f"in round {done + 1} of {count}"
+            self._skip(spec, f"{doing}stopped at the deadline (budget {self.config.budget}) "
+                             f"{where}")
+        finally:
+            self.packages.update(session.packages)
+
+    def _skip(self, spec: RunSpec, reason: str) -> None:
+        self.unchecked[spec] = reason
+        what = "all benchmarks" if spec.pattern == "." else spec.pattern
+        self.reporter.warn(f"{spec.package} {what}: not checked: {reason}")
+
+    def _left(self) -> str:
+        return f"{seconds_text(self.deadline.remaining())} left of budget {self.config.budget}"
 
     # -- the base's stored baseline
 
-    def _load_stored(self) -> None:
-        """For each selection, the stored samples of its benchmarks, as notes.baseline_samples
-        picks them (per benchmark, the newest record of this machine)."""
-        from benchguard import go, notes
+    def _notes(self) -> NotesStore:
+        from benchguard import notes
 
-        store = notes.NotesStore(self.repo, self.config.notes_ref)
-        stored = store.baseline(self.base_commit, go.fingerprint(self.tree),
-                                reporter=self.reporter, any_machine=self.any_machine)
-        for spec in self.specs:
-            mine = self._only(stored, spec) if stored is not None else None
-            if mine is not None and mine.samples:
-                self.stored[spec] = mine
+        if self._store is None:
+            self._store = notes.NotesStore(self.repo, self.config.notes_ref)
+        return self._store
+
+    def _load_stored(self) -> dict[RunSpec, BenchmarkSet]:
+        """For each selection, the stored samples of its benchmarks, as notes.baseline_samples
+        picks them (per benchmark, the newest record of this machine; of any machine with
+        --any-machine) from the base commit — or from its nearest first-parent ancestor with
+        them, when the commits since select none of this selection (docs, configuration: a
+        push of them would have checked nothing here, so the benchmarks are the same). Also
+        which selections only another machine has a baseline of."""
+        if self.stored is not None:
+            return self.stored
+        from benchguard import go
+        from benchguard.reporter import Silent
+
+        self.stored = {}
+        fingerprint = go.fingerprint(self.tree)
+        quiet = Silent()
+        for commit, _ in self._notes().along_first_parents(self.base_commit,
+                                                             _ANCESTORS):
+            missing = [spec for spec in self.specs
+                       if spec not in self.stored and spec not in self.elsewhere]
+            if commit != self.base_commit:
+                missing = self._unchanged_since(commit, missing)
+            if not missing:
+                break
+            reporter = self.reporter if commit == self.base_commit else quiet
+            mine = self._notes().baseline(commit, fingerprint, reporter=reporter)
+            anywhere = self._notes().baseline(commit, fingerprint, reporter=quiet,
+                                              any_machine=True)
+            for spec in missing:
+                ours = self._only(mine, spec) if mine is not None else None
+                theirs = self._only(anywhere, spec) if anywhere is not None else None
+                if ours is not None and ours.samples:
+                    self.mine.add(spec)
+                    self.stored[spec] = ours
+                    self.stored_at[spec] = commit
+                elif theirs is not None and theirs.samples:
+                    self.elsewhere.add(spec)
+                    if self.any_machine:
+                        self.stored[spec] = theirs
+                        self.stored_at[spec] = commit
+        return self.stored
+
+    def _unchanged_since(self, ancestor: str, specs: Sequence[RunSpec]) -> list[RunSpec]:
+        """Those of ``specs`` nothing changed from ``ancestor`` to the base can have changed
+        (benchguard.ancestry): its baseline serves them."""
+        from benchguard import ancestry, go
+
+        def base_packages(tags: tuple[str, ...]) -> list[GoPackage]:
+            if tags not in self._base_packages:
+                self._base_packages[tags] = go.list_packages(self._base_tree(), tags)
+            return self._base_packages[tags]
+
+        return ancestry.unchanged(self.repo, ancestor, self.base_commit, specs, self.config,
+                                  base_packages)
 
     def _store_base(self) -> None:
-        from benchguard import go, notes
-
+        """The base measured side by side, kept as a baseline of the base commit."""
         if self.session is None or self.base_tree is None:
             return
-        specs = self.session.specs
-        measured = self.session.benchmarks("base")
-        if not measured.samples:
+        record = self._record(self.session, "base", self._completed(self.session),
+                              self.base_commit, self.base_tree)
+        if record is None:
             return
-        settings = self.settings.record(specs)
-        settings.update({"interleaved": True, "rounds": max(self.session.rounds.values())})
-        record = notes.baseline_record(self.base_commit, go.fingerprint(self.base_tree),
-                                       settings, measured, load=self.session.load)
         try:
-            notes.NotesStore(self.repo, self.config.notes_ref).append(self.base_commit, [record])
+            self._notes().append(self.base_commit, [record])
         except BenchguardError as error:  # the comparison stands without it
             self.reporter.warn(f"could not store the baseline of {git.short(self.base_commit)}: "
                                f"{error.message}")
 
-    # -- measuring side by side
+    def _head_records(self) -> list[Record]:
+        """The head's samples of every selection it fully measured, one record per way it
+        was measured (side by side wins for a selection confirmed that way)."""
+        side_by_side = self._completed(self.session) if self.session is not None else []
+        records = []
+        if self.alone is not None:
+            alone = [spec for spec in self._completed(self.alone) if spec not in side_by_side]
+            records.append(self._record(self.alone, "head", alone, self.found.head, self.tree))
+        if self.session is not None:
+            records.append(self._record(self.session, "head", side_by_side, self.found.head,
+                                        self.tree))
+        return [record for record in records if record is not None]
 
-    def _interleave(self, specs: Sequence[RunSpec]) -> None:
-        session = self._session()
-        session.add(specs)
-        count = self.settings.count
-        for _ in range(count):
-            session.one_round(specs, total=count)
-        self.packages.update(session.packages)
+    def _completed(self, session: Session) -> list[RunSpec]:
+        return [spec for spec, rounds in session.rounds.items()
+                if spec not in self.unchecked and rounds >= self.settings.count]
+
+    def _record(self, session: Session, side: str, specs: Sequence[RunSpec], commit: str,
+                tree: Path) -> Record | None:
+        """A baseline record of what ``side`` of ``session`` measured for ``specs``, with how
+        it was measured and how long each selection took (for the planner)."""
+        from benchguard import go, notes
+        from benchguard.results import merge
+
+        samples = merge([self._only(session.benchmarks(side, [spec]), spec) for spec in specs],
+                        first_wins=True)
+        if not samples.samples:
+            return None
+        settings = self.settings.record(specs)
+        settings.update({"interleaved": len(session.sides) > 1,
+                         "rounds": max(session.rounds[spec] for spec in specs)})
+        durations = [notes.Timing(spec.package, spec.pattern, spec.tags, *timing)
+                     for spec in specs if (timing := session.timing(side, spec)) is not None]
+        return notes.baseline_record(commit, go.fingerprint(tree), settings, samples,
+                                     load=session.load, durations=durations)
+
+    # -- the sessions
 
     def _session(self) -> Session:
         from benchguard import abtest
 
         if self.session is None:
-            self.base_tree = self.stack.enter_context(git.worktree(self.repo, self.base_commit))
-            workdir = Path(self.stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="benchguard-bin-")))
             self.session = abtest.Session(
-                [abtest.Side("base", f"base {git.short(self.base_commit)}", self.base_tree),
+                [abtest.Side("base", f"base {git.short(self.base_commit)}", self._base_tree()),
                  abtest.Side("head", f"head {git.short(self.found.head)}", self.tree)],
-                self.settings, workdir=workdir, reporter=self.reporter)
+                self.settings, workdir=self._workdir(), reporter=self.reporter,
+                deadline=self.deadline)
         return self.session
+
+    def _base_tree(self) -> Path:
+        if self.base_tree is None:
+            self.base_tree = self.stack.enter_context(git.worktree(self.repo, self.base_commit))
+        return self.base_tree
+
+    def _alone(self) -> Session:
+        from benchguard import abtest
+
+        if self.alone is None:
+            self.alone = abtest.Session(
+                [abtest.Side("head", f"head {git.short(self.found.head)}", self.tree)],
+                self.settings, workdir=self._workdir(), reporter=self.reporter,
+                deadline=self.deadline)
+        return self.alone
+
+    def _workdir(self) -> Path:
+        return Path(self.stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="benchguard-bin-")))
 
     # -- deciding
 
-    def _decide(self) -> ComparisonReport:
-        """Compare; while a result measured side by side is inconclusive, add a round of its
-        selection, up to max_count rounds and within the time budget."""
-        from benchguard import abtest
+    def _confirm(self, report: ComparisonReport
+                 ) -> tuple[ComparisonReport, list[Confirmation]]:
+        """A stored baseline is a shortcut only while it clearly says "no change": what it
+        shows as a regression, or as unclear, is measured again side by side (confirm = true),
+        when that fits the budget; what does not fit is left unchecked."""
+        from benchguard.plan import Cost
+        from benchguard.verdict import Verdict
 
+        if self.alone is None or not self.config.confirm:
+            return report, []
+        covered = set(self._completed(self.alone))
+        against_stored = [c for c in report.comparisons
+                          if self._spec_of(c.series.bench) in covered]
+        flagged = [c for c in against_stored if c.verdict == Verdict.REGRESSION]
+        # Drift since the baseline was stored can as well hide a regression (a slower machine
+        # then made the base slower too).
+        moved = [c for c in against_stored if c.verdict != Verdict.REGRESSION and _unclear(c)]
+        if not (flagged or moved):
+            return report, []
+        said = [f"{len(found)} {what}{'' if len(found) == 1 else 's'}"
+                for found, what in ((flagged, "regression"), (moved, "unclear result")) if found]
+        self.reporter.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
+                               f"{' and '.join(said)}; measuring base and head side by side "
+                               "to confirm (confirm = true)")
+        doing = "confirming the stored baseline's result side by side: "
+        for spec in dict.fromkeys(spec for c in [*flagged, *moved]
+                                  if (spec := self._spec_of(c.series.bench)) is not None):
+            timing = self.alone.timing("head", spec)
+            needs = Cost(*timing).seconds(self.settings.count, 2) if timing else 0.0
+            if self.deadline.passed() or not self.deadline.fits(needs):
+                self._skip(spec, f"{doing}not started: it needs ~{seconds_text(needs)}, "
+                                 f"{self._left()}")
+                continue
+            self._measure(self._session(), spec, doing=doing)
         report = self._compare()
-        budget = abtest.budget_seconds(self.config.budget)
+        fresh = {c.series: c for c in report.comparisons}
+        return report, [Confirmation(c, fresh.get(c.series)) for c in [*flagged, *moved]
+                        if self._spec_of(c.series.bench) not in self.unchecked]
+
+    def _decide(self, report: ComparisonReport) -> ComparisonReport:
+        """The decision step: while a result measured side by side is inconclusive, add a round
+        of its selection, up to max_count rounds and while a round fits the time budget."""
         most = max(self.config.max_count, self.settings.count)
         while self.session is not None:
             pending: dict[RunSpec, tuple[Comparison, str]] = {}
             for comparison in report.comparisons:
                 spec = self._spec_of(comparison.series.bench)
                 if (spec is not None and spec in self.session.rounds and spec not in pending
-                        and self.session.rounds[spec] < most
+                        and spec not in self.unchecked and self.session.rounds[spec] < most
                         and (reason := inconclusive(comparison, report.alpha))):
                     pending[spec] = (comparison, reason)
             if not pending:
                 break
-            elapsed = time.monotonic() - self.started
-            if budget and elapsed + self.session.round_seconds > budget:
-                self.reporter.progress(f"time budget {self.config.budget} spent: deciding on "
-                                       f"{max(self.session.rounds.values())} rounds")
+            needs = self.session.round_estimate(list(pending)) or 0.0
+            if not self.deadline.fits(needs):
+                self._budget_spent()
                 break
             first, reason = next(iter(pending.values()))
             why = f" (inconclusive: {brief(first)}: {reason})"
-            self.session.one_round(list(pending), why=why, total=most)
+            try:
+                self.session.one_round(list(pending), why=why, total=most)
+            except Spent:  # the round's runs that finished still count
+                self._budget_spent()
+                return self._compare()
+            finally:
+                self.packages.update(self.session.packages)
             for spec in pending:
                 self.extra[spec] = self.extra.get(spec, 0) + 1
-            self.packages.update(self.session.packages)
             report = self._compare()
         return report
+
+    def _budget_spent(self) -> None:
+        assert self.session is not None
+        self.reporter.progress(f"time budget {self.config.budget} spent: deciding on "
+                               f"{max(self.session.rounds.values())} rounds")
 
     def _compare(self) -> ComparisonReport:
         from benchguard import verdict
@@ -228,18 +443,23 @@ class Measurement:
                                correction=self.config.correction)
 
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
-        """Base and head samples, each selection's from where it was measured; a series two
-        overlapping selections both hold keeps the first's."""
+        """Base and head samples of every selection measured (none of those left unchecked),
+        each from where it was measured; a series two overlapping selections both hold keeps
+        the first's."""
         from benchguard.results import BenchmarkSet, merge
 
         bases, heads = [], []
         for spec in self.specs:
+            if spec in self.unchecked:
+                continue
             if self.session is not None and spec in self.session.rounds:
                 parts = (self.session.benchmarks("base", [spec]),
                          self.session.benchmarks("head", [spec]))
+            elif self.alone is not None and spec in self.alone.rounds:
+                parts = ((self.stored or {}).get(spec, BenchmarkSet()),
+                         self.alone.benchmarks("head", [spec]))
             else:
-                parts = (self.stored.get(spec, BenchmarkSet()),
-                         self.contiguous.get(spec, BenchmarkSet()))
+                continue
             bases.append(self._only(parts[0], spec))
             heads.append(self._only(parts[1], spec))
         return merge(bases, first_wins=True), merge(heads, first_wins=True)

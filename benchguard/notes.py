@@ -10,10 +10,11 @@ module never talks to the user: readers get skipped lines back as warnings or te
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -27,18 +28,20 @@ from benchguard.records import (
     Kind,
     NoteLineError,
     Record,
+    Timing,
     baseline_record,
     decode,
     encode,
     override_record,
+    unchecked_record,
 )
 from benchguard.reporter import Reporter
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.values import check_notes_ref
 
-__all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "SyncOutcome", "Synced",
+__all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "SyncOutcome", "Synced", "Timing",
            "baseline_record", "baseline_samples", "baseline_sources", "check_ref", "decode",
-           "encode", "fetch", "override_record", "sync", "tracking_ref"]
+           "encode", "fetch", "override_record", "sync", "tracking_ref", "unchecked_record"]
 
 _CAS_ATTEMPTS = 60
 _SYNC_ATTEMPTS = 6
@@ -133,18 +136,8 @@ class NotesStore:
     def read(self, commit: str) -> tuple[list[Record], list[str]]:
         """Every usable record on ``commit``, and one warning per line that was skipped."""
         sha = self.resolve(commit)
-        text = self._text_at(self.tip(), sha)
-        records: list[Record] = []
-        warnings: list[str] = []
-        # "\n" only: git (and cat_sort_uniq) split lines there, str.splitlines also at \x1c, \x85…
-        for number, line in enumerate((text or "").split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(decode(line))
-            except NoteLineError as error:
-                warnings.append(f"{self.ref} note on {sha[:12]}, line {number}: {error}; skipped")
-        return records, warnings
+        return _records_in(self._text_at(self.tip(), sha) or "",
+                           f"{self.ref} note on {sha[:12]}")
 
     def baseline(self, commit: str, fingerprint: Fingerprint | None, *, reporter: Reporter,
                  any_machine: bool = False) -> BenchmarkSet | None:
@@ -154,6 +147,26 @@ class NotesStore:
         for warning in warnings:
             reporter.warn(warning)
         return baseline_samples(records, fingerprint, any_machine=any_machine)
+
+    def along_first_parents(self, commit: str, limit: int
+                            ) -> Iterator[tuple[str, list[Record]]]:
+        """Each commit with a note among ``commit`` and its first-parent ancestors (at most
+        ``limit`` commits looked at), nearest first, with its records; lines that do not decode
+        are left out (read() warns about them). Walked with pygit2: no git process however far
+        it goes."""
+        tip = self.tip()
+        if tip is None:
+            return
+        try:
+            start = self._git.revparse_single(commit).peel(pygit2.Commit).id
+        except (KeyError, ValueError, pygit2.GitError):
+            return
+        walker = self._git.walk(start, pygit2.enums.SortMode.TOPOLOGICAL)
+        walker.simplify_first_parent()
+        for found in itertools.islice(walker, limit):
+            text = self._text_at(tip, str(found.id))
+            if text:
+                yield str(found.id), _records_in(text, "")[0]
 
     def append(self, commit: str, records: Sequence[Record]) -> None:
         """Add ``records`` as new lines of ``commit``'s note without ever dropping another
@@ -214,6 +227,21 @@ class NotesStore:
         parents = [pygit2.Oid(hex=old)] if old else []
         return str(self._git.create_commit(None, signature, signature,
                                            f"benchguard: record on {sha}\n", tree, parents))
+
+
+def _records_in(text: str, where: str) -> tuple[list[Record], list[str]]:
+    """The records of one note, and a warning (naming ``where``) per line that was skipped."""
+    records: list[Record] = []
+    warnings: list[str] = []
+    # "\n" only: git (and cat_sort_uniq) split lines there, str.splitlines also at \x1c, \x85…
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(decode(line))
+        except NoteLineError as error:
+            warnings.append(f"{where}, line {number}: {error}; skipped")
+    return records, warnings
 
 
 def _signature(repo: pygit2.Repository) -> pygit2.Signature:

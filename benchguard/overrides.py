@@ -73,12 +73,11 @@ def from_invocation(repo: Path, environ: Mapping[str, str],
     return found
 
 
-def from_commits(repo: Path, commits: Sequence[str]) -> list[Override]:
-    """`Benchguard-Allow: <regex> <reason>` trailers of the pushed commits."""
+def from_messages(repo: Path, messages: Mapping[str, str]) -> list[Override]:
+    """`Benchguard-Allow: <regex> <reason>` trailers in the messages of the pushed commits
+    (commit -> message, in order)."""
     found = []
-    messages = git.commit_messages(repo, commits)  # one git process for a push of any size
-    for commit in commits:
-        message = messages.get(commit, "")
+    for commit, message in messages.items():
         if TRAILER.lower() not in message.lower():
             continue
         trailers = git.output(["interpret-trailers", "--parse"], cwd=repo, input=message + "\n")

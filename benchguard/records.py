@@ -42,6 +42,19 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 class Kind(StrEnum):
     BASELINE = "baseline"  # one measurement run
     OVERRIDE = "override"  # one accepted regression
+    UNCHECKED = "unchecked"  # selections a push left unchecked when its time budget ran out
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long one selection (a `go test` spec) took to measure: building its test binary and
+    one run of its benchmarks at `-count 1`; the planner scales it to a configured count."""
+
+    package: str  # "./hashing", as in settings specs
+    pattern: str
+    tags: tuple[str, ...]
+    build: float  # seconds
+    run: float  # seconds per run (per round, per side)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,11 @@ class Record:
     override: dict[str, Any] | None = None
     # a baseline's load average (1, 5, 15 minutes) when its measurement started
     load: tuple[float, ...] | None = None
+    # a baseline's wall time per selection (absent in records older than benchguard 0.2)
+    durations: tuple[Timing, ...] = ()
+    # an unchecked record: {"budget", "user", "selections": [{"package", "pattern", "tags",
+    # "reason"}]}
+    unchecked: dict[str, Any] | None = None
 
 
 class NoteLineError(ValueError):
@@ -73,12 +91,30 @@ def utc_now() -> str:
 
 
 def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
-                    samples: BenchmarkSet, *, load: Sequence[float] | None = None) -> Record:
+                    samples: BenchmarkSet, *, load: Sequence[float] | None = None,
+                    durations: Sequence[Timing] = ()) -> Record:
     """``load``: the load average when the measurement started (machine.load_average(); None
-    where the platform has none)."""
+    where the platform has none); ``durations``: how long each selection took."""
     return Record(kind=Kind.BASELINE, commit=commit, date=utc_now(), version=__version__,
                   fingerprint=fingerprint, settings=dict(settings), samples=samples,
-                  load=None if load is None else tuple(round(value, 2) for value in load))
+                  load=None if load is None else tuple(round(value, 2) for value in load),
+                  durations=tuple(dataclasses.replace(timing, build=round(timing.build, 3),
+                                                      run=round(timing.run, 3))
+                                  for timing in durations))
+
+
+def unchecked_record(commit: str, *, budget: str, user: str,
+                     selections: Sequence[tuple[str, str, Sequence[str], str]]) -> Record:
+    """Selections (package, pattern, tags, reason) a push went ahead without checking because
+    its time budget ran out (on_budget = "warn")."""
+    return Record(kind=Kind.UNCHECKED, commit=commit, date=utc_now(), version=__version__,
+                  unchecked={"budget": _escaped(budget[:MAX_TEXT]),
+                             "user": _escaped(user[:MAX_TEXT]),
+                             "selections": [{"package": _escaped(package),
+                                             "pattern": _escaped(pattern),
+                                             "tags": [_escaped(tag) for tag in tags],
+                                             "reason": _escaped(reason[:MAX_TEXT])}
+                                            for package, pattern, tags, reason in selections]})
 
 
 def override_record(commit: str, *, pattern: str, reason: str, user: str,
@@ -112,10 +148,14 @@ def encode(record: Record) -> str:
             data["assume_exact"] = dict(record.samples.assume_exact)
         if record.load is not None:
             data["load"] = list(record.load)
-    elif record.kind == Kind.OVERRIDE:
-        extra = {key: value for key, value in (record.override or {}).items()
-                 if key not in _COMMON_KEYS}
-        data.update(extra)
+        if record.durations:
+            data["durations"] = [{"package": timing.package, "pattern": timing.pattern,
+                                  "tags": list(timing.tags), "build": timing.build,
+                                  "run": timing.run} for timing in record.durations]
+    elif record.kind in (Kind.OVERRIDE, Kind.UNCHECKED):
+        fields = record.override if record.kind == Kind.OVERRIDE else record.unchecked
+        data.update({key: value for key, value in (fields or {}).items()
+                     if key not in _COMMON_KEYS})
     else:
         raise ValueError(f"unknown record kind {record.kind!r}")
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -155,12 +195,16 @@ def decode(line: str) -> Record:
         if kind == Kind.OVERRIDE:
             return Record(kind=kind, commit=commit, date=date, version=version,
                           override=_override(data))
+        if kind == Kind.UNCHECKED:
+            return Record(kind=kind, commit=commit, date=date, version=version,
+                          unchecked=_unchecked(data))
         return Record(kind=kind, commit=commit, date=date, version=version,
                       fingerprint=_fingerprint(data.get("fingerprint")),
                       settings=_settings(data.get("settings", {})),
                       samples=_samples(data.get("samples"), data.get("higher_is_better", {}),
                                        data.get("assume_exact", {})),
-                      load=_load(data.get("load")))
+                      load=_load(data.get("load")),
+                      durations=_durations(data.get("durations", [])))
     except NoteLineError as error:
         raise NoteLineError(f"malformed {kind} record ({error})") from None
 
@@ -266,6 +310,32 @@ def _override(data: dict[str, Any]) -> dict[str, Any]:
             "reason": _text(data.get("reason", ""), "reason"),
             "user": _text(data.get("user", ""), "user"),
             "benchmarks": _texts(data.get("benchmarks", []), "benchmarks")}
+
+
+def _unchecked(data: dict[str, Any]) -> dict[str, Any]:
+    selections = []
+    for entry in _list(data.get("selections", []), "selections"):
+        entry = _object(entry, "selections entry")
+        selections.append({"package": _text(entry.get("package"), "selections package"),
+                           "pattern": _text(entry.get("pattern"), "selections pattern"),
+                           "tags": _texts(entry.get("tags", []), "selections tags"),
+                           "reason": _text(entry.get("reason", ""), "selections reason")})
+    return {"budget": _text(data.get("budget", ""), "budget"),
+            "user": _text(data.get("user", ""), "user"), "selections": selections}
+
+
+def _durations(data: Any) -> tuple[Timing, ...]:
+    timings = []
+    for entry in _list(data, "durations"):
+        entry = _object(entry, "durations entry")
+        build, run = _numbers([entry.get("build"), entry.get("run")], "durations seconds")
+        if build < 0 or run < 0:
+            raise NoteLineError("durations seconds must not be negative")
+        timings.append(Timing(package=_text(entry.get("package"), "durations package"),
+                              pattern=_text(entry.get("pattern"), "durations pattern"),
+                              tags=tuple(_texts(entry.get("tags", []), "durations tags")),
+                              build=build, run=run))
+    return tuple(timings)
 
 
 def _fingerprint(data: Any) -> Fingerprint:

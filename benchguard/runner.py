@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchguard import config as config_module
 from benchguard import git, go, machine
@@ -14,6 +15,9 @@ from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.reporter import Reporter
 from benchguard.results import BenchmarkSet
+
+if TYPE_CHECKING:
+    from benchguard.records import Timing
 
 TAIL_LINES = 20
 
@@ -67,6 +71,7 @@ class RunResult:
     # with keep_going=True: the specs that failed to build or run, and why (already told)
     failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
     load: tuple[float, float, float] | None = None  # the load average when the run started
+    durations: list[Timing] = field(default_factory=list)  # per spec that ran, for the planner
 
 
 def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunSettings, *,
@@ -89,8 +94,10 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     the other specs still run. ``on_line`` gets each line of go's output as it arrives.
     """
     from benchguard import results
+    from benchguard.records import Timing
 
     outputs: list[str] = []
+    durations: list[Timing] = []
     by_spec: dict[RunSpec, BenchmarkSet] = {}
     packages: dict[str, str] = {}
     warnings: list[str] = []
@@ -99,8 +106,9 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     for spec in dict.fromkeys(specs):
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
         reporter.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
+        built = _FirstLine(on_line)
         result = go.run(_test_args(spec, settings), cwd=tree, timeout=settings.wall_clock,
-                        on_line=on_line)
+                        on_line=built)
         outputs.append(result.output)
         try:
             _check(result, spec, settings, label)
@@ -112,6 +120,9 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
             continue
         benchmarks = results.parse(result.output, source=f"{label} {spec.package}")
         by_spec[spec] = benchmarks
+        build = result.seconds if built.after is None else built.after
+        durations.append(Timing(spec.package, spec.pattern, spec.tags, build,
+                                max(0.0, result.seconds - build) / settings.count))
         import_path = benchmarks.configuration.get("pkg") or _import_path(result.output)
         if import_path:
             packages[spec.package] = import_path
@@ -127,7 +138,23 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     return RunResult(output="".join(outputs),
                      benchmarks=results.merge(by_spec.values(), first_wins=True),
                      fingerprint=go.fingerprint(tree), packages=packages, by_spec=by_spec,
-                     warnings=warnings, failures=failures, load=load)
+                     warnings=warnings, failures=failures, load=load, durations=durations)
+
+
+class _FirstLine:
+    """Passes go's output on line by line, noting when the first line came: the test binary
+    prints it, so the build took that long."""
+
+    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+        self.on_line = on_line
+        self.began = time.monotonic()
+        self.after: float | None = None  # seconds to the first line
+
+    def __call__(self, line: str) -> None:
+        if self.after is None:
+            self.after = time.monotonic() - self.began
+        if self.on_line is not None:
+            self.on_line(line)
 
 
 def machine_load(label: str, reporter: Reporter) -> tuple[float, float, float] | None:

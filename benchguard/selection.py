@@ -49,15 +49,8 @@ def select(config: Config, changed: Sequence[str], list_packages: PackageLister)
     chosen = _Chosen()
     skipped: list[str] = []
     always = [path for path in changed if paths.matches_any(config.always, path)]
-    if always:
-        reason = f"{always[0]} matched always = {_first_match(config.always, always[0])}"
-        for entry in config.benches:
-            chosen.add_entry(config, entry, reason)
-        if not config.benches:
-            for tags in _tag_sets(config):
-                for package in list_packages(tags):
-                    if package.has_benchmarks and _is_local(package.directory):
-                        chosen.add(Selected(package.directory, ".", tags, reason))
+    # In order of relevance, the order a time budget spends in (benchguard.plan): entries
+    # whose paths matched, then what `always` selects, then auto selections, nearest first.
     for entry in config.benches:
         hit = next((path for path in changed if paths.matches_any(entry.paths, path)),
                    None)
@@ -67,6 +60,15 @@ def select(config: Config, changed: Sequence[str], list_packages: PackageLister)
         elif not always:
             skipped.append(f"{', '.join(entry.packages)} ({entry.pattern}): no changed file "
                            f"matches {', '.join(entry.paths)}")
+    if always:
+        reason = f"{always[0]} matched always = {_first_match(config.always, always[0])}"
+        for entry in config.benches:
+            chosen.add_entry(config, entry, reason)
+        if not config.benches:
+            for tags in _tag_sets(config):
+                for package in list_packages(tags):
+                    if package.has_benchmarks and _is_local(package.directory):
+                        chosen.add(Selected(package.directory, ".", tags, reason))
     go_files = [path for path in changed if path.endswith(".go")]
     warnings: list[str] = []
     if go_files and config.auto:

@@ -40,6 +40,7 @@ class Status(StrEnum):
     REGRESSION = "regression"
     SKIPPED = "skipped"
     ERROR = "error"
+    INCOMPLETE = "incomplete"  # the time budget ran out before every selection was checked
 
 
 REGRESSION = Verdict.REGRESSION

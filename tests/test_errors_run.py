@@ -3,6 +3,7 @@ Ctrl-C, two checks at once. Each runs `benchguard check` or a real `git push`.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -123,8 +124,11 @@ def test_a_base_that_does_not_build_or_run_is_a_warning_so_the_fix_can_be_pushed
     said = warnings(proc)
     assert f"[base {broken[:12]}] ./hashing: {problem}; measuring the head alone" in said, said
     assert "is new: it has no base results" in proc.stdout, proc.stdout
-    assert_nothing_lost(project, before)
+    assert_nothing_lost(project, before, notes="grown")
     assert note_lines(project, broken) == []  # nothing measured, nothing stored
+    # the head was measured, the check passed: it is kept for the next push
+    assert [json.loads(line)["kind"] for line in note_lines(project, project.head())] == \
+        ["baseline"]
 
 
 def test_a_panicking_benchmark_exits_3_naming_its_package(fast_project: Project) -> None:

@@ -194,16 +194,17 @@ def test_each_reason_for_another_round_says_what_is_missing() -> None:
 
 def test_the_noise_settings_have_defaults_and_are_validated() -> None:
     defaults = config.parse("", filename="benchguard.toml")
-    assert (defaults.confirm, defaults.correction, defaults.max_count, defaults.budget) == \
-        (True, "holm", 30, "3m")
-    parsed = config.parse('confirm = false\ncorrection = "none"\nmax_count = 12\nbudget = "90s"\n',
-                          filename="benchguard.toml")
-    assert (parsed.confirm, parsed.correction, parsed.max_count, parsed.budget) == \
-        (False, "none", 12, "90s")
+    assert (defaults.confirm, defaults.correction, defaults.max_count, defaults.budget,
+            defaults.on_budget) == (True, "holm", 30, "4m", "warn")
+    parsed = config.parse('confirm = false\ncorrection = "none"\nmax_count = 12\nbudget = "90s"\n'
+                          'on_budget = "block"\n', filename="benchguard.toml")
+    assert (parsed.confirm, parsed.correction, parsed.max_count, parsed.budget,
+            parsed.on_budget) == (False, "none", 12, "90s", "block")
     for text, message in (
         ('correction = "bonferroni"\n', 'benchguard.toml:1: correction must be "holm" or "none"'),
         ("count = 10\nmax_count = 8\n", "benchguard.toml:2: max_count = 8 is below count = 10"),
         ('budget = "soon"\n', "benchguard.toml:1: budget must be a Go duration"),
+        ('on_budget = "ignore"\n', 'benchguard.toml:1: on_budget must be "warn" or "block"'),
         ("confirm = 1\n", "benchguard.toml:1: confirm must be true or false"),
     ):
         with pytest.raises(BenchguardError) as raised:

@@ -91,7 +91,8 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
     record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
-                                   result.benchmarks, load=result.load)
+                                   result.benchmarks, load=result.load,
+                                   durations=result.durations)
     notes.NotesStore(repo, settings.notes_ref).append(commit, [record])
     return result, record
 

@@ -8,16 +8,22 @@ with where it forked from its upstream. See docs/check.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from benchguard import git, guard, hook, output, overrides
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.guard import Outcome, check_range
+from benchguard.guard import Outcome, Prepared
+
+# Hosted remotes close an SSH session left idle for a few minutes (about six on GitHub), and
+# git holds it idle while the hook runs: a longer check makes the push fail after it passed.
+SSH_IDLE_SECONDS = 5 * 60
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,11 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--any-machine", action="store_true",
                         help="use a stored baseline recorded on another machine when this one "
                              "has none (a regression it shows is still confirmed side by side)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan: what would be measured, how, what it should cost "
+                             "and what fits the time budget; builds and runs no benchmark")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why")
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()  # the time budget is the whole push's, every branch's
     repo = git.toplevel()
     environ = os.environ
     if overrides.skip_requested(environ):
@@ -53,9 +63,13 @@ def run(args: argparse.Namespace) -> int:
         output.progress("no branch updates in this push; nothing to check")
         _emit(args, [], "no branch updates to check")
         return 0
-    outcomes = [check_range(repo, found, given, config_path=args.config, verbose=args.verbose,
-                            reporter=output.STDERR, any_machine=args.any_machine)
-                for found in ranges]
+    with contextlib.ExitStack() as stack:
+        prepared = _prepare(repo, ranges, given, args, stack, started)
+        _warn_about_ssh(args, prepared)
+        if args.dry_run:
+            _emit_plans(args, prepared)
+            return 0
+        outcomes = [guard.finish(branch, reporter=output.STDERR) for branch in prepared]
     _emit(args, outcomes)
     if args.profile:
         _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)
@@ -80,6 +94,51 @@ def _ranges(repo: Path, args: argparse.Namespace, environ: Mapping[str, str]
         found = hook.pre_commit_range(repo, environ, reporter=output.STDERR)
         return [] if found is None else [found]
     return [hook.manual_range(repo, args.base, args.head)]
+
+
+def _prepare(repo: Path, ranges: Sequence[hook.Range], given: Sequence[overrides.Override],
+             args: argparse.Namespace, stack: contextlib.ExitStack, started: float
+             ) -> list[Prepared]:
+    """Every branch up to its plan, before any is measured: each plan leaves the time the
+    plans of the branches before it need."""
+    prepared = []
+    planned = 0.0
+    for found in ranges:
+        branch = guard.prepare(repo, found, given, config_path=args.config,
+                               verbose=args.verbose, reporter=output.STDERR, stack=stack,
+                               any_machine=args.any_machine, started=started,
+                               planned_before=planned)
+        planned += branch.plan.estimate if branch.plan is not None else 0.0
+        prepared.append(branch)
+    return prepared
+
+
+def _warn_about_ssh(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
+    """One line before measuring when the push goes over SSH and its plan outlasts the idle
+    time hosted remotes allow."""
+    from benchguard.budget import seconds_text
+
+    if args.pre_push is None or len(args.pre_push) < 2 or not hook.is_ssh(args.pre_push[1]):
+        return
+    estimate = sum(branch.plan.estimate for branch in prepared if branch.plan is not None)
+    if estimate <= SSH_IDLE_SECONDS:
+        return
+    budget = next(branch.config.budget for branch in prepared if branch.config is not None)
+    output.warn(f"this check should take ~{seconds_text(estimate)} while git holds the SSH "
+                f"connection to {args.pre_push[0]} idle; hosted remotes close idle SSH sessions "
+                "after a few minutes, failing the push after the check: keep budget in "
+                f'benchguard.toml (now "{budget}") under 5m')
+
+
+def _emit_plans(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
+    """`--dry-run`: each branch's plan on stdout, as JSON (docs/json.md) or text."""
+    if args.format == "json":
+        from benchguard import JSON_VERSION
+
+        print(json.dumps({"version": JSON_VERSION, "dry_run": True,
+                          "checks": [branch.to_json() for branch in prepared]}, indent=2))
+    else:
+        print("\n".join(branch.render_text() for branch in prepared))
 
 
 def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") -> None:

@@ -35,14 +35,15 @@ def run(args: argparse.Namespace) -> int:
     records, warnings = store.read(commit)
     groups = _by_fingerprint(records)
     overrides = [record for record in records if record.kind == notes.Kind.OVERRIDE]
+    unchecked = [record for record in records if record.kind == notes.Kind.UNCHECKED]
     here = _this_machine()
     for warning in warnings:
         output.warn(warning)
     if args.format == "json":
-        print(json.dumps(_json(commit, settings.notes_ref, groups, overrides, here, warnings),
-                         indent=2, sort_keys=True))
+        print(json.dumps(_json(commit, settings.notes_ref, groups, overrides, unchecked, here,
+                               warnings), indent=2, sort_keys=True))
         return 0
-    print(_text(commit, settings.notes_ref, groups, overrides, here), end="")
+    print(_text(commit, settings.notes_ref, groups, overrides, unchecked, here), end="")
     return 0
 
 
@@ -76,12 +77,12 @@ def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
 
 
 def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
-          overrides: list[Record], here: Fingerprint | None) -> str:
+          overrides: list[Record], unchecked: list[Record], here: Fingerprint | None) -> str:
     from benchguard.commands.baseline import describe_fingerprint, render_summary
     from benchguard.notes import baseline_samples
     from benchguard.style import printable
 
-    if not groups and not overrides:
+    if not groups and not overrides and not unchecked:
         return f"no benchguard notes on {commit[:12]} in {printable(ref)}\n"
     lines = [f"commit {commit}  ({printable(ref)})", ""]
     for fingerprint, records in groups.items():
@@ -105,11 +106,18 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
         lines.append(printable(f"override by {override.get('user') or '?'} on {record.date}: "
                                f"pattern {override.get('pattern')!r} ({names})"))
         lines.append(f"  reason: {printable(override.get('reason', ''))}")
+    for record in unchecked:
+        found = record.unchecked or {}
+        lines.append(printable(f"pushed by {found.get('user') or '?'} on {record.date} with "
+                               f"selections NOT checked (time budget {found.get('budget')}):"))
+        for selection in found.get("selections") or []:
+            lines.append(printable(f"  {selection.get('package')} {selection.get('pattern')}: "
+                                   f"{selection.get('reason')}"))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
-          overrides: list[Record], here: Fingerprint | None,
+          overrides: list[Record], unchecked: list[Record], here: Fingerprint | None,
           warnings: list[str]) -> dict[str, Any]:
     from benchguard import JSON_VERSION
     from benchguard.commands.baseline import summary_json
@@ -126,7 +134,8 @@ def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
             "fingerprint": dataclasses.asdict(fingerprint),
             "this_machine": fingerprint == here,
             "runs": [{"commit": record.commit, "date": record.date, "version": record.version,
-                      "settings": record.settings, "load": record.load, "used": used}
+                      "settings": record.settings, "load": record.load, "used": used,
+                      "durations": [dataclasses.asdict(timing) for timing in record.durations]}
                      for record, used in zip(records, _used(records, fingerprint), strict=True)],
             "benchmarks": benchmarks,
         })
@@ -134,5 +143,7 @@ def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
         "version": JSON_VERSION, "commit": commit, "ref": ref, "baselines": baselines,
         "overrides": [{"date": record.date, "commit": record.commit, **(record.override or {})}
                       for record in overrides],
+        "unchecked": [{"date": record.date, "commit": record.commit, **(record.unchecked or {})}
+                      for record in unchecked],
         "warnings": warnings,
     }
