@@ -17,7 +17,7 @@ from benchguard import go, runner
 from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
 from benchguard.reporter import Reporter
-from benchguard.results import BenchmarkSet, merge, parse
+from benchguard.results import BenchmarkSet, merge, parse, with_tags
 from benchguard.runner import RunSettings, RunSpec
 
 
@@ -25,7 +25,7 @@ from benchguard.runner import RunSettings, RunSpec
 class Side:
     name: str  # "base" or "head" ("a" and "b" for calibrate)
     label: str  # shown in progress and errors: "base 1a2b3c4d5e6f"
-    tree: Path  # the module root of this side's worktree
+    tree: Path  # the root of this side's worktree
 
 
 @dataclass
@@ -120,7 +120,8 @@ class Session:
         if spec.tags:
             args.append("-tags=" + ",".join(spec.tags))
         self.reporter.progress(f"[{side.label}] {spec.package}: building the test binary…")
-        result = go.run([*args, spec.package], cwd=side.tree, timeout=self.settings.wall_clock)
+        result = go.run([*args, spec.go_package], cwd=side.tree / spec.module,
+                        timeout=self.settings.wall_clock)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
 
@@ -135,7 +136,8 @@ class Session:
         result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
                                 timeout=self.settings.wall_clock)
         runner.raise_for_failure(result, spec, self.settings, side.label)
-        measured = parse(result.output, source=f"{side.label} {spec.package}")
+        measured = with_tags(parse(result.output, source=f"{side.label} {spec.package}"),
+                             spec.tags)
         if measured.configuration.get("pkg"):
             self.packages[spec.package] = measured.configuration["pkg"]
         binary.samples.append(measured)

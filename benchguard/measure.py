@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from benchguard.reporter import Reporter
     from benchguard.results import BenchKey, BenchmarkSet
     from benchguard.runner import RunSettings, RunSpec
-    from benchguard.selection import Selection
+    from benchguard.selection import Selected, Selection
     from benchguard.verdict import Comparison, ComparisonReport
 
 
@@ -43,6 +43,10 @@ class Measured:
     rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     # spec.package ("./hashing") -> the import path its runs reported, else go.mod's
     packages: dict[str, str] = field(default_factory=dict)
+    # which run each benchmark's results came from (the first, when two selections overlap)
+    owners: dict[BenchKey, RunSpec] = field(default_factory=dict)
+    # selections whose test binary did not build, and why (their benchmarks are not compared)
+    failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
 
 
 class Measurement:
@@ -51,7 +55,7 @@ class Measurement:
     def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
                  any_machine: bool = False) -> None:
-        from benchguard import go, runner
+        from benchguard import runner
 
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
@@ -62,23 +66,22 @@ class Measurement:
         self.stack = stack
         self.settings: RunSettings = runner.RunSettings.from_config(config)
         self.started = time.monotonic()
-        self.module = go.module_path(tree)
         self.packages: dict[str, str] = {}
+        self.owners: dict[BenchKey, RunSpec] = {}
+        self.failures: dict[RunSpec, BenchguardError] = {}
         self.stored: dict[RunSpec, BenchmarkSet] = {}  # base samples from notes
         self.contiguous: dict[RunSpec, BenchmarkSet] = {}  # head samples from `go test -count`
         self.session: Session | None = None
         self.base_tree: Path | None = None
         self.extra: dict[RunSpec, int] = {}
-        specs = [runner.RunSpec(s.package, s.pattern, s.tags) for s in chosen.selected]
-        self.specs = [spec for spec in dict.fromkeys(specs)
-                      if any((tree / spec.package).glob("*.go"))]
-        for spec in specs:
-            if spec not in self.specs:
-                reporter.warn(f"{spec.package} has no Go files in {git.short(found.head)}; "
-                              "not measured")
-        for spec in self.specs:
-            if self.module:
-                self.packages[spec.package] = go.import_path(self.module, spec.package)
+        self.thresholds: dict[RunSpec, float] = {}
+        for selected in chosen.selected:
+            spec = spec_of(selected)
+            if selected.import_path:
+                self.packages.setdefault(spec.package, selected.import_path)
+            if selected.threshold is not None:
+                self.thresholds.setdefault(spec, selected.threshold)
+        self.specs = list(dict.fromkeys(spec_of(selected) for selected in chosen.selected))
 
     def run(self) -> Measured:
         from benchguard import runner
@@ -92,9 +95,10 @@ class Measurement:
                                    f"for {len(covered)} of {len(self.specs)} selections")
             measured = runner.run_in_tree(self.tree, covered, self.settings,
                                           label=f"head {git.short(self.found.head)}",
-                                          reporter=self.reporter)
+                                          reporter=self.reporter, keep_going=True)
             self.contiguous = measured.by_spec
             self.packages.update(measured.packages)
+            self._failed(measured.failures)
         if missing:
             self._interleave(missing)
         report = self._decide()
@@ -124,9 +128,10 @@ class Measurement:
         base, head = self._sets()
         rounds = {}
         if self.session is not None:
-            rounds = {spec.package: (count, self.extra.get(spec, 0))
+            rounds = {describe_spec(spec): (count, self.extra.get(spec, 0))
                       for spec, count in self.session.rounds.items()}
-        return Measured(report, base, head, confirmations, rounds, dict(self.packages))
+        return Measured(report, base, head, confirmations, rounds, dict(self.packages),
+                        dict(self.owners), dict(self.failures))
 
     # -- the base's stored baseline
 
@@ -137,9 +142,11 @@ class Measurement:
 
         store = notes.NotesStore(self.repo, self.config.notes_ref)
         stored = store.baseline(self.base_commit, go.fingerprint(self.tree),
-                                reporter=self.reporter, any_machine=self.any_machine)
+                                reporter=self.reporter, any_machine=self.any_machine,
+                                settings=self.settings.comparable())
         for spec in self.specs:
-            mine = self._only(stored, spec) if stored is not None else None
+            mine = (stored_for(stored, spec, self.packages.get(spec.package))
+                    if stored is not None else None)
             if mine is not None and mine.samples:
                 self.stored[spec] = mine
 
@@ -166,11 +173,37 @@ class Measurement:
 
     def _interleave(self, specs: Sequence[RunSpec]) -> None:
         session = self._session()
-        session.add(specs)
+        specs = self._built(session, specs)
+        if not specs:
+            return
         count = self.settings.count
         for _ in range(count):
             session.one_round(specs, total=count)
         self.packages.update(session.packages)
+
+    def _built(self, session: Session, specs: Sequence[RunSpec]) -> list[RunSpec]:
+        """``specs`` whose test binaries built; one that did not fails its own selection only,
+        and the others are still measured."""
+        from benchguard.errors import EXIT_BENCH_FAILED
+
+        built = []
+        for spec in specs:
+            try:
+                session.add([spec])
+            except BenchguardError as error:
+                if error.exit_code != EXIT_BENCH_FAILED:
+                    raise
+                self.reporter.warn(error.message)
+                self._failed({spec: error})
+                continue
+            built.append(spec)
+        return built
+
+    def _failed(self, failures: dict[RunSpec, BenchguardError]) -> None:
+        """Selections that failed to build or run: kept in ``failures`` (already told), and
+        no longer measured or compared."""
+        self.failures.update(failures)
+        self.specs = [spec for spec in self.specs if spec not in failures]
 
     def _session(self) -> Session:
         from benchguard import abtest
@@ -228,8 +261,10 @@ class Measurement:
                                correction=self.config.correction)
 
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
-        """Base and head samples, each selection's from where it was measured; a series two
-        overlapping selections both hold keeps the first's."""
+        """Base and head samples, each selection's from where it was measured: what a run
+        produced belongs to that run. A series two overlapping selections both hold keeps the
+        first's; stored samples, which no run of this check produced, are picked per selection
+        as `go test` would have run them (stored_for)."""
         from benchguard.results import BenchmarkSet, merge
 
         bases, heads = [], []
@@ -238,35 +273,53 @@ class Measurement:
                 parts = (self.session.benchmarks("base", [spec]),
                          self.session.benchmarks("head", [spec]))
             else:
-                parts = (self.stored.get(spec, BenchmarkSet()),
+                parts = (stored_for(self.stored.get(spec, BenchmarkSet()), spec,
+                                    self.packages.get(spec.package)),
                          self.contiguous.get(spec, BenchmarkSet()))
-            bases.append(self._only(parts[0], spec))
-            heads.append(self._only(parts[1], spec))
+            for part in parts:
+                for key in part.samples:
+                    self.owners.setdefault(key.bench, spec)
+            bases.append(parts[0])
+            heads.append(parts[1])
         return merge(bases, first_wins=True), merge(heads, first_wins=True)
 
-    def _only(self, samples: BenchmarkSet, spec: RunSpec) -> BenchmarkSet:
-        from benchguard.results import BenchmarkSet
-
-        return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
-                                     if self._belongs(key.bench, spec)},
-                            higher_is_better=dict(samples.higher_is_better),
-                            assume_exact=dict(samples.assume_exact),
-                            configuration=dict(samples.configuration),
-                            warnings=list(samples.warnings))
-
-    def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
-        from benchguard import go
-
-        return (self.packages.get(spec.package, spec.package) == bench.package
-                and go.pattern_matches(spec.pattern, bench.name))
-
     def _spec_of(self, bench: BenchKey) -> RunSpec | None:
-        return next((spec for spec in self.specs if self._belongs(bench, spec)), None)
+        return self.owners.get(bench)
 
     def _threshold(self, key: BenchKey) -> float:
-        from benchguard.selection import threshold_for
+        spec = self.owners.get(key)
+        return self.config.threshold if spec is None else self.thresholds.get(
+            spec, self.config.threshold)
 
-        return threshold_for(self.config, self.chosen.selected, self.packages, key)
+
+def describe_spec(spec: RunSpec) -> str:
+    """A selection as the output names it: "./hashing", "./hashing [tags: fast]"."""
+    from benchguard.results import tags_line
+
+    return f"{spec.package} [{tags_line(spec.tags)}]" if spec.tags else spec.package
+
+
+def spec_of(selected: Selected) -> RunSpec:
+    """The `go test` run a selection asks for."""
+    from benchguard.runner import RunSpec
+
+    return RunSpec(selected.package, selected.pattern, selected.tags, selected.module)
+
+
+def stored_for(samples: BenchmarkSet, spec: RunSpec, import_path: str | None) -> BenchmarkSet:
+    """The stored samples ``spec`` would have produced: its package (by import path, when known)
+    and build tags, and the names its -bench pattern runs (benchmatch.runs, Go's own rule)."""
+    from benchguard import benchmatch
+    from benchguard.results import BenchmarkSet
+
+    return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
+                                 if (import_path is None or key.bench.package == import_path)
+                                 and key.bench.tags == spec.tags
+                                 and benchmatch.runs(spec.pattern, key.bench.name)},
+                        higher_is_better=dict(samples.higher_is_better),
+                        assume_exact=dict(samples.assume_exact),
+                        configuration=dict(samples.configuration),
+                        warnings=list(samples.warnings))
 
 
 def inconclusive(comparison: Comparison, alpha: float) -> str | None:

@@ -100,7 +100,6 @@ def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
     """`check --profile`: profile each regression nobody allowed, at its range's base and head,
     and print which functions got slower."""
     from benchguard import profile
-    from benchguard.runner import RunSpec
     from benchguard.verdict import Status
 
     for outcome in outcomes:
@@ -108,9 +107,7 @@ def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
         if (report is None or measured is None or found.base is None
                 or report.status != Status.REGRESSION):
             continue
-        selected = outcome.selection.selected if outcome.selection is not None else ()
-        specs = [RunSpec(s.package, s.pattern, s.tags) for s in selected]
-        wanted = profile.regressed_specs(report, specs, measured.packages)
+        wanted = profile.regressed_specs(report, measured.owners.get)
         if wanted:
             diffs = profile.profile(repo, found.base, found.head, wanted, reporter=output.STDERR)
             print(profile.render_text(diffs), end="", file=stream, flush=True)
