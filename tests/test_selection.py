@@ -4,6 +4,7 @@ each with a reason; what could move a benchmark but selects none is named."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -250,3 +251,27 @@ def test_a_go_work_naming_a_missing_module_is_a_configuration_error(
         selecting(config.Config(path=None), workspace, changes(workspace, "gone"))
     assert raised.value.exit_code == EXIT_USAGE
     assert raised.value.message.startswith("go.work:6: use ./gone: there is no go.mod in ./gone")
+
+
+def test_a_cgo_source_selects_the_packages_built_from_its_package(tmp_path: Path) -> None:
+    if GO is None or shutil.which("gcc") is None:
+        pytest.skip("needs go and gcc")
+    files = {
+        "go.mod": "module example.com/ffi\n\ngo 1.21\n",
+        "native/work.h": "int work(int n);\n",
+        "native/work.c": '#include "work.h"\n\nint work(int n) { return n * 2; }\n',
+        "native/native.go": 'package native\n\n// #include "work.h"\nimport "C"\n\n'
+                            "func Work(n int) int { return int(C.work(C.int(n))) }\n",
+        "caller/caller.go": 'package caller\n\nimport "example.com/ffi/native"\n\n'
+                            "func Call() int { return native.Work(2) }\n",
+        "caller/caller_test.go": 'package caller\n\nimport "testing"\n\n'
+                                 "func BenchmarkCall(b *testing.B) {\n\tfor i := 0; i < b.N; "
+                                 "i++ {\n\t\tCall()\n\t}\n}\n",
+    }
+    project = make_project(tmp_path, config=None, files=files)
+    project.write({"native/work.c": files["native/work.c"].replace("n * 2", "n * 3"),
+                   "native/work.h": "int work(int n); /* doubles, now triples */\n"})
+    selection = selecting(config.Config(path=None), project, changes(project, "triple"))
+    assert where(selection) == [
+        ("./caller", (), "native/work.c: ./caller imports example.com/ffi/native")]
+    assert selection.uncovered == ()
