@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from benchguard.config import BenchEntry, Config
     from benchguard.go import GoPackage
     from benchguard.gotree import Listing, Snapshot
-    from benchguard.modules import Module
+    from benchguard.modules import Layout, Module
     from benchguard.results import BenchKey
 
 
@@ -215,6 +215,7 @@ class _Selector:
         """The changed files that could build Go code, each with its module, on the side that
         has it: the head, else (deleted or renamed away) the base."""
         sides: dict[Snapshot, list[tuple[str, Module]]] = {self.head: []}
+        maybe_embedded: dict[Snapshot, list[tuple[str, Module, list[str]]]] = {}
         for path in changed:
             if path.rsplit("/", 1)[-1] in (*modules.MODULE_FILES, *modules.WORKSPACE_FILES):
                 continue
@@ -231,8 +232,17 @@ class _Selector:
                     self.not_covered(path, f"in module {module.directory}, which go.work does "
                                            "not use, so go does not build it")
                 continue
-            if modules.is_source(path) or _may_be_embedded(side, path, module):
+            if modules.is_source(path):
                 sides.setdefault(side, []).append((path, module))
+            elif above := _go_files_above(side.layout, path, module):
+                maybe_embedded.setdefault(side, []).append((path, module, above))
+        for side, files in maybe_embedded.items():
+            # one git grep for every file of the side: a package can embed only files at or
+            # below its own directory, so only .go files above them that say go:embed can
+            embedding = set(git.files_containing(side.repo, side.commit, "go:embed", list(
+                dict.fromkeys(go_file for _, _, above in files for go_file in above))))
+            sides.setdefault(side, []).extend((path, module) for path, module, above in files
+                                              if embedding.intersection(above))
         return sides
 
     def listings(self, side: Snapshot, wanted: Iterable[Module], tags: tuple[str, ...]
@@ -382,20 +392,15 @@ class _Selector:
         self.uncovered.setdefault(path, Uncovered(path, why))
 
 
-def _may_be_embedded(side: Snapshot, path: str, module: Module) -> bool:
-    """Whether a file that is no Go source could be embedded (//go:embed): a package can embed
-    only files at or below its own directory, so some directory above the file, inside its
-    module, must hold a .go file that says go:embed."""
-    layout = side.layout
+def _go_files_above(layout: Layout, path: str, module: Module) -> list[str]:
+    """The .go files in the directories from ``path``'s up to its module's root."""
     directory = modules.directory_of(path)
-    candidates: list[str] = []
+    found: list[str] = []
     while True:
-        candidates += layout.go_files(directory)
-        if directory == module.directory or directory == ".":
-            break
+        found += layout.go_files(directory)
+        if directory in (module.directory, "."):
+            return found
         directory = modules.parent(directory)
-    return bool(candidates) and bool(git.files_containing(side.repo, side.commit, "go:embed",
-                                                          candidates))
 
 
 def _tag_sets(config: Config) -> list[tuple[str, ...]]:
