@@ -182,3 +182,67 @@ def test_a_module_whose_dependencies_cannot_be_downloaded_fails_only_its_own_sel
     proc = project.benchguard("check")
     assert proc.returncode == 3, proc.stderr
     assert "./broken (module example.com/broken): go cannot load it" in proc.stderr
+
+
+def test_a_push_no_benchmark_measures_names_what_it_changed(mono: Project) -> None:
+    mono.write({"cmd/app/main.go": "package main\n\nfunc main() { println(1) }\n",
+                "hashing/ignored.go": "//go:build ignore\n\npackage hashing\n\n// more\n",
+                "README.md": "# mono, documented\n"})
+    head = mono.commit("app")
+    proc = push(mono)
+    assert proc.returncode == 0, proc.stderr
+    assert mono.remote_sha() == head
+    assert "warning: 2 changed files can change Go code but no benchmark measures it: " \
+           "cmd/app/main.go (no benchmarked package is built from ./cmd/app), " \
+           "hashing/ignored.go (build constraints leave it out (no build tags))" in proc.stderr
+    proc = mono.benchguard("check", "--base", "HEAD~1", "--format", "json", "--verbose")
+    [check] = json.loads(proc.stdout)["checks"]
+    assert (check["status"], check["uncovered"]) == (
+        "skipped", ["cmd/app/main.go", "hashing/ignored.go"])
+    assert "not covered by any benchmark: cmd/app/main.go: no benchmarked package is built " \
+           "from ./cmd/app" in proc.stderr
+
+
+def test_a_package_that_does_not_build_fails_alone_and_the_rest_is_checked(
+        mono: Project) -> None:
+    mono.write({"digest/extra.go": 'package digest\n\nconst Extra int = "one"\n'})
+    fmtx = mono.root / "tools" / "fmtx" / "fmtx.go"
+    fmtx.write_text(fmtx.read_text() + "\n// touched: selects ./tools/fmtx, slows nothing\n")
+    head = mono.commit("broken digest")
+    proc = push(mono)
+    assert proc.returncode != 0 and mono.remote_sha() != head
+    assert "./digest: build failed" in proc.stderr
+    assert "1 selection could not be measured (on_error = \"block\": the push is blocked)" \
+        in proc.stderr
+    assert "pkg: example.com/mono/tools/fmtx" in proc.stdout + proc.stderr
+    proc = mono.benchguard("check", "--format", "json")
+    assert proc.returncode == 3
+    [check] = json.loads(proc.stdout)["checks"]
+    assert check["status"] == "error" and len(check["failed"]) == 1
+
+
+def test_a_regression_across_modules_of_a_workspace_is_blocked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if GO is None:
+        pytest.skip("go is not installed")
+    monkeypatch.setenv("GOFLAGS", "")  # go refuses -mod=mod in workspace mode
+    files = {
+        "go.work": "go 1.21\n\nuse (\n\t./lib\n\t./app\n)\n",
+        "lib/go.mod": "module example.com/lib\n\ngo 1.21\n",
+        "lib/lib.go": "package lib\n\nconst rounds = 1\n\nfunc Work(data []byte) int {\n"
+                      "\tn := 0\n\tfor r := 0; r < rounds; r++ {\n\t\tfor _, b := range data {\n"
+                      "\t\t\tn += int(b)\n\t\t}\n\t}\n\treturn n\n}\n",
+        "app/go.mod": "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n",
+        "app/app.go": 'package app\n\nimport "example.com/lib"\n\n'
+                      "func Run(data []byte) int { return lib.Work(data) }\n",
+        "app/app_test.go": "package app\n\nimport \"testing\"\n\nvar sink int\n\n"
+                           "func BenchmarkRun(b *testing.B) {\n\tdata := make([]byte, 4096)\n"
+                           "\tfor i := 0; i < b.N; i++ {\n\t\tsink = Run(data)\n\t}\n}\n",
+    }
+    project = make_project(tmp_path, config=monorepo.CONFIG.split("[[bench]]")[0], files=files)
+    assert project.benchguard("install").returncode == 0
+    slow_down(project.root, "lib/lib.go", 3)
+    head = project.commit("slower lib")
+    said = blocked(project, head, push(project))
+    assert "selected ./app all benchmarks: lib/lib.go: ./app imports example.com/lib" in said
+    assert "example.com/app.BenchmarkRun" in said
