@@ -255,10 +255,11 @@ def render_csv(series: Sequence[Series]) -> str:
     import io
 
     buffer = io.StringIO()
-    fields = ["commit", "date", "package", "name", "procs", "metric", "median", "low", "high",
-              "n", "change", "p", "verdict", "step", "subject"]
+    fields = ["commit", "date", "package", "name", "procs", "tags", "metric", "median", "low",
+              "high", "n", "change", "p", "verdict", "step", "subject"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in to_rows(series):
+        row["tags"] = ",".join(row["tags"])
         writer.writerow({key: "" if row[key] is None else row[key] for key in fields})
     return buffer.getvalue()

@@ -239,6 +239,7 @@ def _note(result: TargetResult) -> str:
 
 def to_json(evaluation: Evaluation) -> list[dict[str, Any]]:
     return [{"package": r.bench.package, "name": r.bench.name, "procs": r.bench.procs,
+             "tags": list(r.bench.tags),
              "target": r.target.bench, "metric": r.target.metric, "limit": r.target.limit,
              "value": r.value if math.isfinite(r.value) else None,
              "sec_per_op": r.seconds_per_op, "met": r.met, "enforce": r.target.enforce,
