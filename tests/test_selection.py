@@ -275,3 +275,24 @@ def test_a_cgo_source_selects_the_packages_built_from_its_package(tmp_path: Path
     assert where(selection) == [
         ("./caller", (), "native/work.c: ./caller imports example.com/ffi/native")]
     assert selection.uncovered == ()
+
+
+def test_a_module_that_replaces_another_by_directory_is_listed_with_it(tmp_path: Path) -> None:
+    if GO is None:
+        pytest.skip("go is not installed")
+    project = monorepo.make(tmp_path, extra={
+        "go.mod": monorepo.GO_MOD + "\nrequire example.com/mono/tools v0.0.0\n\n"
+                                    "replace example.com/mono/tools => ./tools\n",
+        "user/user.go": 'package user\n\nimport "example.com/mono/tools/fmtx"\n\n'
+                        "func Use() int { return fmtx.Format(nil) }\n",
+        "user/user_test.go": 'package user\n\nimport "testing"\n\n'
+                             "func BenchmarkUse(b *testing.B) {}\n",
+    })
+    slow_down(project.root, "tools/fmtx/fmtx.go", 2)
+    selection = selecting(config.Config(path=None), project, changes(project, "slower format"))
+    assert where(selection) == [
+        ("./tools/fmtx", (), "tools/fmtx/fmtx.go is in ./tools/fmtx"),
+        ("./user", (), "tools/fmtx/fmtx.go: ./user imports example.com/mono/tools/fmtx"),
+    ]
+    assert [s.module for s in selection.selected] == ["./tools", "."]
+    assert selection.go_runs == 2  # the tools module, and the root module that builds it
