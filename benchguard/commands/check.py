@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use a stored baseline recorded on another machine when this one "
                              "has none (a regression it shows is still confirmed side by side)")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also say which benchmarks were not selected, and why")
+                        help="also say which benchmarks were not selected, and why, and name "
+                             "every changed file no benchmark measures")
 
 
 def run(args: argparse.Namespace) -> int:
