@@ -18,7 +18,7 @@ from benchguard import go, runner
 from benchguard.budget import Deadline, Spent
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.reporter import Reporter
-from benchguard.results import BenchmarkSet, merge, parse
+from benchguard.results import BenchmarkSet, merge, parse, with_tags
 from benchguard.runner import RunSettings, RunSpec
 
 
@@ -26,7 +26,7 @@ from benchguard.runner import RunSettings, RunSpec
 class Side:
     name: str  # "base" or "head" ("a" and "b" for calibrate)
     label: str  # shown in progress and errors: "base 1a2b3c4d5e6f"
-    tree: Path  # the module root of this side's worktree
+    tree: Path  # the root of this side's worktree
 
 
 @dataclass
@@ -161,7 +161,8 @@ class Session:
         if spec.tags:
             args.append("-tags=" + ",".join(spec.tags))
         self.reporter.progress(f"[{side.label}] {spec.package}: building the test binary…")
-        result = go.run([*args, spec.package], cwd=side.tree, timeout=self._timeout())
+        result = go.run([*args, spec.go_package], cwd=side.tree / spec.module,
+                        timeout=self._timeout())
         self._stopped_at_deadline(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
@@ -181,7 +182,8 @@ class Session:
                                 timeout=self._timeout())
         self._stopped_at_deadline(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
-        measured = parse(result.output, source=f"{side.label} {spec.package}")
+        measured = with_tags(parse(result.output, source=f"{side.label} {spec.package}"),
+                             spec.tags)
         if measured.configuration.get("pkg"):
             self.packages[spec.package] = measured.configuration["pkg"]
         binary.samples.append(measured)

@@ -259,6 +259,46 @@ def blob(repo: Path, rev: str, path: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def blobs(repo: Path, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+    """The raw bytes of each of ``paths`` at ``rev`` that is there, in one git process."""
+    wanted = [path for path in dict.fromkeys(paths) if "\n" not in path]
+    if not wanted:
+        return {}
+    git = shutil.which("git")
+    if git is None:
+        raise BenchguardError("git not found on PATH", exit_code=EXIT_USAGE)
+    request = "".join(f"{rev}:{path}\n" for path in wanted).encode("utf-8")
+    proc = subprocess.run([git, "cat-file", "--batch"], cwd=repo, input=request,
+                          capture_output=True, env=clean_env(), check=False)
+    found: dict[str, bytes] = {}
+    data, position = proc.stdout, 0
+    for path in wanted:
+        end = data.find(b"\n", position)
+        if end == -1:
+            break
+        header = data[position:end].split()
+        position = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            found[path] = data[position:position + size]
+            position += size + 1
+        elif len(header) == 3:  # a tree or a submodule: its content is skipped the same way
+            position += int(header[2]) + 1
+    return found
+
+
+def files_containing(repo: Path, commit: str, text: str, paths: Sequence[str]) -> list[str]:
+    """Which of ``paths`` hold ``text`` (a fixed string) at ``commit``, in one git process."""
+    if not paths:
+        return []
+    proc = run(["grep", "-l", "-z", "--fixed-strings", "-e", text, commit, "--",
+                *(f":(literal){path}" for path in paths)], cwd=repo, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitError(["grep", "-l", text, commit], proc.returncode, proc.stdout, proc.stderr)
+    prefix = f"{commit}:"
+    return [name.removeprefix(prefix) for name in proc.stdout.split("\0") if name]
+
+
 def short(sha: str | None) -> str:
     """A commit id as benchguard prints it."""
     return "(none)" if sha is None else sha[:12]

@@ -43,12 +43,20 @@ class Fingerprint:
 
 @dataclass(frozen=True)
 class GoPackage:
+    """One package as `go list` sees it with one set of build tags."""
+
     import_path: str
-    directory: str  # relative to the module root: "." or "./hashing"
-    imports: tuple[str, ...]  # direct imports, including those of its _test.go files
+    directory: str  # relative to the repository root: "." or "./hashing"; "" outside it
+    main: bool  # in one of the listed (main or workspace) modules: its benchmarks can run here
+    imports: tuple[str, ...]  # direct imports of its non-test files
+    test_imports: tuple[str, ...]  # direct imports of its _test.go files, both test packages
     has_benchmarks: bool
-    # main-module packages the package's test binary is built from (transitively), itself excluded
+    # packages in the repository its test binary is built from (transitively), itself excluded
     deps: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # repository-relative files built into the package
+    test_files: tuple[str, ...] = ()  # files only its test binary is built from
+    ignored: tuple[str, ...] = ()  # files of its directory these build tags leave out
+    error: str = ""  # why go could not load it or one of its dependencies (go list -e)
 
 
 @dataclass(frozen=True)
@@ -89,24 +97,32 @@ def _fingerprint(tree: str | None) -> Fingerprint:
                        go_version=lines[2].strip(), gomaxprocs=machine.gomaxprocs())
 
 
-def list_packages(tree: Path, tags: Sequence[str] = ()) -> list[GoPackage]:
-    """The packages of the main module in ``tree``, with their imports including test imports."""
+def list_packages(tree: Path, *, directory: str = ".", patterns: Sequence[str] = ("./...",),
+                  tags: Sequence[str] = ()) -> list[GoPackage]:
+    """The packages ``patterns`` name, run from ``directory`` (a module's root, relative to the
+    repository root ``tree``), with everything they depend on and which files build each."""
     # Naming the fields lets go skip computing the others (staleness needs every file hashed):
     # half the time of a bare -json.
     args = ["list", "-e", "-deps", "-test", "-json=" + ",".join(_LIST_FIELDS)]
     if tags:
         args.append("-tags=" + ",".join(tags))
-    result = run([*args, "./..."], cwd=tree)
+    result = run([*args, "--", *patterns], cwd=tree / directory)
     if result.returncode != 0:
-        said = result.output.strip().splitlines()
+        said = [line for line in result.output.strip().splitlines() if line.strip()]
         # not naming ``tree``: it is often a temporary worktree, gone by the time this is read
-        raise BenchguardError(f"go list ./... failed: {said[-1] if said else 'no output'}",
+        where = "the workspace" if len(patterns) > 1 else f"module {directory}"
+        raise BenchguardError(f"go list in {where} failed: {said[-1] if said else 'no output'}",
                               exit_code=EXIT_BENCH_FAILED, detail=result.output)
     return _packages(_json_stream(result.output), Path(tree).resolve())
 
 
+_FILE_FIELDS = ("GoFiles", "CgoFiles", "CFiles", "CXXFiles", "MFiles", "HFiles", "FFiles",
+                "SFiles", "SwigFiles", "SwigCXXFiles", "SysoFiles", "EmbedFiles")
+_TEST_FILE_FIELDS = ("TestGoFiles", "XTestGoFiles", "TestEmbedFiles", "XTestEmbedFiles")
+_IGNORED_FIELDS = ("IgnoredGoFiles", "IgnoredOtherFiles")
 _LIST_FIELDS = ("ImportPath", "Dir", "Name", "ForTest", "Module", "Imports", "TestImports",
-                "XTestImports", "TestGoFiles", "XTestGoFiles", "Deps")
+                "XTestImports", "Deps", "Error", "DepsErrors", *_FILE_FIELDS, *_TEST_FILE_FIELDS,
+                *_IGNORED_FIELDS)
 
 
 def _json_stream(text: str) -> list[dict[str, Any]]:
@@ -122,38 +138,63 @@ def _json_stream(text: str) -> list[dict[str, Any]]:
 
 
 def _packages(objects: list[dict[str, Any]], root: Path) -> list[GoPackage]:
-    main = [obj for obj in objects if (obj.get("Module") or {}).get("Main")]
-    plain = [obj for obj in main if not obj.get("ForTest") and " " not in obj["ImportPath"]]
-    own = {obj["ImportPath"] for obj in plain}
+    plain = [obj for obj in objects if not obj.get("ForTest") and " " not in obj["ImportPath"]]
     # "x.test" is the test binary of x: its Deps are everything the benchmarks are built from.
     test_mains = {obj["ImportPath"]: obj for obj in plain if obj.get("Name") == "main"
                   and obj["ImportPath"].endswith(".test")}
+    directories = {obj["ImportPath"]: _relative(Path(obj["Dir"]).resolve(), root)
+                   for obj in plain if obj.get("Dir")}
+    own = {path for path, directory in directories.items() if directory}
     packages = []
     for obj in plain:
         path = obj["ImportPath"]
         if path in test_mains:
             continue
-        binary = test_mains.get(f"{path}.test", obj)
-        deps = {dep.split(" ", 1)[0] for dep in binary.get("Deps") or ()}
-        imports = [*(obj.get("Imports") or ()), *(obj.get("TestImports") or ()),
-                   *(obj.get("XTestImports") or ())]
-        directory = Path(obj.get("Dir") or root).resolve()
+        directory = directories.get(path, "")
+        binary = test_mains.get(f"{path}.test")
+        deps = {dep.split(" ", 1)[0] for dep in (binary or obj).get("Deps") or ()}
+        folder = Path(obj["Dir"]) if obj.get("Dir") else root
         packages.append(GoPackage(
             import_path=path,
-            directory=_relative(directory, root),
-            imports=tuple(dict.fromkeys(imports)),
+            directory=directory,
+            main=bool((obj.get("Module") or {}).get("Main")),
+            imports=tuple(obj.get("Imports") or ()),
+            test_imports=tuple(dict.fromkeys([*(obj.get("TestImports") or ()),
+                                              *(obj.get("XTestImports") or ())])),
             has_benchmarks=_has_benchmarks(
-                directory, [*(obj.get("TestGoFiles") or ()), *(obj.get("XTestGoFiles") or ())]),
+                folder, [*(obj.get("TestGoFiles") or ()), *(obj.get("XTestGoFiles") or ())]),
             deps=tuple(sorted(dep for dep in deps if dep in own and dep != path)),
+            files=_files(directory, obj, _FILE_FIELDS),
+            test_files=_files(directory, obj, _TEST_FILE_FIELDS),
+            ignored=_files(directory, obj, _IGNORED_FIELDS),
+            error=_error(obj, binary),
         ))
     return packages
+
+
+def _files(directory: str, obj: dict[str, Any], fields: Sequence[str]) -> tuple[str, ...]:
+    """The files ``fields`` of a package name, relative to the repository root (none for a
+    package outside it)."""
+    if not directory:
+        return ()
+    prefix = "" if directory == "." else directory.removeprefix("./") + "/"
+    return tuple(dict.fromkeys(prefix + name for key in fields for name in obj.get(key) or ()))
+
+
+def _error(obj: dict[str, Any], binary: dict[str, Any] | None) -> str:
+    """go's reason a package (or its test binary) cannot be built, "" when there is none."""
+    for found in (obj, binary or {}):
+        error = found.get("Error") or next(iter(found.get("DepsErrors") or ()), None)
+        if error:
+            return str(error.get("Err") or "").strip() or "go list reported an error"
+    return ""
 
 
 def _relative(directory: Path, root: Path) -> str:
     try:
         relative = directory.relative_to(root).as_posix()
     except ValueError:
-        return directory.as_posix()
+        return ""
     return "." if relative == "." else f"./{relative}"
 
 
@@ -241,43 +282,3 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)
-
-
-def module_path(tree: Path) -> str | None:
-    """The module path declared by go.mod at the root of ``tree``."""
-    try:
-        data = (tree / "go.mod").read_bytes()
-    except OSError:
-        return None
-    return _declared_module(data)
-
-
-def module_path_at(repo: Path, commit: str) -> str | None:
-    """The module path declared by go.mod at the root of ``commit`` (not the working tree's)."""
-    data = git.blob(repo, commit, "go.mod")
-    return None if data is None else _declared_module(data)
-
-
-def _declared_module(go_mod: bytes) -> str | None:
-    text = go_mod.decode("utf-8", errors="replace")
-    found = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", text, re.MULTILINE)
-    return found.group(1) if found else None
-
-
-def import_path(module: str, package: str) -> str:
-    """The import path of ``package`` ("." or "./dir") in ``module``."""
-    return module if package == "." else f"{module}/{package.removeprefix('./')}"
-
-
-def pattern_matches(pattern: str, name: str) -> bool:
-    """Go's -bench matching, level by level over the "/"-separated parts of the name."""
-    parts = name.split("/")
-    for level, piece in enumerate(pattern.split("/")):
-        if level >= len(parts):
-            break
-        try:
-            if not re.search(piece, parts[level]):
-                return False
-        except re.error:
-            return True
-    return True

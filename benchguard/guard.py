@@ -21,7 +21,6 @@ from benchguard.measure import Measured
 
 if TYPE_CHECKING:
     from benchguard.config import Config
-    from benchguard.go import GoPackage
     from benchguard.plan import Plan
     from benchguard.reporter import Reporter
     from benchguard.selection import Selection
@@ -48,6 +47,9 @@ class Outcome:
     budget: str = ""
     on_budget: str = "warn"
     deadline: Deadline | None = None
+    # selections that could not be measured (go could not load or build them), each a line
+    failures: list[str] = field(default_factory=list)
+    blocked_by_failures: bool = False  # on_error = "block" and some selection failed
 
     @property
     def status(self) -> Status:
@@ -60,6 +62,8 @@ class Outcome:
         blocked = self.targets is not None and bool(self.targets.blocking)
         if blocked or self.report.status == Status.REGRESSION:
             return Status.REGRESSION
+        if self.failures:
+            return Status.ERROR
         return Status.INCOMPLETE if self.unchecked else Status.PASS
 
     @property
@@ -70,8 +74,11 @@ class Outcome:
             return 0
         from benchguard.verdict import Status
 
-        return EXIT_REGRESSION if self.status == Status.REGRESSION or self.blocked_by_budget \
-            else 0
+        if self.status == Status.REGRESSION:
+            return EXIT_REGRESSION
+        if self.blocked_by_failures:
+            return EXIT_BENCH_FAILED
+        return EXIT_REGRESSION if self.blocked_by_budget else 0
 
     @property
     def blocked_by_budget(self) -> bool:
@@ -84,8 +91,11 @@ class Outcome:
             "ref": self.range.ref,
             "base": self.range.base,
             "head": self.range.head,
-            "selected": [{"package": s.package, "pattern": s.pattern, "reason": s.reason}
+            "selected": [{"package": s.package, "pattern": s.pattern, "tags": list(s.tags),
+                          "reason": s.reason}
                          for s in (self.selection.selected if self.selection else ())],
+            "uncovered": [u.path for u in (self.selection.uncovered if self.selection else ())],
+            "failed": self.failures,
             "allowed": [{"pattern": a.override.pattern, "source": a.override.source,
                          "reason": a.override.reason, "benchmarks": list(a.benchmarks)}
                         for a in self.allowed],
@@ -95,7 +105,8 @@ class Outcome:
                               for package, (total, extra) in self.measured.rounds.items()}
             data["confirmations"] = [
                 {"package": c.stored.series.bench.package, "name": c.stored.series.bench.name,
-                 "procs": c.stored.series.bench.procs, "metric": c.stored.series.unit,
+                 "procs": c.stored.series.bench.procs, "tags": list(c.stored.series.bench.tags),
+                 "metric": c.stored.series.unit,
                  "stored": _brief_json(c.stored), "fresh": _brief_json(c.fresh)}
                 for c in self.measured.confirmations]
         if self.targets is not None:
@@ -120,10 +131,12 @@ class Outcome:
         if self.report is None:
             return f"benchguard: {self.range.ref}: {self.message}"
         from benchguard import report
+        from benchguard.style import printable
 
         lines = []
         if self.report.comparisons or not self.unchecked:  # else the budget left it all
             lines.append(report.render_text(self.report, colour=colour).rstrip("\n"))
+        lines += [f"not measured: {printable(failure)}" for failure in self.failures]
         lines += _noise_lines(self.report, self.measured)
         lines += _regression_table(self.report, colour=colour, blocked=blocked,
                                    how_to_allow=how_to_allow)
@@ -169,11 +182,17 @@ class Outcome:
                 lines[-1] += " " + line.strip()
             else:
                 lines.append(f"- {line}")
+        from benchguard.style import printable
+
         for s in self.selection.selected if self.selection else ():
-            lines.append(f"- `{s.package}` `{s.pattern}`: {s.reason}")
+            lines.append(printable(f"- `{s.package}` `{s.pattern}`: {s.reason}"))
         for unchecked in self.unchecked:
-            lines.append(f"- **not checked** (time budget {self.budget}): `{unchecked.package}` "
-                         f"`{unchecked.pattern}`: {unchecked.reason}")
+            lines.append(printable(f"- **not checked** (time budget {self.budget}): "
+                                   f"`{unchecked.package}` `{unchecked.pattern}`: "
+                                   f"{unchecked.reason}"))
+        lines += [f"- not measured: {printable(failure)}" for failure in self.failures]
+        for one in self.selection.uncovered if self.selection else ():
+            lines.append(printable(f"- not covered by any benchmark: `{one.path}`: {one.why}"))
         if self.targets is not None:
             from benchguard import targets
 
@@ -242,11 +261,12 @@ def prepare(repo: Path, found: hook.Range, given: Sequence[overrides.Override], 
                    "benchmark changes with it; nothing to measure"))
     head = _Worktree(repo, found.head, stack)
     try:
-        chosen = _select(config, push.changed, head, verbose, reporter)
-        if not chosen.selected:
+        chosen = _select(config, push, head, verbose, reporter)
+        if not chosen.selected and not chosen.failed:
             return Prepared(found, config=config, selection=chosen, outcome=Outcome(
                 found, f"no benchmarks affected by {_count(push.changed, 'changed file')}; "
                        "nothing to check", selection=chosen))
+        _raise_if_all_failed(chosen, None)
         measurement = measure.Measurement(repo, found, config, chosen, head.path(), stack,
                                           reporter=reporter, any_machine=any_machine)
         deadline = Deadline.starting(config.budget, started)
@@ -264,9 +284,11 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
     if prepared.outcome is not None:
         return prepared.outcome
     found, config, measurement = prepared.range, prepared.config, prepared.measurement
-    assert config is not None and measurement is not None
+    chosen = prepared.selection
+    assert config is not None and measurement is not None and chosen is not None
     try:
         measured = measurement.run(prepared.deadline, prepared.plan)
+        _raise_if_all_failed(chosen, measured)
     except BenchguardError as error:
         return _failed(found, config, error, reporter)
     # Both the head's samples (measured.head) and the comparison with the base
@@ -278,10 +300,13 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
 
     checked = targets.check_head(repo, config, measured.head, found.head, prepared.allow,
                                  packages=measured.packages, reporter=reporter)
-    outcome = Outcome(found, selection=prepared.selection, report=measured.report,
+    failures = _failures(chosen, measured, config, reporter)
+    outcome = Outcome(found, selection=chosen, report=measured.report,
                       allowed=allowed, measured=measured, targets=checked, plan=prepared.plan,
                       unchecked=measured.unchecked, budget=config.budget,
-                      on_budget=config.on_budget, deadline=prepared.deadline)
+                      on_budget=config.on_budget, deadline=prepared.deadline,
+                      failures=failures,
+                      blocked_by_failures=bool(failures) and config.on_error != "warn")
     _keep(repo, config, outcome, measured, reporter)
     return outcome
 
@@ -306,7 +331,8 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
     left unchecked. What cannot be stored is warned about: the check's verdict stands."""
     from benchguard.verdict import Status
 
-    if outcome.status == Status.REGRESSION or outcome.blocked_by_budget:
+    if outcome.status == Status.REGRESSION or outcome.blocked_by_budget \
+            or outcome.blocked_by_failures:
         return
     from benchguard import notes
 
@@ -410,22 +436,50 @@ class _Worktree:
         return self.checked_out
 
 
-def _select(config: Config, changed: Sequence[str], head: _Worktree, verbose: bool,
+def _select(config: Config, push: _Push, head: _Worktree, verbose: bool,
             reporter: Reporter) -> Selection:
-    """The benchmarks ``changed`` selects, each announced with its reason."""
+    """The benchmarks the push's changes select, each announced with its reason."""
     from benchguard import selection
+    from benchguard.gotree import Snapshot
 
-    def list_packages(tags: tuple[str, ...]) -> list[GoPackage]:
-        from benchguard import go
-
-        # Go files changed, so the notes will be read: pygit2 takes ~80 ms to import, done
+    def head_tree() -> Path:
+        # Go code changed, so the notes will be read: pygit2 takes ~80 ms to import, done
         # on the other core while `go list` runs rather than after it.
         threading.Thread(target=importlib.import_module, args=("benchguard.notes",)).start()
-        return go.list_packages(head.path(), tags)
+        return head.path()
 
-    chosen = selection.select(config, changed, list_packages)
+    base = _Worktree(head.repo, push.fork, head.stack)  # checked out for deleted files only
+    chosen = selection.select(config, push.changed, Snapshot(head.repo, head.commit, head_tree),
+                              Snapshot(base.repo, base.commit, base.path))
     _explain(chosen, verbose, reporter)
     return chosen
+
+
+def _raise_if_all_failed(chosen: Selection, measured: Measured | None) -> None:
+    """When no selection could be measured at all, the first failure is the check's error (exit
+    3, or a warning with on_error = "warn"), with go's own words."""
+    remaining = {measure.spec_of(s) for s in chosen.selected}
+    if measured is not None:
+        remaining -= set(measured.failures)
+    if remaining:
+        return
+    errors = [*(measured.failures.values() if measured is not None else ()),
+              *(BenchguardError(f.message, exit_code=EXIT_BENCH_FAILED) for f in chosen.failed)]
+    if errors:
+        raise errors[0]
+
+
+def _failures(chosen: Selection, measured: Measured, config: Config,
+              reporter: Reporter) -> list[str]:
+    """Every selection that could not be measured, each once: the rest were still checked."""
+    failures = [failed.message for failed in chosen.failed]
+    failures += [error.message for error in measured.failures.values()]
+    if failures:
+        how = ("the push is not blocked" if config.on_error == "warn"
+               else "the push is blocked")
+        reporter.warn(f"{_count(failures, 'selection')} could not be measured "
+                      f"(on_error = \"{config.on_error}\": {how}); the others were checked")
+    return failures
 
 
 def _failed(found: hook.Range, config: Config, error: BenchguardError,
@@ -481,15 +535,32 @@ def _warn_unmatched_paths(repo: Path, config: Config, head: str, changed: Sequen
                       f"matches no file in {git.short(head)}")
 
 
+# How many files the one line on files that select nothing names without --verbose.
+UNCOVERED_SHOWN = 3
+
+
 def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
     for selected in chosen.selected:
         what = "all benchmarks" if selected.pattern == "." else selected.pattern
-        reporter.progress(f"selected {selected.package} {what}: {selected.reason}")
+        tags = f" [tags: {','.join(selected.tags)}]" if selected.tags else ""
+        reporter.progress(f"selected {selected.package} {what}{tags}: {selected.reason}")
+    for failed in chosen.failed:
+        reporter.warn(failed.message)
     for warning in chosen.warnings:
         reporter.warn(warning)
     if verbose:
         for line in chosen.skipped:
             reporter.progress(f"not selected: {line}")
+    uncovered = chosen.uncovered
+    if uncovered and verbose:
+        for one in uncovered:
+            reporter.warn(f"not covered by any benchmark: {one.path}: {one.why}")
+    elif uncovered:
+        shown = ", ".join(f"{one.path} ({one.why})" for one in uncovered[:UNCOVERED_SHOWN])
+        more = (f" and {len(uncovered) - UNCOVERED_SHOWN} more (--verbose lists them)"
+                if len(uncovered) > UNCOVERED_SHOWN else "")
+        reporter.warn(f"{_count([one.path for one in uncovered], 'changed file')} can change "
+                      f"Go code but no benchmark measures it: {shown}{more}")
 
 
 def _brief_json(comparison: Comparison | None) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from benchguard import JSON_VERSION, git
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.reporter import Reporter
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tags_line, tidy_unit
 from benchguard.stats import Summary
 from benchguard.style import printable
 from benchguard.verdict import Verdict
@@ -182,7 +182,8 @@ def render_text(series: Sequence[Series]) -> str:
         values = [point.summary.center for point in one.points]
         first, last = values[0], values[-1]
         change = f" ({(last / first - 1) * 100:+.1f}%)" if first else ""
-        lines = [f"{printable(one.label)}  {printable(one.bench.package)}  "
+        tags = f" [{tags_line(one.bench.tags)}]" if one.bench.tags else ""
+        lines = [f"{printable(one.label)}  {printable(one.bench.package + tags)}  "
                  f"{printable(one.metric)}, {len(values)} commit"
                  f"{'' if len(values) == 1 else 's'}",
                  f"  {sparkline(values)}  {format_value(first, one.metric)} → "
@@ -233,7 +234,8 @@ def to_rows(series: Sequence[Series]) -> list[dict[str, Any]]:
             rows.append({
                 "commit": point.commit.sha, "date": point.commit.date,
                 "subject": point.commit.subject, "package": one.bench.package,
-                "name": one.bench.name, "procs": one.bench.procs, "metric": one.metric,
+                "name": one.bench.name, "procs": one.bench.procs,
+                "tags": list(one.bench.tags), "metric": one.metric,
                 "median": _finite(point.summary.center), "low": _finite(point.summary.low),
                 "high": _finite(point.summary.high), "n": point.summary.n,
                 "change": _finite(point.change), "p": _finite(point.p),
@@ -253,10 +255,11 @@ def render_csv(series: Sequence[Series]) -> str:
     import io
 
     buffer = io.StringIO()
-    fields = ["commit", "date", "package", "name", "procs", "metric", "median", "low", "high",
-              "n", "change", "p", "verdict", "step", "subject"]
+    fields = ["commit", "date", "package", "name", "procs", "tags", "metric", "median", "low",
+              "high", "n", "change", "p", "verdict", "step", "subject"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in to_rows(series):
+        row["tags"] = ",".join(row["tags"])
         writer.writerow({key: "" if row[key] is None else row[key] for key in fields})
     return buffer.getvalue()

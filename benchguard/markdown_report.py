@@ -11,7 +11,7 @@ from typing import Any
 
 from benchguard import targets as targeting
 from benchguard.profile import ProfileDiff
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tags_line
 from benchguard.verdict import REGRESSION, Comparison, ComparisonReport
 
 PASS, FAIL, REGRESSED = "PASS", "FAIL", "REGRESSION"
@@ -59,7 +59,7 @@ class BenchReport:
 
 
 def _name(bench: BenchKey) -> str:
-    return bench.label
+    return f"{bench.label} [{tags_line(bench.tags)}]" if bench.tags else bench.label
 
 
 def _median(benchmarks: BenchmarkSet, bench: BenchKey, unit: str) -> float | None:

@@ -1,7 +1,8 @@
 """Measuring one pushed range within the push's time budget: the plan (benchguard.plan), the
 first rounds of each selection — head only against a stored baseline, else base and head side
 by side — confirmation, extra rounds for inconclusive results (docs/check.md, "Noisy machines"
-and "The time budget"), and the records a passing check keeps."""
+and "The time budget"), and the records a passing check keeps. What a run produced belongs to
+that run (Measured.owners), and a selection that does not build or run fails alone."""
 
 from __future__ import annotations
 
@@ -24,13 +25,13 @@ _ANCESTORS = 30
 if TYPE_CHECKING:
     from benchguard.abtest import Session
     from benchguard.config import Config
-    from benchguard.go import GoPackage
+    from benchguard.gotree import Snapshot
     from benchguard.notes import NotesStore, Record
     from benchguard.plan import Plan, Step
     from benchguard.reporter import Reporter
     from benchguard.results import BenchKey, BenchmarkSet
     from benchguard.runner import RunSettings, RunSpec
-    from benchguard.selection import Selection
+    from benchguard.selection import Selected, Selection
     from benchguard.verdict import Comparison, ComparisonReport
 
 
@@ -48,10 +49,15 @@ class Measured:
     base: BenchmarkSet
     head: BenchmarkSet
     confirmations: list[Confirmation] = field(default_factory=list)
-    # spec.package -> (rounds run side by side, of which extra for inconclusive results)
+    # describe_spec(spec) -> (rounds run side by side, of which extra for inconclusive results)
     rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     # spec.package ("./hashing") -> the import path its runs reported, else go.mod's
     packages: dict[str, str] = field(default_factory=dict)
+    # which run each benchmark's results came from (the first, when two selections overlap)
+    owners: dict[BenchKey, RunSpec] = field(default_factory=dict)
+    # selections whose test binary did not build or run, and why (their benchmarks are not
+    # compared)
+    failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
     # the selections the time budget left unmeasured (or not measured enough to decide)
     unchecked: list[Unchecked] = field(default_factory=list)
     # the head's samples as baseline records of the pushed commit, for the check to keep when
@@ -65,7 +71,7 @@ class Measurement:
     def __init__(self, repo: Path, found: hook.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
                  any_machine: bool = False) -> None:
-        from benchguard import go, runner
+        from benchguard import runner
 
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
@@ -76,32 +82,31 @@ class Measurement:
         self.stack = stack
         self.settings: RunSettings = runner.RunSettings.from_config(config)
         self.deadline = Deadline(config.budget, None)  # run() sets the push's
-        self.module = go.module_path(tree)
         self.packages: dict[str, str] = {}
+        self.owners: dict[BenchKey, RunSpec] = {}
+        self.failures: dict[RunSpec, BenchguardError] = {}
         self.stored: dict[RunSpec, BenchmarkSet] | None = None  # base samples from notes
         self.mine: set[RunSpec] = set()  # specs this machine's stored baseline has
         self.elsewhere: set[RunSpec] = set()  # specs only another machine's baseline has
         self.stored_at: dict[RunSpec, str] = {}  # the commit whose baseline serves a spec
-        self._base_packages: dict[tuple[str, ...], list[GoPackage]] = {}
+        self._base_snapshot: Snapshot | None = None
         self.alone: Session | None = None  # the head alone, against a stored baseline
         self.session: Session | None = None  # base and head side by side
         self.base_tree: Path | None = None
         self.extra: dict[RunSpec, int] = {}
         self.unchecked: dict[RunSpec, str] = {}
         self._store: NotesStore | None = None
-        specs = [runner.RunSpec(s.package, s.pattern, s.tags) for s in chosen.selected]
-        self.reasons: dict[RunSpec, str] = {}  # the first selection's, of overlapping ones
-        for spec, selected in zip(specs, chosen.selected, strict=True):
+        # of overlapping selections, the first's reason and threshold
+        self.reasons: dict[RunSpec, str] = {}
+        self.thresholds: dict[RunSpec, float] = {}
+        for selected in chosen.selected:
+            spec = spec_of(selected)
             self.reasons.setdefault(spec, selected.reason)
-        self.specs = [spec for spec in dict.fromkeys(specs)
-                      if any((tree / spec.package).glob("*.go"))]
-        for spec in specs:
-            if spec not in self.specs:
-                reporter.warn(f"{spec.package} has no Go files in {git.short(found.head)}; "
-                              "not measured")
-        for spec in self.specs:
-            if self.module:
-                self.packages[spec.package] = go.import_path(self.module, spec.package)
+            if selected.import_path:
+                self.packages.setdefault(spec.package, selected.import_path)
+            if selected.threshold is not None:
+                self.thresholds.setdefault(spec, selected.threshold)
+        self.specs = list(self.reasons)
 
     # -- the plan
 
@@ -151,13 +156,13 @@ class Measurement:
         base, head = self._sets()
         rounds = {}
         if self.session is not None:
-            rounds = {spec.package: (count, self.extra.get(spec, 0))
+            rounds = {describe_spec(spec): (count, self.extra.get(spec, 0))
                       for spec, count in self.session.rounds.items()
-                      if spec not in self.unchecked}
+                      if spec not in self.unchecked and spec not in self.failures}
         unchecked = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
                      for spec, reason in self.unchecked.items()]
         return Measured(report, base, head, confirmations, rounds, dict(self.packages),
-                        unchecked, self._head_records())
+                        dict(self.owners), dict(self.failures), unchecked, self._head_records())
 
     def _first_rounds(self, step: Step) -> None:
         """The first `count` rounds of one selection, when they fit what the budget leaves."""
@@ -182,7 +187,11 @@ class Measurement:
     def _measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
                  doing: str = "") -> None:
         """Build ``spec``'s binaries and run its `count` rounds; before each round after the
-        first, check that the rounds still to run fit, and stop (unchecked) when they do not."""
+        first, check that the rounds still to run fit, and stop (unchecked) when they do not.
+        A selection whose binary does not build or run fails alone (``failures``): the others
+        are still measured."""
+        from benchguard.errors import EXIT_BENCH_FAILED
+
         count = self.settings.count
         try:
             session.add([spec])
@@ -200,8 +209,19 @@ class Measurement:
             where = "while building" if done is None else f"in round {done + 1} of {count}"
             self._skip(spec, f"{doing}stopped at the deadline (budget {self.config.budget}) "
                              f"{where}")
+        except BenchguardError as error:
+            if error.exit_code != EXIT_BENCH_FAILED:
+                raise
+            self.reporter.warn(error.message)
+            self._failed(spec, error)
         finally:
             self.packages.update(session.packages)
+
+    def _failed(self, spec: RunSpec, error: BenchguardError) -> None:
+        """A selection that failed to build or run: kept in ``failures`` (already told), and no
+        longer measured or compared."""
+        self.failures[spec] = error
+        self.specs = [one for one in self.specs if one != spec]
 
     def _skip(self, spec: RunSpec, reason: str) -> None:
         self.unchecked[spec] = reason
@@ -225,8 +245,9 @@ class Measurement:
         picks them (per benchmark, the newest record of this machine; of any machine with
         --any-machine) from the base commit — or from its nearest first-parent ancestor with
         them, when the commits since select none of this selection (docs, configuration: a
-        push of them would have checked nothing here, so the benchmarks are the same). Also
-        which selections only another machine has a baseline of."""
+        push of them would have checked nothing here, so the benchmarks are the same). Only
+        records measured with comparable settings count (RunSettings.comparable). Also which
+        selections only another machine has a baseline of."""
         if self.stored is not None:
             return self.stored
         from benchguard import go
@@ -234,6 +255,7 @@ class Measurement:
 
         self.stored = {}
         fingerprint = go.fingerprint(self.tree)
+        comparable = self.settings.comparable()
         quiet = Silent()
         for commit, _ in self._notes().along_first_parents(self.base_commit,
                                                              _ANCESTORS):
@@ -244,12 +266,14 @@ class Measurement:
             if not missing:
                 break
             reporter = self.reporter if commit == self.base_commit else quiet
-            mine = self._notes().baseline(commit, fingerprint, reporter=reporter)
+            mine = self._notes().baseline(commit, fingerprint, reporter=reporter,
+                                          settings=comparable)
             anywhere = self._notes().baseline(commit, fingerprint, reporter=quiet,
-                                              any_machine=True)
+                                              any_machine=True, settings=comparable)
             for spec in missing:
-                ours = self._only(mine, spec) if mine is not None else None
-                theirs = self._only(anywhere, spec) if anywhere is not None else None
+                package = self.packages.get(spec.package)
+                ours = stored_for(mine, spec, package) if mine is not None else None
+                theirs = stored_for(anywhere, spec, package) if anywhere is not None else None
                 if ours is not None and ours.samples:
                     self.mine.add(spec)
                     self.stored[spec] = ours
@@ -264,15 +288,12 @@ class Measurement:
     def _unchanged_since(self, ancestor: str, specs: Sequence[RunSpec]) -> list[RunSpec]:
         """Those of ``specs`` nothing changed from ``ancestor`` to the base can have changed
         (benchguard.ancestry): its baseline serves them."""
-        from benchguard import ancestry, go
+        from benchguard import ancestry
+        from benchguard.gotree import Snapshot
 
-        def base_packages(tags: tuple[str, ...]) -> list[GoPackage]:
-            if tags not in self._base_packages:
-                self._base_packages[tags] = go.list_packages(self._base_tree(), tags)
-            return self._base_packages[tags]
-
-        return ancestry.unchanged(self.repo, ancestor, self.base_commit, specs, self.config,
-                                  base_packages)
+        if self._base_snapshot is None:  # its packages are listed only when needed
+            self._base_snapshot = Snapshot(self.repo, self.base_commit, self._base_tree)
+        return ancestry.unchanged(self.repo, ancestor, specs, self.config, self._base_snapshot)
 
     def _store_base(self) -> None:
         """The base measured side by side, kept as a baseline of the base commit."""
@@ -303,7 +324,8 @@ class Measurement:
 
     def _completed(self, session: Session) -> list[RunSpec]:
         return [spec for spec, rounds in session.rounds.items()
-                if spec not in self.unchecked and rounds >= self.settings.count]
+                if spec not in self.unchecked and spec not in self.failures
+                and rounds >= self.settings.count]
 
     def _record(self, session: Session, side: str, specs: Sequence[RunSpec], commit: str,
                 tree: Path) -> Record | None:
@@ -312,8 +334,7 @@ class Measurement:
         from benchguard import go, notes
         from benchguard.results import merge
 
-        samples = merge([self._only(session.benchmarks(side, [spec]), spec) for spec in specs],
-                        first_wins=True)
+        samples = merge([session.benchmarks(side, [spec]) for spec in specs], first_wins=True)
         if not samples.samples:
             return None
         settings = self.settings.record(specs)
@@ -395,7 +416,8 @@ class Measurement:
         report = self._compare()
         fresh = {c.series: c for c in report.comparisons}
         return report, [Confirmation(c, fresh.get(c.series)) for c in [*flagged, *moved]
-                        if self._spec_of(c.series.bench) not in self.unchecked]
+                        if (spec := self._spec_of(c.series.bench)) not in self.unchecked
+                        and spec not in self.failures]
 
     def _decide(self, report: ComparisonReport) -> ComparisonReport:
         """The decision step: while a result measured side by side is inconclusive, add a round
@@ -443,9 +465,11 @@ class Measurement:
                                correction=self.config.correction)
 
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
-        """Base and head samples of every selection measured (none of those left unchecked),
-        each from where it was measured; a series two overlapping selections both hold keeps
-        the first's."""
+        """Base and head samples of every selection measured (none of those left unchecked or
+        failed), each from where it was measured: what a run produced belongs to that run. A
+        series two overlapping selections both hold keeps the first's; stored samples, which no
+        run of this check produced, were picked per selection as `go test` would have run them
+        (stored_for)."""
         from benchguard.results import BenchmarkSet, merge
 
         bases, heads = [], []
@@ -460,33 +484,50 @@ class Measurement:
                          self.alone.benchmarks("head", [spec]))
             else:
                 continue
-            bases.append(self._only(parts[0], spec))
-            heads.append(self._only(parts[1], spec))
+            for part in parts:
+                for key in part.samples:
+                    self.owners.setdefault(key.bench, spec)
+            bases.append(parts[0])
+            heads.append(parts[1])
         return merge(bases, first_wins=True), merge(heads, first_wins=True)
 
-    def _only(self, samples: BenchmarkSet, spec: RunSpec) -> BenchmarkSet:
-        from benchguard.results import BenchmarkSet
-
-        return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
-                                     if self._belongs(key.bench, spec)},
-                            higher_is_better=dict(samples.higher_is_better),
-                            assume_exact=dict(samples.assume_exact),
-                            configuration=dict(samples.configuration),
-                            warnings=list(samples.warnings))
-
-    def _belongs(self, bench: BenchKey, spec: RunSpec) -> bool:
-        from benchguard import go
-
-        return (self.packages.get(spec.package, spec.package) == bench.package
-                and go.pattern_matches(spec.pattern, bench.name))
-
     def _spec_of(self, bench: BenchKey) -> RunSpec | None:
-        return next((spec for spec in self.specs if self._belongs(bench, spec)), None)
+        return self.owners.get(bench)
 
     def _threshold(self, key: BenchKey) -> float:
-        from benchguard.selection import threshold_for
+        spec = self.owners.get(key)
+        return self.config.threshold if spec is None else self.thresholds.get(
+            spec, self.config.threshold)
 
-        return threshold_for(self.config, self.chosen.selected, self.packages, key)
+
+def describe_spec(spec: RunSpec) -> str:
+    """A selection as the output names it: "./hashing", "./hashing [tags: fast]"."""
+    from benchguard.results import tags_line
+
+    return f"{spec.package} [{tags_line(spec.tags)}]" if spec.tags else spec.package
+
+
+def spec_of(selected: Selected) -> RunSpec:
+    """The `go test` run a selection asks for."""
+    from benchguard.runner import RunSpec
+
+    return RunSpec(selected.package, selected.pattern, selected.tags, selected.module)
+
+
+def stored_for(samples: BenchmarkSet, spec: RunSpec, import_path: str | None) -> BenchmarkSet:
+    """The stored samples ``spec`` would have produced: its package (by import path, when known)
+    and build tags, and the names its -bench pattern runs (benchmatch.runs, Go's own rule)."""
+    from benchguard import benchmatch
+    from benchguard.results import BenchmarkSet
+
+    return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
+                                 if (import_path is None or key.bench.package == import_path)
+                                 and key.bench.tags == spec.tags
+                                 and benchmatch.runs(spec.pattern, key.bench.name)},
+                        higher_is_better=dict(samples.higher_is_better),
+                        assume_exact=dict(samples.assume_exact),
+                        configuration=dict(samples.configuration),
+                        warnings=list(samples.warnings))
 
 
 def inconclusive(comparison: Comparison, alpha: float) -> str | None:

@@ -14,10 +14,11 @@ import itertools
 import os
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
@@ -41,7 +42,8 @@ from benchguard.values import check_notes_ref
 
 __all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "SyncOutcome", "Synced", "Timing",
            "baseline_record", "baseline_samples", "baseline_sources", "check_ref", "decode",
-           "encode", "fetch", "override_record", "sync", "tracking_ref", "unchecked_record"]
+           "encode", "fetch", "incomparable", "incomparable_reason", "override_record", "sync",
+           "tracking_ref", "unchecked_record"]
 
 _CAS_ATTEMPTS = 60
 _SYNC_ATTEMPTS = 6
@@ -51,13 +53,17 @@ _SYNC_ATTEMPTS = 6
 
 
 def baseline_sources(records: Iterable[Record], fingerprint: Fingerprint | None, *,
-                     any_machine: bool = False) -> dict[BenchKey, Record]:
+                     any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                     ) -> dict[BenchKey, Record]:
     """The one rule for which stored samples a benchmark is compared with (docs/notes-format.md,
     "Which records count"): the newest baseline record (by ``date``; on a tie, the later line)
     measured on ``fingerprint``'s machine that has the benchmark. With ``any_machine``, a
-    benchmark this machine has no record of comes from the newest record of another machine."""
+    benchmark this machine has no record of comes from the newest record of another machine.
+    With ``settings`` (RunSettings.comparable()), only records measured so that their numbers
+    compare with a measurement made now count (incomparable)."""
     baselines = sorted((record for record in records
-                        if record.kind == Kind.BASELINE and record.samples is not None),
+                        if record.kind == Kind.BASELINE and record.samples is not None
+                        and (settings is None or incomparable(record, settings) is None)),
                        key=lambda record: record.date)
     ours: dict[BenchKey, Record] = {}
     theirs: dict[BenchKey, Record] = {}
@@ -71,11 +77,45 @@ def baseline_sources(records: Iterable[Record], fingerprint: Fingerprint | None,
     return ours
 
 
+def incomparable(record: Record, settings: Mapping[str, Any]) -> str | None:
+    """Why the numbers of ``record`` do not compare with a measurement made with ``settings``
+    (RunSettings.comparable(): benchtime, and the environment that changes what go builds);
+    None when they do. The machine is the fingerprint's business, build tags the benchmarks'
+    own (BenchKey.tags)."""
+    recorded = record.settings
+    if recorded.get("benchtime") != settings.get("benchtime"):
+        return f"benchtime {recorded.get('benchtime')} (now {settings.get('benchtime')})"
+    then, now = recorded.get("environment") or {}, settings.get("environment") or {}
+    for name in sorted({*then, *now}):
+        if then.get(name) != now.get(name):
+            return f"{name}={then.get(name, '')!r} (now {now.get(name, '')!r})"
+    if recorded.get("tags") and record.samples is not None and not any(
+            key.bench.tags for key in record.samples.samples):
+        return (f"build tags {','.join(recorded['tags'])} by an older benchguard, which did not "
+                "keep which benchmarks they built")
+    return None
+
+
+def incomparable_reason(records: Iterable[Record], fingerprint: Fingerprint | None,
+                        settings: Mapping[str, Any], *, any_machine: bool = False) -> str | None:
+    """Why the newest baseline record of this machine (any machine, with ``any_machine``) does
+    not count for a measurement made with ``settings``; None when there is none such."""
+    for record in sorted((record for record in records if record.kind == Kind.BASELINE
+                          and (any_machine or record.fingerprint == fingerprint)),
+                         key=lambda record: record.date, reverse=True):
+        why = incomparable(record, settings)
+        if why is not None:
+            return why
+    return None
+
+
 def baseline_samples(records: Iterable[Record], fingerprint: Fingerprint | None, *,
-                     any_machine: bool = False) -> BenchmarkSet | None:
+                     any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                     ) -> BenchmarkSet | None:
     """Each benchmark's samples from the record baseline_sources picks for it; None when no
     record counts."""
-    sources = baseline_sources(records, fingerprint, any_machine=any_machine)
+    sources = baseline_sources(records, fingerprint, any_machine=any_machine,
+                               settings=settings)
     if not sources:
         return None
     result = BenchmarkSet()
@@ -140,13 +180,22 @@ class NotesStore:
                            f"{self.ref} note on {sha[:12]}")
 
     def baseline(self, commit: str, fingerprint: Fingerprint | None, *, reporter: Reporter,
-                 any_machine: bool = False) -> BenchmarkSet | None:
+                 any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                 ) -> BenchmarkSet | None:
         """The stored samples of ``commit`` a comparison on this machine uses (baseline_samples);
-        None when it has none. Skipped lines are told to ``reporter``."""
+        None when it has none. Skipped lines are told to ``reporter``; so is, with
+        ``settings``, why this machine's newest record does not compare (incomparable)."""
         records, warnings = self.read(commit)
         for warning in warnings:
             reporter.warn(warning)
-        return baseline_samples(records, fingerprint, any_machine=any_machine)
+        found = baseline_samples(records, fingerprint, any_machine=any_machine,
+                                 settings=settings)
+        if settings is not None:
+            why = incomparable_reason(records, fingerprint, settings, any_machine=any_machine)
+            if why is not None and found is None:
+                reporter.progress(f"the stored baseline of {commit[:12]} was measured with "
+                                  f"{why}: not comparable, so the base is measured afresh")
+        return found
 
     def along_first_parents(self, commit: str, limit: int
                             ) -> Iterator[tuple[str, list[Record]]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from benchguard.reporter import Reporter
 from benchguard.verdict import Verdict
 
 if TYPE_CHECKING:
+    from benchguard.results import BenchKey
     from benchguard.runner import RunSpec
     from benchguard.verdict import ComparisonReport
 
@@ -87,23 +88,21 @@ def bench_pattern(names: Iterable[str]) -> str:
                     for parts in levels)
 
 
-def regressed_specs(report: ComparisonReport, specs: Sequence[RunSpec],
-                    packages: Mapping[str, str]) -> list[RunSpec]:
-    """One spec per benchmark with a regression nobody allowed: alone, it is profiled per
-    operation (see profile)."""
+def regressed_specs(report: ComparisonReport,
+                    owner: Callable[[BenchKey], RunSpec | None]) -> list[RunSpec]:
+    """One spec per benchmark with a regression nobody allowed, built as the run its results
+    came from (``owner``) was: alone, it is profiled per operation (see profile)."""
     from benchguard.runner import RunSpec
 
-    by_package: dict[str, list[str]] = {}
-    for comparison in report.comparisons:
-        if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None:
-            by_package.setdefault(comparison.series.bench.package, []).append(
-                comparison.series.bench.name)
     wanted = []
-    for spec in specs:
-        names = by_package.pop(packages.get(spec.package, ""), None) or []
-        wanted += [RunSpec(spec.package, bench_pattern([name]), spec.tags)
-                   for name in dict.fromkeys(names)]
-    return wanted
+    for comparison in report.comparisons:
+        bench = comparison.series.bench
+        spec = owner(bench)
+        if (comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None
+                and spec is not None):
+            wanted.append(RunSpec(spec.package, bench_pattern([bench.name]), spec.tags,
+                                  spec.module))
+    return list(dict.fromkeys(wanted))
 
 
 def profile(repo: Path, base: str, head: str, specs: Sequence[RunSpec], *, reporter: Reporter,
@@ -235,7 +234,7 @@ def _profile_once(tree: Path, spec: RunSpec, where: Path, side: str, benchtime: 
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
     settings = RunSettings(count=1, benchtime=benchtime, timeout=timeout)
-    result = go.run([*args, f"-timeout={timeout}", spec.package], cwd=tree,
+    result = go.run([*args, f"-timeout={timeout}", spec.go_package], cwd=tree / spec.module,
                     timeout=settings.wall_clock)
     if result.returncode != 0 or result.killed:
         tail = "\n".join(result.output.rstrip("\n").splitlines()[-20:])

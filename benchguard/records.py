@@ -140,7 +140,8 @@ def encode(record: Record) -> str:
         data["settings"] = record.settings
         data["samples"] = [
             {"package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
-             "unit": key.unit, "values": [value for value in values if math.isfinite(value)]}
+             "unit": key.unit, "values": [value for value in values if math.isfinite(value)],
+             **({"tags": list(key.bench.tags)} if key.bench.tags else {})}
             for key, values in record.samples.samples.items()
         ]
         data["higher_is_better"] = dict(record.samples.higher_is_better)
@@ -361,6 +362,10 @@ def _settings(data: Any) -> dict[str, Any]:
             _text(settings[key], f"settings {key}")
     if "tags" in settings:
         _texts(settings["tags"], "settings tags")
+    environment = _object(settings.get("environment", {}), "settings environment")
+    for name, value in environment.items():
+        _token(name, "settings environment name")
+        _text(value, f"settings environment {name}")
     if "interleaved" in settings and not isinstance(settings["interleaved"], bool):
         raise NoteLineError("settings interleaved must be true or false")
     for spec in _list(settings.get("specs", []), "settings specs"):
@@ -389,8 +394,12 @@ def _samples(rows: Any, higher_is_better: Any, assume_exact: Any) -> BenchmarkSe
         name = _token(row.get("name"), "benchmark name")
         if not name.startswith("Benchmark"):
             raise NoteLineError(f"benchmark name {_shown(name)} does not start with Benchmark")
+        # a record written before tags were kept per benchmark has none: untagged
+        tags = tuple(_token(tag, f"build tag of {name}")
+                     for tag in _list(row.get("tags", []), f"tags of {name}"))
         key = SeriesKey(BenchKey(_token(row.get("package"), f"package of {name}", empty=True),
-                                 name, _count(row.get("procs"), f"procs of {name}", minimum=0)),
+                                 name, _count(row.get("procs"), f"procs of {name}", minimum=0),
+                                 tags),
                         _token(row.get("unit"), f"unit of {name}"))
         values = _list(row.get("values"), f"values of {name} {key.unit}")
         result.samples.setdefault(key, []).extend(_numbers(values, f"values of {name} {key.unit}"))

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from benchguard import JSON_VERSION, units
+from benchguard.results import tags_line
 from benchguard.stats import Summary
 from benchguard.style import paint, printable
 from benchguard.verdict import (
@@ -62,31 +63,40 @@ def verdict_text(comparison: Comparison) -> str:
     return comparison.verdict
 
 
-def _groups(report: ComparisonReport) -> dict[tuple[str, str], list[Comparison]]:
-    groups: dict[tuple[str, str], list[Comparison]] = {}
+# A table's configuration: its package and the build tags its benchmarks were built with.
+_Build = tuple[str, tuple[str, ...]]
+
+
+def _groups(report: ComparisonReport) -> dict[tuple[_Build, str], list[Comparison]]:
+    groups: dict[tuple[_Build, str], list[Comparison]] = {}
     for comparison in report.comparisons:
-        key = (comparison.series.bench.package, comparison.series.unit)
+        bench = comparison.series.bench
+        key = ((bench.package, bench.tags), comparison.series.unit)
         groups.setdefault(key, []).append(comparison)
     return groups
 
 
 def render_text(report: ComparisonReport, *, colour: bool) -> str:
-    """A benchstat-style table per package and metric, with a verdict column."""
+    """A benchstat-style table per package, build and metric, with a verdict column; as
+    benchstat shows configuration, `pkg:` and (for a build with tags) `tags:` lines head them."""
     lines: list[str] = []
     groups = _groups(report)
-    # a package's tables together, packages in order of first appearance
-    package_order: dict[str, int] = {}
-    for package, _ in groups:
-        package_order.setdefault(package, len(package_order))
-    known = {row.unit: row for row in report.geomeans} if len(package_order) == 1 else None
-    last_package = None
-    for (package, unit), group in sorted(groups.items(),
-                                         key=lambda item: package_order[item[0][0]]):
-        if package != last_package and package:
+    # a build's tables together, builds in order of first appearance
+    build_order: dict[_Build, int] = {}
+    for build, _ in groups:
+        build_order.setdefault(build, len(build_order))
+    known = {row.unit: row for row in report.geomeans} if len(build_order) == 1 else None
+    last_build: _Build | None = None
+    for ((package, tags), unit), group in sorted(groups.items(),
+                                                 key=lambda item: build_order[item[0][0]]):
+        if (package, tags) != last_build and (package or tags):
             if lines:
                 lines.append("")
-            lines.append(f"pkg: {printable(package)}")
-            last_package = package
+            if package:
+                lines.append(f"pkg: {printable(package)}")
+            if tags:
+                lines.append(printable(tags_line(tags)))
+            last_build = (package, tags)
         elif lines:
             lines.append("")
         # per table, as benchstat's tables are per package
@@ -211,6 +221,7 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
                 "package": c.series.bench.package,
                 "name": c.series.bench.name,
                 "procs": c.series.bench.procs,
+                "tags": list(c.series.bench.tags),
                 "metric": c.series.unit,
                 "better": "higher" if c.higher_is_better else "lower",
                 "base": _summary_json(c.base),
@@ -251,6 +262,8 @@ def render_markdown(report: ComparisonReport) -> str:
             name = bench_label(c)
             if len(packages) > 1 and c.series.bench.package:
                 name = f"{printable(c.series.bench.package)}.{name}"
+            if c.series.bench.tags:
+                name += f" [{printable(tags_line(c.series.bench.tags))}]"
             scale = units.common_scale([s.center for s in (c.base, c.head) if s is not None],
                                        unit)
             cells = [f"{scale.format(s.center)} ± {units.range_percent(s)}" if s else "—"

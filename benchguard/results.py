@@ -26,11 +26,13 @@ def with_procs(name: str, procs: int) -> str:
 
 @dataclass(frozen=True, order=True)
 class BenchKey:
-    """One benchmark: its package, full name without the -N suffix, and GOMAXPROCS (1 if absent)."""
+    """One benchmark: its package, full name without the -N suffix, GOMAXPROCS (1 if absent),
+    and the build tags it was built with: one package built with other tags is another series."""
 
     package: str
     name: str
     procs: int = 1
+    tags: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -43,8 +45,15 @@ class BenchKey:
         return with_procs(self.name.removeprefix("Benchmark") or self.name, self.procs)
 
     def describe(self) -> str:
-        """"example.com/demo/hashing.BenchmarkSum-8": unique across packages."""
-        return f"{self.package}.{self.label}" if self.package else self.label
+        """"example.com/demo/hashing.BenchmarkSum-8" ("… [tags: fast]" when built with tags):
+        unique across packages and builds."""
+        described = f"{self.package}.{self.label}" if self.package else self.label
+        return f"{described} [{tags_line(self.tags)}]" if self.tags else described
+
+
+def tags_line(tags: Sequence[str]) -> str:
+    """How a build's tags are shown, as benchstat shows a configuration line: "tags: fast,x"."""
+    return f"tags: {','.join(tags)}"
 
 
 @dataclass(frozen=True, order=True)
@@ -423,6 +432,25 @@ def parse(text: str, *, source: str = "<input>") -> BenchmarkSet:
     with gc_paused():
         parser.feed(text)
     return parser.finish()
+
+
+def with_tags(benchmarks: BenchmarkSet, tags: Sequence[str]) -> BenchmarkSet:
+    """``benchmarks`` as measured in a build with ``tags`` (`go test -tags`): their keys carry
+    the tags, as the output of `go test` does not say them."""
+    wanted = tuple(tags)
+    if not wanted:
+        return benchmarks
+    benches: dict[BenchKey, BenchKey] = {}
+    samples = {}
+    for key, values in benchmarks.samples.items():
+        bench = benches.get(key.bench)
+        if bench is None:
+            bench = benches[key.bench] = BenchKey(key.bench.package, key.bench.name,
+                                                  key.bench.procs, wanted)
+        samples[SeriesKey(bench, key.unit)] = values
+    return BenchmarkSet(samples=samples, higher_is_better=benchmarks.higher_is_better,
+                        assume_exact=benchmarks.assume_exact,
+                        configuration=benchmarks.configuration, warnings=benchmarks.warnings)
 
 
 def merge(sets: Iterable[BenchmarkSet], *, first_wins: bool = False) -> BenchmarkSet:

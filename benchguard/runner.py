@@ -13,6 +13,7 @@ from benchguard import config as config_module
 from benchguard import git, go, machine
 from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.modules import Layout
 from benchguard.reporter import Reporter
 from benchguard.results import BenchmarkSet
 
@@ -26,11 +27,32 @@ _RESULT_LINE = re.compile(r"^(?:ok|FAIL|\?)\s+(\S+)\s", re.MULTILINE)
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One `go test` invocation: the benchmarks matching ``pattern`` in ``package``."""
+    """One `go test` invocation: the benchmarks matching ``pattern`` in ``package``, built with
+    ``tags``. Its results are this run's: they are never matched against a pattern again."""
 
-    package: str  # relative to the module root: "." or "./hashing"
+    package: str  # relative to the repository root: "." or "./hashing"
     pattern: str = "."
     tags: tuple[str, ...] = ()
+    module: str = "."  # the root of the module holding ``package``, where go runs
+
+    @property
+    def go_package(self) -> str:
+        """``package`` as go sees it from ``module``'s root."""
+        from benchguard.modules import within
+
+        return within(self.package, self.module)
+
+
+def spec_for(layout: Layout, package: str, pattern: str = ".", tags: Sequence[str] = ()
+             ) -> RunSpec:
+    """The run of ``pattern`` in ``package`` ("./tools/fmtx"), from the root of its module."""
+    module = layout.module_of(package)
+    return RunSpec(package, pattern, tuple(tags), module.directory if module else ".")
+
+
+# Environment variables that change what `go test` builds, and so the numbers: a baseline
+# measured under others is not comparable (notes.incomparable).
+BUILD_ENVIRONMENT = ("GOAMD64", "GOARM64", "GOEXPERIMENT", "GOFLAGS")
 
 
 @dataclass(frozen=True)
@@ -57,7 +79,17 @@ class RunSettings:
         return {"count": self.count, "benchtime": self.benchtime, "timeout": self.timeout,
                 "tags": sorted({tag for spec in specs for tag in spec.tags}),
                 "specs": [{"package": spec.package, "pattern": spec.pattern,
-                           "tags": list(spec.tags)} for spec in specs]}
+                           "tags": list(spec.tags)} for spec in specs],
+                **self.comparable()}
+
+    def comparable(self) -> dict[str, Any]:
+        """The settings that change the numbers (beside the machine and the build tags, which
+        baselines keep per benchmark): a stored baseline serves only when they are equal."""
+        import os
+
+        return {"benchtime": self.benchtime,
+                "environment": {name: os.environ[name] for name in BUILD_ENVIRONMENT
+                                if os.environ.get(name)}}
 
 
 @dataclass
@@ -87,7 +119,8 @@ def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunS
 def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, label: str,
                 reporter: Reporter, keep_going: bool = False,
                 on_line: Callable[[str], None] | None = None) -> RunResult:
-    """Run each spec with its own `go test` in ``tree`` (the module root).
+    """Run each spec with its own `go test` in ``tree`` (the repository root), from the root
+    of the spec's module.
 
     A build failure, panic, timeout or failing benchmark raises BenchguardError (exit 3) naming
     the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
@@ -107,8 +140,8 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
         reporter.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
         built = _FirstLine(on_line)
-        result = go.run(_test_args(spec, settings), cwd=tree, timeout=settings.wall_clock,
-                        on_line=built)
+        result = go.run(_test_args(spec, settings), cwd=tree / spec.module,
+                        timeout=settings.wall_clock, on_line=built)
         outputs.append(result.output)
         try:
             _check(result, spec, settings, label)
@@ -118,7 +151,8 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
             reporter.warn(error.message)
             failures[spec] = error
             continue
-        benchmarks = results.parse(result.output, source=f"{label} {spec.package}")
+        benchmarks = results.with_tags(
+            results.parse(result.output, source=f"{label} {spec.package}"), spec.tags)
         by_spec[spec] = benchmarks
         build = result.seconds if built.after is None else built.after
         durations.append(Timing(spec.package, spec.pattern, spec.tags, build,
@@ -184,7 +218,7 @@ def _test_args(spec: RunSpec, settings: RunSettings) -> list[str]:
             f"-benchtime={settings.benchtime}", "-benchmem", f"-timeout={settings.timeout}"]
     if spec.tags:
         args.append("-tags=" + ",".join(spec.tags))
-    return [*args, spec.package]
+    return [*args, spec.go_package]
 
 
 def _check(result: go.GoResult, spec: RunSpec, settings: RunSettings, label: str) -> None:

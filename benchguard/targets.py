@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchguard import go
 from benchguard.config import TARGET_METRICS, Config, Target
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.modules import Layout
+from benchguard.modules import at_commit as layout_at
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 
 if TYPE_CHECKING:
@@ -61,11 +62,12 @@ class Evaluation:
 
 def evaluate(targets: Sequence[Target], benchmarks: BenchmarkSet, *,
              packages: Mapping[str, str] | None = None,
-             module: str | None = None) -> Evaluation:
+             layout: Layout | None = None) -> Evaluation:
     """Every (target, matching benchmark) pair, judged on the median of its samples.
 
-    ``packages`` maps "./dir" to import paths (RunResult.packages); ``module`` (the module path)
-    resolves the rest. Without either, "./dir" matches any import path ending in "/dir".
+    ``packages`` maps "./dir" to import paths (RunResult.packages); ``layout`` (the modules of
+    the commit) resolves the rest. Without either, "./dir" matches any import path ending in
+    "/dir".
     """
     from benchguard import stats
 
@@ -79,7 +81,7 @@ def evaluate(targets: Sequence[Target], benchmarks: BenchmarkSet, *,
         regex = re.compile(target.bench)
         found = False
         for bench in benches:
-            if not regex.search(bench.name) or not _in_package(target, bench, packages, module):
+            if not regex.search(bench.name) or not _in_package(target, bench, packages, layout):
                 continue
             median = medians.get(SeriesKey(bench, unit))
             if median is None:
@@ -101,13 +103,14 @@ def _value(metric: str, median: float, factor: float) -> float:
 
 
 def _in_package(target: Target, bench: BenchKey, packages: Mapping[str, str] | None,
-                module: str | None) -> bool:
+                layout: Layout | None) -> bool:
     if target.package is None:
         return True
     if packages and target.package in packages:
         return packages[target.package] == bench.package
-    if module:
-        return bench.package == go.import_path(module, target.package)
+    known = layout.import_path(target.package) if layout is not None else None
+    if known:
+        return bench.package == known
     return target.package == "." or bench.package.endswith("/" + target.package[2:])
 
 
@@ -236,6 +239,7 @@ def _note(result: TargetResult) -> str:
 
 def to_json(evaluation: Evaluation) -> list[dict[str, Any]]:
     return [{"package": r.bench.package, "name": r.bench.name, "procs": r.bench.procs,
+             "tags": list(r.bench.tags),
              "target": r.target.bench, "metric": r.target.metric, "limit": r.target.limit,
              "value": r.value if math.isfinite(r.value) else None,
              "sec_per_op": r.seconds_per_op, "met": r.met, "enforce": r.target.enforce,
@@ -251,11 +255,12 @@ def check_head(repo: Path, config: Config, head: BenchmarkSet, commit: str,
     override covers is let through and recorded in notes, as an allowed regression is.
 
     ``packages`` ("./dir" -> import path) are those the run reported; other "./dir"s resolve
-    through ``commit``'s go.mod, the checked commit's, not the working tree's."""
+    through ``commit``'s modules, the checked commit's, not the working tree's."""
     from benchguard import overrides as overriding
 
     evaluation = allow(evaluate(config.targets, head, packages=packages,
-                                module=go.module_path_at(repo, commit)), overrides)
+                                layout=layout_at(repo, commit) if config.targets else None),
+                       overrides)
     overriding.record(repo, config.notes_ref, commit, _allowances(evaluation, overrides),
                       what="target missed, ", reporter=reporter)
     return evaluation

@@ -74,7 +74,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
     result = checked(proc)
     assert (result["status"], result["head"]) == ("regression", head)
     assert result["selected"] == [{
-        "package": "./hashing", "pattern": "BenchmarkSum",
+        "package": "./hashing", "pattern": "BenchmarkSum", "tags": [],
         "reason": "mathx/mix.go: ./hashing imports example.com/demo/mathx",
     }]
     assert result["allowed"] == []

@@ -30,7 +30,7 @@ def test_no_file_means_the_defaults(tmp_path: Path) -> None:
     assert (loaded.count, loaded.benchtime, loaded.threshold, loaded.alpha, loaded.timeout) == (
         6, "1s", 0.05, 0.05, "10m")
     assert loaded.metrics == ("sec/op", "B/op", "allocs/op")
-    assert loaded.always == ("go.mod", "go.sum", "benchguard.toml")
+    assert loaded.always == ()  # a module's go.mod and go.sum select its packages without it
     assert (loaded.notes_ref, loaded.auto, loaded.auto_max_packages, loaded.on_error) == (
         "refs/notes/benchguard", True, 8, "block")
     assert loaded.benches == ()

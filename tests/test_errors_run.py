@@ -218,7 +218,7 @@ def test_a_benchmark_renamed_between_base_and_head_is_new_and_missing_not_a_fail
     assert_nothing_lost(project, before, notes="grown")
 
 
-def test_a_package_that_does_not_exist_is_a_warning_naming_the_entry(
+def test_a_package_that_does_not_exist_is_a_config_error_naming_the_entry(
     fast_project: Project,
 ) -> None:
     project = fast_project
@@ -231,8 +231,10 @@ def test_a_package_that_does_not_exist_is_a_warning_naming_the_entry(
 
     proc = project.benchguard("check")
 
-    assert proc.returncode == 0, proc.stderr
-    assert f"./cache has no Go files in {head[:12]}; not measured" in warnings(proc)
+    assert proc.returncode == 2, proc.stderr
+    line = error_line(proc)
+    assert line.startswith("benchguard.toml:"), line
+    assert line.endswith(f"[[bench]] package ./cache has no Go files in module . at {head[:12]}")
     assert_nothing_lost(project, before)
 
 

@@ -48,5 +48,5 @@ def test_init_in_a_module_without_benchmarks_writes_nothing(tmp_path: Path) -> N
     proc = project.benchguard("init")
 
     assert proc.returncode == 2
-    assert "no package in this module has benchmarks" in proc.stderr
+    assert "no package in this repository's modules has benchmarks" in proc.stderr
     assert not (project.root / "benchguard.toml").exists()

@@ -252,3 +252,48 @@ def test_a_units_exact_declaration_survives_the_note() -> None:
     assert decoded is not None
     assert decoded.assume_exact == {"widgets": True}
     assert decoded.higher_is_better == {"widgets": True}
+
+
+FAST_SUM = SeriesKey(BenchKey("example.com/demo/hashing", "BenchmarkSum", 2, ("fast",)), "sec/op")
+
+
+def test_build_tags_are_part_of_a_stored_benchmark_and_old_records_read_untagged() -> None:
+    both = BenchmarkSet(samples={SUM: [1.0, 1.1], FAST_SUM: [0.5, 0.6]})
+    record = notes.baseline_record("a" * 40, HERE, {"benchtime": "1s", "tags": ["fast"]}, both)
+    line = notes.encode(record)
+    rows = json.loads(line)["samples"]
+    assert [row.get("tags") for row in rows] == [None, ["fast"]]  # absent when untagged
+    assert notes.decode(line) == record
+    # a record written before tags were kept per benchmark: its samples are untagged
+    old = json.loads(line)
+    for row in old["samples"]:
+        row.pop("tags", None)
+    decoded = notes.decode(json.dumps(old))
+    assert decoded.samples is not None
+    assert {key.bench.tags for key in decoded.samples.samples} == {()}
+    with pytest.raises(notes.NoteLineError, match="build tag of BenchmarkSum"):
+        notes.decode(line.replace('"tags":["fast"],"unit"', '"tags":["fa st"],"unit"'))
+
+
+def test_only_a_baseline_measured_comparably_counts_for_a_check() -> None:
+    now = {"benchtime": "1s", "environment": {"GOAMD64": "v3"}}
+    same = notes.baseline_record("a" * 40, HERE, {"benchtime": "1s",
+                                                  "environment": {"GOAMD64": "v3"}}, samples(1.0))
+    shorter = dataclasses.replace(same, settings={"benchtime": "100x",
+                                                  "environment": {"GOAMD64": "v3"}},
+                                  date="2099-01-01T00:00:00Z")
+    plain = dataclasses.replace(same, settings={"benchtime": "1s"}, date="2099-01-02T00:00:00Z")
+    assert notes.incomparable(same, now) is None
+    assert notes.incomparable(shorter, now) == "benchtime 100x (now 1s)"
+    assert notes.incomparable(plain, now) == "GOAMD64='' (now 'v3')"
+    # the newest records are not comparable: the older one that is counts
+    assert notes.baseline_sources([same, shorter, plain], HERE, settings=now) == {
+        SUM.bench: same, THROUGHPUT.bench: same}
+    assert notes.baseline_sources([shorter, plain], HERE, settings=now) == {}
+    assert notes.incomparable_reason([same, shorter, plain], HERE, now) == \
+        "GOAMD64='' (now 'v3')"
+    # readers that do not measure (report, history, show) take every record
+    assert notes.baseline_sources([same, plain], HERE)[SUM.bench] is plain
+    older = dataclasses.replace(same, settings={"benchtime": "1s", "tags": ["fast"],
+                                                "environment": {"GOAMD64": "v3"}})
+    assert "older benchguard" in (notes.incomparable(older, now) or "")

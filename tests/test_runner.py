@@ -120,16 +120,22 @@ def test_list_packages_knows_imports_test_imports_and_benchmarks(project: Projec
         var _ = mathx.Rounds
     """})
 
-    packages = {package.directory: package for package in go.list_packages(project.root)}
+    listed = go.list_packages(project.root)
+    packages = {package.directory: package for package in listed if package.main}
 
     assert set(packages) == {"./hashing", "./parse", "./mathx"}
+    assert all(not package.directory for package in listed if not package.main)  # the std
     hashing, parse, mathx = packages["./hashing"], packages["./parse"], packages["./mathx"]
     assert hashing.import_path == "example.com/demo/hashing"
-    assert "example.com/demo/mathx" in hashing.imports and "testing" in hashing.imports
-    assert "example.com/demo/mathx" in parse.imports  # through its external test package
+    assert "example.com/demo/mathx" in hashing.imports and "testing" in hashing.test_imports
+    assert "example.com/demo/mathx" in parse.test_imports  # through its external test package
+    assert "example.com/demo/mathx" not in parse.imports
     assert parse.deps == ("example.com/demo/mathx",)
     assert (hashing.has_benchmarks, parse.has_benchmarks, mathx.has_benchmarks) == (
         True, True, False)
+    assert hashing.files == ("hashing/hash.go",)
+    assert hashing.test_files == ("hashing/hash_test.go",)
+    assert parse.test_files == ("parse/parse_test.go", "parse/extra_test.go")
 
 
 def test_a_commit_that_does_not_compile_fails_with_gos_message(project: Project) -> None:

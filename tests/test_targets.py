@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, Project, make_project
 
-from benchguard import config, targets
+from benchguard import config, modules, targets
 from benchguard.config import Target
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.results import parse
@@ -88,7 +88,9 @@ def test_ops_per_second_is_one_over_the_median_seconds_per_op() -> None:
               Target("BenchmarkIsBinary/large", "min_ops_per_sec", 600e6, enforce=False),
               Target("BenchmarkIsBinary", "max_allocs_per_op", 0),
               Target("BenchmarkParse", "max_ns_per_op", 10))
-    evaluation = targets.evaluate(wanted, measured, module="example.com/m")
+    layout = modules.from_files(["go.mod", "internal/algorithms/a.go"],
+                                {"go.mod": b"module example.com/m\n"}.get, where="HEAD")
+    evaluation = targets.evaluate(wanted, measured, layout=layout)
     met, missed, *allocs = evaluation.results
     assert met.value == pytest.approx(500e6) and met.met
     assert targets.describe_value(met) == "500.0M ops/sec (2 ns/op)"

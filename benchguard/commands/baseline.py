@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
+    from benchguard.modules import Layout
     from benchguard.records import Record
     from benchguard.reporter import Reporter
     from benchguard.results import BenchmarkSet
     from benchguard.runner import RunResult, RunSettings, RunSpec
-    from benchguard.targets import Evaluation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +37,15 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from benchguard import JSON_VERSION, config, git, notes, output, targets
+    from benchguard import JSON_VERSION, config, git, modules, notes, output, targets
     from benchguard.commands import sync
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
     commit = git.resolve(repo, args.rev)
+    layout = modules.at_commit(repo, commit)
     result, record = record_baseline(repo, settings, commit, bench=args.bench,
-                                     reporter=output.STDERR)
+                                     reporter=output.STDERR, layout=layout)
     if args.format == "text":
         print(render_summary(result.benchmarks), end="")
     output.progress(recorded_message(settings, commit, result.fingerprint))
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
         synced = notes.sync(repo, args.push, settings.notes_ref, reporter=output.STDERR)
         output.progress(sync.summary(synced))
     # Report-only here: a baseline records what is, an enforced miss blocks only `check`.
-    evaluation = _targets(repo, settings, result)
+    evaluation = targets.evaluate(settings.targets, result.benchmarks,
+                                  packages=result.packages, layout=layout)
     if args.format == "json":
         print(json.dumps({
             "version": JSON_VERSION, "commit": commit, "ref": settings.notes_ref,
@@ -72,14 +74,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | None,
-                    reporter: Reporter) -> tuple[RunResult, Record]:
-    """Run the configured benchmarks (all packages with benchmarks when none are configured) at
-    ``commit`` and append their baseline record to the commit's note."""
-    from benchguard import notes, runner
+                    reporter: Reporter, layout: Layout | None = None
+                    ) -> tuple[RunResult, Record]:
+    """Run the configured benchmarks (all packages with benchmarks, in every module, when none
+    are configured) at ``commit`` (whose modules ``layout`` holds, when already read) and
+    append their baseline record to the commit's note."""
+    from benchguard import modules, notes, runner
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
     run_settings = runner.RunSettings.from_config(settings)
-    specs = configured_specs(settings, bench)
+    specs = configured_specs(settings, bench, layout or modules.at_commit(repo, commit))
     label = commit[:12]
     if specs:
         result = runner.run_commit(repo, commit, specs, run_settings, label=label,
@@ -102,29 +106,34 @@ def recorded_message(settings: Config, commit: str, fingerprint: Fingerprint) ->
             f"({describe_fingerprint(fingerprint)})")
 
 
-def _targets(repo: Path, settings: Config, result: RunResult) -> Evaluation:
-    from benchguard import go, targets
+def configured_specs(settings: Config, bench: str | None, layout: Layout) -> list[RunSpec]:
+    """One run per package of each [[bench]] entry (``bench`` replaces every pattern), from
+    the root of the package's module in ``layout``."""
+    from benchguard.runner import spec_for
 
-    return targets.evaluate(settings.targets, result.benchmarks, packages=result.packages,
-                            module=go.module_path(repo))
-
-
-def configured_specs(settings: Config, bench: str | None) -> list[RunSpec]:
-    from benchguard.runner import RunSpec
-
-    specs = [RunSpec(package=package, pattern=bench or entry.pattern, tags=entry.tags)
+    specs = [spec_for(layout, package, bench or entry.pattern, entry.tags)
              for entry in settings.benches for package in entry.packages]
     return list(dict.fromkeys(specs))
 
 
+def benchmarked_specs(repo: Path, commit: str, tree: Path, bench: str | None) -> list[RunSpec]:
+    """One run per package with benchmarks, in every module go builds at ``commit`` (checked
+    out in ``tree``)."""
+    from benchguard.gotree import Snapshot
+    from benchguard.runner import spec_for
+
+    snapshot = Snapshot(repo, commit, lambda: tree)
+    return [spec_for(snapshot.layout, package.directory, bench or ".")
+            for package in snapshot.benchmarked()]
+
+
 def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench: str | None,
                        label: str, reporter: Reporter) -> RunResult:
-    from benchguard import git, go, runner
+    from benchguard import git, runner
     from benchguard.errors import BenchguardError
 
     with git.worktree(repo, commit) as tree:
-        specs = [runner.RunSpec(package=package.directory, pattern=bench or ".")
-                 for package in go.list_packages(tree) if package.has_benchmarks]
+        specs = benchmarked_specs(repo, commit, tree, bench)
         if not specs:
             raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
         reporter.progress(f"no [[bench]] entries configured: running all {len(specs)} "
@@ -143,18 +152,22 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
     """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
     confidence interval, as `benchstat` prints one file."""
     from benchguard import stats
+    from benchguard.results import tags_line
     from benchguard.style import printable
     from benchguard.units import format_value, range_percent
 
-    packages: dict[str, dict[str, list[tuple[str, list[float]]]]] = {}
+    builds: dict[tuple[str, tuple[str, ...]], dict[str, list[tuple[str, list[float]]]]] = {}
     for key, values in benchmarks.samples.items():
         if values:
             label = printable(key.bench.short_label)
-            units = packages.setdefault(printable(key.bench.package), {})
+            units = builds.setdefault((key.bench.package, key.bench.tags), {})
             units.setdefault(printable(key.unit), []).append((label, values))
     blocks = []
-    for package, units in packages.items():
-        lines = [f"pkg: {package}"] if package else []
+    for (package, tags), units in builds.items():
+        lines = [f"pkg: {printable(package)}"] if package else []
+        if tags:
+            lines.append(printable(tags_line(tags)))
+        header = len(lines)
         for unit, rows in units.items():
             summaries = [(label, stats.summarize(values)) for label, values in rows]
             # each value on its own scale, as benchstat scales each row of one file
@@ -162,7 +175,7 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
                      for label, summary in summaries]
             name_width = max(len(label) for label, _ in cells)
             cell_width = max(len(unit), *(len(cell) for _, cell in cells)) + 2
-            if len(lines) > 1:
+            if len(lines) > header:
                 lines.append("")
             lines.append(f"{'':{name_width}} │{unit:^{cell_width}}│")
             lines += [f"{label:<{name_width}}  {cell:>{cell_width - 1}}" for label, cell in cells]
@@ -179,7 +192,7 @@ def summary_json(benchmarks: BenchmarkSet) -> list[dict[str, Any]]:
         summary = stats.summarize(values) if values else None
         rows.append({
             "package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
-            "unit": key.unit, "n": len(values), "values": values,
+            "tags": list(key.bench.tags), "unit": key.unit, "n": len(values), "values": values,
             "center": summary.center if summary else None,
             "low": _finite(summary.low) if summary else None,
             "high": _finite(summary.high) if summary else None,

@@ -64,6 +64,7 @@ class Noise:
     floor: float  # the change of medians noise alone stays under (99%) at the configured count
     threshold: float  # the configured threshold for this benchmark
     count_for_threshold: int  # the count at which the noise floor falls below the threshold
+    tags: tuple[str, ...] = ()  # the build tags it was measured with
 
     @property
     def below_floor(self) -> bool:
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from benchguard import JSON_VERSION, abtest, config, git, output, runner
+    from benchguard.results import tidy_unit
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     run_settings = runner.RunSettings.from_config(settings)
     with git.worktree(repo, commit) as tree, tempfile.TemporaryDirectory(
             prefix="benchguard-bin-") as workdir:
-        specs, thresholds = _specs(settings, tree, args.bench)
+        specs, thresholds = _specs(settings, repo, commit, tree, args.bench)
         session = abtest.Session([abtest.Side("A", f"A {label}", tree),
                                   abtest.Side("B", f"B {label}", tree)],
                                  run_settings, workdir=Path(workdir), reporter=output.STDERR)
@@ -90,23 +92,16 @@ def run(args: argparse.Namespace) -> int:
         session.add(specs)
         for _ in range(args.rounds):
             session.one_round(specs, total=args.rounds)
-        first, second = session.benchmarks("A"), session.benchmarks("B")
-        packages = session.packages
-
-    from benchguard.go import pattern_matches
-    from benchguard.results import tidy_unit
-
-    wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
-
-    def threshold_of(key: SeriesKey) -> float:
-        for spec, threshold in thresholds.items():
-            if (packages.get(spec.package) == key.bench.package
-                    and pattern_matches(spec.pattern, key.bench.name) and threshold is not None):
-                return threshold
-        return settings.threshold
-
-    rows = [noise(key, values, second.samples.get(key, []), settings, threshold_of(key))
-            for key, values in first.samples.items() if key.unit in wanted]
+        wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
+        by_series: dict[SeriesKey, Noise] = {}
+        for spec in specs:  # each result is its own run's: judged by its entry's threshold
+            first, second = session.benchmarks("A", [spec]), session.benchmarks("B", [spec])
+            threshold = thresholds.get(spec)
+            for key, values in first.samples.items():
+                if key.unit in wanted and key not in by_series:
+                    by_series[key] = noise(key, values, second.samples.get(key, []), settings,
+                                      settings.threshold if threshold is None else threshold)
+    rows = list(by_series.values())
     if args.format == "json":
         print(json.dumps({"version": JSON_VERSION, "commit": commit, "rounds": args.rounds,
                           "count": settings.count, "benchmarks": [asdict(row) for row in rows]},
@@ -123,21 +118,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _specs(settings: Config, tree: Path, bench: str | None
+def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None
            ) -> tuple[list[RunSpec], dict[RunSpec, float | None]]:
-    from benchguard import go
+    from benchguard import modules
+    from benchguard.commands.baseline import benchmarked_specs
     from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.runner import RunSpec
+    from benchguard.runner import spec_for
 
+    layout = modules.at_commit(repo, commit)
     thresholds: dict[RunSpec, float | None] = {}
     for entry in settings.benches:
         for package in entry.packages:
-            spec = RunSpec(package, bench or entry.pattern, entry.tags)
+            spec = spec_for(layout, package, bench or entry.pattern, entry.tags)
             thresholds.setdefault(spec, entry.threshold)
     if not thresholds:
-        for found in go.list_packages(tree):
-            if found.has_benchmarks:
-                thresholds[RunSpec(found.directory, bench or ".")] = None
+        thresholds = dict.fromkeys(benchmarked_specs(repo, commit, tree, bench))
     specs = [spec for spec in thresholds if (tree / spec.package).is_dir()]
     if not specs:
         raise BenchguardError("no benchmarks to calibrate: no [[bench]] entry names a package "
@@ -171,7 +166,8 @@ def noise(key: SeriesKey, first: list[float], second: list[float], settings: Con
     return Noise(package=key.bench.package, name=key.bench.name, procs=key.bench.procs,
                  metric=key.unit, runs=min(len(first), len(second)), cv=cv, spread=spread,
                  delta=delta, p=p, count_for_change=max(needed, smallest), floor=floor,
-                 threshold=threshold, count_for_threshold=max(for_threshold, smallest))
+                 threshold=threshold, count_for_threshold=max(for_threshold, smallest),
+                 tags=key.bench.tags)
 
 
 def render(rows: list[Noise], count: int) -> str:
@@ -195,10 +191,9 @@ def render(rows: list[Noise], count: int) -> str:
 
 
 def _name(row: Noise) -> str:
-    from benchguard.results import with_procs
+    from benchguard.results import BenchKey
 
-    name = with_procs(row.name, row.procs)
-    return f"{row.package}.{name}" if row.package else name
+    return BenchKey(row.package, row.name, row.procs, row.tags).describe()
 
 
 def _percent(fraction: float) -> str:

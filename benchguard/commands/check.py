@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print the plan: what would be measured, how, what it should cost "
                              "and what fits the time budget; builds and runs no benchmark")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="also say which benchmarks were not selected, and why")
+                        help="also say which benchmarks were not selected, and why, and name "
+                             "every changed file no benchmark measures")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -159,7 +160,6 @@ def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
     """`check --profile`: profile each regression nobody allowed, at its range's base and head,
     and print which functions got slower."""
     from benchguard import profile
-    from benchguard.runner import RunSpec
     from benchguard.verdict import Status
 
     for outcome in outcomes:
@@ -167,9 +167,7 @@ def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
         if (report is None or measured is None or found.base is None
                 or report.status != Status.REGRESSION):
             continue
-        selected = outcome.selection.selected if outcome.selection is not None else ()
-        specs = [RunSpec(s.package, s.pattern, s.tags) for s in selected]
-        wanted = profile.regressed_specs(report, specs, measured.packages)
+        wanted = profile.regressed_specs(report, measured.owners.get)
         if wanted:
             diffs = profile.profile(repo, found.base, found.head, wanted, reporter=output.STDERR)
             print(profile.render_text(diffs), end="", file=stream, flush=True)

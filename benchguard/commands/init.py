@@ -10,6 +10,7 @@ from benchguard.errors import EXIT_OK, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
     from benchguard.go import GoPackage
+    from benchguard.modules import Layout
 
 HEADER = """\
 # benchguard configuration, written by `benchguard init`; see docs/config.md.
@@ -27,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import tomli_w
 
-    from benchguard import config, git, go
+    from benchguard import config, git, modules
+    from benchguard.gotree import Snapshot
 
     repo = git.toplevel(".")
     target = Path(args.config) if args.config else repo / config.FILENAME
@@ -35,28 +37,35 @@ def run(args: argparse.Namespace) -> int:
         raise BenchguardError(f"{target} already exists; benchguard init never overwrites it "
                               "(edit it, or delete it and run benchguard init again)",
                               exit_code=EXIT_USAGE)
-    if not (repo / "go.mod").is_file():
-        raise BenchguardError(f"{repo} has no go.mod: benchguard expects the Go module at the "
-                              "repository root", exit_code=EXIT_USAGE)
+    layout = modules.in_working_tree(repo)
+    if not layout.modules:
+        raise BenchguardError(f"{repo} has no go.mod: benchguard guards Go modules (run "
+                              "`go mod init` first)", exit_code=EXIT_USAGE)
+    for module in layout.modules:
+        if not layout.builds(module):
+            print(f"benchguard: go.work does not use {module.directory}, so go does not build "
+                  "it: no entries for it")
     tags = [tag for tag in args.tags.split(",") if tag]
-    benchmarked = [package for package in go.list_packages(repo, tags)
-                   if package.has_benchmarks]
+    benchmarked = Snapshot(repo, "HEAD", lambda: repo, layout=layout).benchmarked(tags)
     if not benchmarked:
-        raise BenchguardError("no package in this module has benchmarks (func BenchmarkXxx in a "
-                              "_test.go file); add some, then run benchguard init again",
-                              exit_code=EXIT_USAGE)
-    text = HEADER + tomli_w.dumps(starter(sorted(benchmarked, key=lambda p: p.directory), tags))
+        raise BenchguardError("no package in this repository's modules has benchmarks (func "
+                              "BenchmarkXxx in a _test.go file); add some, then run benchguard "
+                              "init again", exit_code=EXIT_USAGE)
+    text = HEADER + tomli_w.dumps(starter(benchmarked, tags, layout))
     config.parse(text, filename=str(target))  # what we write must load
     target.write_text(text, encoding="utf-8")
-    names = ", ".join(sorted(package.directory for package in benchmarked))
+    names = ", ".join(package.directory for package in benchmarked)
     count = f"{len(benchmarked)} package{'' if len(benchmarked) == 1 else 's'}"
+    built = {layout.module_of(package.directory) for package in benchmarked}
+    if len(built) > 1:
+        count += f" of {len(built)} modules"
     print(f"benchguard: found benchmarks in {count}: {names}")
     print(f"benchguard: wrote {target} with a [[bench]] entry for each and every other setting "
           "at its default (docs/config.md)")
     return EXIT_OK
 
 
-def starter(packages: list[GoPackage], tags: list[str]) -> dict[str, Any]:
+def starter(packages: list[GoPackage], tags: list[str], layout: Layout) -> dict[str, Any]:
     from benchguard.config import Config
 
     defaults = Config(path=None)
@@ -75,11 +84,21 @@ def starter(packages: list[GoPackage], tags: list[str]) -> dict[str, Any]:
     }
     benches = []
     for package in packages:
-        # The root package owns only the .go files at the root, not the whole repository.
-        paths = ["/*.go"] if package.directory == "." else [f"{package.directory[2:]}/**"]
-        entry: dict[str, Any] = {"paths": paths, "package": package.directory, "pattern": "."}
+        entry: dict[str, Any] = {"paths": _paths(package.directory, layout),
+                                 "package": package.directory, "pattern": "."}
         if tags:
             entry["tags"] = tags
         benches.append(entry)
     document["bench"] = benches
     return document
+
+
+def _paths(directory: str, layout: Layout) -> list[str]:
+    """A package's files: everything below its directory except nested modules (their own
+    packages); the root package owns only the .go files at the root, not the repository."""
+    if directory == ".":
+        return ["/*.go"]
+    inside = directory.removeprefix("./")
+    nested = [module.directory.removeprefix("./") for module in layout.modules
+              if module.directory.startswith(directory + "/")]
+    return [f"{inside}/**", *(f"!{module}/**" for module in nested)]

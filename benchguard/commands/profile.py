@@ -23,10 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, go, hook, output, profile
-    from benchguard.commands.baseline import configured_specs
+    from benchguard import config, git, hook, modules, output, profile
+    from benchguard.commands.baseline import benchmarked_specs, configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
-    from benchguard.runner import RunSpec
 
     repo = git.toplevel()
     settings = config.load(repo, Path(args.config) if args.config else None)
@@ -35,11 +34,10 @@ def run(args: argparse.Namespace) -> int:
         repo, args.head, head)
     if base is None or base == head:
         raise BenchguardError("nothing to diff against: pass --base REV", exit_code=EXIT_USAGE)
-    specs = configured_specs(settings, args.bench)
+    specs = configured_specs(settings, args.bench, modules.at_commit(repo, head))
     if not specs:
         with git.worktree(repo, head) as tree:
-            specs = [RunSpec(package.directory, args.bench)
-                     for package in go.list_packages(tree) if package.has_benchmarks]
+            specs = benchmarked_specs(repo, head, tree, args.bench)
     diffs = profile.profile(repo, base, head, specs, benchtime=args.benchtime,
                             timeout=settings.timeout, reporter=output.STDERR)
     if not diffs:

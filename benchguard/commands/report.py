@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from benchguard.config import Config
     from benchguard.go import Fingerprint
     from benchguard.markdown_report import Action
+    from benchguard.modules import Layout
     from benchguard.notes import NotesStore
     from benchguard.overrides import Override
     from benchguard.results import BenchKey, BenchmarkSet
@@ -54,7 +57,18 @@ def run(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from benchguard import config, git, go, output, overrides, profile, selection, targets, verdict
+    from benchguard import (
+        config,
+        git,
+        go,
+        modules,
+        output,
+        overrides,
+        profile,
+        selection,
+        targets,
+        verdict,
+    )
     from benchguard import markdown_report as rendering
     from benchguard.notes import NotesStore
 
@@ -65,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
     head = git.resolve(repo, args.rev)
     base = git.resolve(repo, args.base) if args.base else _default_base(repo, store, head,
                                                                          fingerprint)
-    module = go.module_path_at(repo, head)  # the reported commit's, not the working tree's
+    layout = modules.at_commit(repo, head)  # the reported commit's, not the working tree's
     head_side = _results(repo, store, settings, head, fingerprint, "head")
     base_side = _results(repo, store, settings, base, fingerprint, "base") if base else None
 
-    packages = _packages(settings, module, head_side.benchmarks)
+    packages = _packages(settings, layout, head_side.benchmarks)
     gate = full = None
     if base_side is not None:
         configured = selection.configured(settings)
@@ -92,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         overrides.apply(full, allowed)
 
     evaluation = targets.evaluate(settings.targets, head_side.benchmarks, packages=packages,
-                                  module=module)
+                                  layout=layout)
     if head_side.measured:
         targets.require_matches(settings, evaluation, repo)
     for target in evaluation.unmatched if not head_side.measured else ():
@@ -107,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         profile_hint=f"benchguard profile --base {base[:12]} --head {head[:12]}" if base
         else "benchguard profile")
     if args.profile and base and gate is not None and report.regressions:
-        specs = profile.regressed_specs(gate, _specs(settings, packages), packages)
+        specs = profile.regressed_specs(gate, _owner(settings, layout, packages))
         report.profiles = profile.profile(repo, base, head, specs, timeout=settings.timeout,
                                           reporter=output.STDERR)
     else:
@@ -152,8 +166,8 @@ def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerp
 
 def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
              fingerprint: Fingerprint, side: str) -> Side:
-    from benchguard import git, go, notes, output, runner
-    from benchguard.commands.baseline import configured_specs
+    from benchguard import git, modules, notes, output, runner
+    from benchguard.commands.baseline import benchmarked_specs, configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 
     stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
@@ -163,12 +177,11 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
         output.progress(f"{side} {commit[:12]}: using its stored baseline")
         return Side(commit, stored, False, max(dates, default=""))
     run_settings = runner.RunSettings.from_config(settings)
-    specs = configured_specs(settings, None)
+    specs = configured_specs(settings, None, modules.at_commit(repo, commit))
     label = f"{side} {commit[:12]}"
     with git.worktree(repo, commit) as tree:
         if not specs:
-            specs = [runner.RunSpec(package.directory)
-                     for package in go.list_packages(tree) if package.has_benchmarks]
+            specs = benchmarked_specs(repo, commit, tree, None)
         result = runner.run_in_tree(tree, specs, run_settings, label=label, keep_going=True,
                                     reporter=output.STDERR)
     failures = [f"{label} {spec.package}: {error.message}"
@@ -215,26 +228,44 @@ def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
     return found
 
 
-def _packages(settings: Config, module: str | None, benchmarks: BenchmarkSet) -> dict[str, str]:
+def _packages(settings: Config, layout: Layout, benchmarks: BenchmarkSet) -> dict[str, str]:
     """"./dir" -> import path for every configured and every measured package."""
-    from benchguard.go import import_path
-
     mapping = {}
-    if module:
-        for entry in settings.benches:
-            for package in entry.packages:
-                mapping[package] = import_path(module, package)
-        for key in benchmarks.samples:
-            path = key.bench.package
-            if path == module:
-                mapping.setdefault(".", path)
-            elif path.startswith(module + "/"):
-                mapping.setdefault("./" + path[len(module) + 1:], path)
+    for entry in settings.benches:
+        for package in entry.packages:
+            if (found := layout.import_path(package)) is not None:
+                mapping[package] = found
+    # the innermost module a measured import path is in gives its directory
+    by_path = sorted((module for module in layout.modules if module.path),
+                     key=lambda module: -len(module.path))
+    for key in benchmarks.samples:
+        path = key.bench.package
+        module = next((m for m in by_path if path == m.path or path.startswith(m.path + "/")),
+                      None)
+        if module is not None:
+            inner = path[len(module.path):].lstrip("/")
+            directory = module.directory if not inner else (
+                f"./{inner}" if module.directory == "." else f"{module.directory}/{inner}")
+            mapping.setdefault(directory, path)
     return mapping
 
 
-def _specs(settings: Config, packages: dict[str, str]) -> list[RunSpec]:
-    from benchguard.runner import RunSpec
+def _owner(settings: Config, layout: Layout, packages: dict[str, str]
+           ) -> Callable[[BenchKey], RunSpec | None]:
+    """Which run stored results would have come from: the first [[bench]] entry whose package,
+    build tags and -bench pattern give it (benchmatch, Go's rule), else all of its package's."""
+    from benchguard import benchmatch
+    from benchguard.runner import spec_for
 
-    tags = {package: entry.tags for entry in settings.benches for package in entry.packages}
-    return [RunSpec(directory, ".", tags.get(directory, ())) for directory in packages]
+    directories = {path: directory for directory, path in packages.items()}
+
+    def owner(bench: BenchKey) -> RunSpec | None:
+        for entry in settings.benches:
+            for package in entry.packages:
+                if (packages.get(package) == bench.package and entry.tags == bench.tags
+                        and benchmatch.runs(entry.pattern, bench.name)):
+                    return spec_for(layout, package, entry.pattern, entry.tags)
+        directory = directories.get(bench.package)
+        return None if directory is None else spec_for(layout, directory, ".", bench.tags)
+
+    return owner

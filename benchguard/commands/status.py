@@ -97,9 +97,19 @@ def _nearest(store: NotesStore, repo: Path, status: Status) -> Found | None:
 def _needs_rerun(repo: Path, settings: Config, status: Status) -> list[Selected]:
     """What `check` would run for these changes: [[bench]] paths, `always`, and Go's import
     graph (selection.select), each with its reason."""
-    from benchguard import go, selection
+    import contextlib
 
-    chosen = selection.select(settings, status.files, lambda tags: go.list_packages(repo, tags))
+    from benchguard import git, selection
+    from benchguard.gotree import Snapshot
+
+    assert status.found is not None
+    found = status.found.commit
+    with contextlib.ExitStack() as stack:
+        # HEAD's packages as the working tree has them; the baseline's checked out only when a
+        # file it has was deleted since
+        chosen = selection.select(
+            settings, status.files, Snapshot(repo, status.head, lambda: repo),
+            Snapshot(repo, found, lambda: stack.enter_context(git.worktree(repo, found))))
     status.warnings += chosen.warnings
     return list(chosen.selected)
 
