@@ -91,10 +91,7 @@ class Outcome:
             "ref": self.range.ref,
             "base": self.range.base,
             "head": self.range.head,
-            "selected": [{"package": s.package, "pattern": s.pattern, "tags": list(s.tags),
-                          "reason": s.reason}
-                         for s in (self.selection.selected if self.selection else ())],
-            "uncovered": [u.path for u in (self.selection.uncovered if self.selection else ())],
+            **_selection_json(self.selection),
             "failed": self.failures,
             "allowed": [{"pattern": a.override.pattern, "source": a.override.source,
                          "reason": a.override.reason, "benchmarks": list(a.benchmarks)}
@@ -220,8 +217,7 @@ class Prepared:
         data: dict[str, Any] = {"ref": found.ref, "base": found.base, "head": found.head}
         if self.outcome is not None:
             data.update({"status": self.outcome.status.value, "message": self.outcome.message})
-        data["selected"] = [{"package": s.package, "pattern": s.pattern, "reason": s.reason}
-                            for s in (self.selection.selected if self.selection else ())]
+        data.update(_selection_json(self.selection))
         data["plan"] = None if self.plan is None else self.plan.to_json()
         return data
 
@@ -561,6 +557,15 @@ def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
                 if len(uncovered) > UNCOVERED_SHOWN else "")
         reporter.warn(f"{_count([one.path for one in uncovered], 'changed file')} can change "
                       f"Go code but no benchmark measures it: {shown}{more}")
+
+
+def _selection_json(chosen: Selection | None) -> dict[str, Any]:
+    """What a branch selected, with why, and the changed files no benchmark measures; ``failed``
+    lists the selections go could not load (a check adds those that did not build)."""
+    return {"selected": [{"package": s.package, "pattern": s.pattern, "tags": list(s.tags),
+                          "reason": s.reason} for s in (chosen.selected if chosen else ())],
+            "uncovered": [u.path for u in (chosen.uncovered if chosen else ())],
+            "failed": [f.message for f in (chosen.failed if chosen else ())]}
 
 
 def _brief_json(comparison: Comparison | None) -> dict[str, Any] | None:
