@@ -221,6 +221,25 @@ def test_a_package_that_does_not_build_fails_alone_and_the_rest_is_checked(
     assert check["status"] == "error" and len(check["failed"]) == 1
 
 
+def test_a_benchmark_that_panics_fails_its_own_selection_and_the_rest_is_checked(
+        mono: Project) -> None:
+    test_file = mono.root / "digest" / "digest_test.go"
+    test_file.write_text(test_file.read_text().replace("sink = Digest(data)",
+                                                       'panic(Digest(data))'))
+    fmtx = mono.root / "tools" / "fmtx" / "fmtx.go"
+    fmtx.write_text(fmtx.read_text() + "\n// touched: selects ./tools/fmtx, slows nothing\n")
+    head = mono.commit("a digest benchmark that panics")
+    proc = push(mono)
+    assert proc.returncode != 0 and mono.remote_sha() != head
+    assert "./digest: a benchmark panicked" in proc.stderr
+    assert "pkg: example.com/mono/tools/fmtx" in proc.stdout + proc.stderr
+    proc = mono.benchguard("check", "--format", "json")
+    assert proc.returncode == 3
+    [check] = json.loads(proc.stdout)["checks"]
+    assert check["status"] == "error" and len(check["failed"]) == 1
+    assert {entry["package"] for entry in check["benchmarks"]} == {"example.com/mono/tools/fmtx"}
+
+
 def test_a_regression_across_modules_of_a_workspace_is_blocked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if GO is None:
@@ -246,3 +265,48 @@ def test_a_regression_across_modules_of_a_workspace_is_blocked(
     said = blocked(project, head, push(project))
     assert "selected ./app all benchmarks: lib/lib.go: ./app imports example.com/lib" in said
     assert "example.com/app.BenchmarkRun" in said
+
+
+@pytest.mark.slow
+def test_a_nested_modules_kept_head_serves_the_next_pushes_while_nothing_it_is_built_from_changes(
+        tmp_path: Path) -> None:
+    if GO is None:
+        pytest.skip("go is not installed")
+    # a threshold noise never reaches: nothing is confirmed side by side, nothing blocks
+    project = monorepo.make(tmp_path, config=monorepo.CONFIG.replace('"5%"', '"1000%"'))
+    assert project.benchguard("install").returncode == 0
+
+    def push_change(path: str, line: str) -> str:
+        (project.root / path).write_text((project.root / path).read_text() + line)
+        project.commit(f"touch {path}")
+        pushed = push(project)
+        assert pushed.returncode == 0, pushed.stdout + pushed.stderr
+        return pushed.stdout + pushed.stderr
+
+    def planned() -> dict[str, str]:
+        proc = project.benchguard("check", "--dry-run", "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        [check] = json.loads(proc.stdout)["checks"]
+        [step] = check["plan"]["steps"]
+        assert step["package"] == "./tools/fmtx"
+        return {"measure": step["measure"], "stored_at": step["stored_at"]}
+
+    push_change("tools/fmtx/fmtx.go", "\n// one\n")
+    kept = project.head()  # its head measurement of ./tools/fmtx is kept
+    # ./digest, in the root module, is measured and kept; ./tools/fmtx is not built from it
+    push_change("digest/extra.go", "\n// two\n")
+    project.write({"tools/fmtx/fmtx.go": (project.root / "tools/fmtx/fmtx.go").read_text()
+                   + "\n// three\n"})
+    project.commit("touch fmtx again")
+    assert planned() == {"measure": "head only", "stored_at": kept}
+
+    # a configuration-only push with another benchtime: the kept head is no longer comparable
+    project.sh("git reset -q --hard HEAD~1")
+    config = project.root / "benchguard.toml"
+    config.write_text(config.read_text().replace('"2000x"', '"1000x"'))
+    project.commit("shorter runs")
+    assert push(project).returncode == 0
+    project.write({"tools/fmtx/fmtx.go": (project.root / "tools/fmtx/fmtx.go").read_text()
+                   + "\n// four\n"})
+    project.commit("touch fmtx once more")
+    assert planned() == {"measure": "side by side", "stored_at": None}
