@@ -261,6 +261,9 @@ def test_a_dry_run_plans_without_building_or_running_a_benchmark(
     document = json.loads(proc.stdout)
     assert document["version"] == 1 and document["dry_run"] is True
     [check] = document["checks"]
+    assert (check["uncovered"], check["failed"]) == ([], [])
+    assert [(s["package"], s["tags"]) for s in check["selected"]] == [("./parse", []),
+                                                                      ("./hashing", [])]
     steps = check["plan"]["steps"]
     # paths matched first, then auto selections nearest first
     assert [(s["package"], s["measure"], s["baseline"]) for s in steps] == [
