@@ -203,35 +203,25 @@ def test_a_push_no_benchmark_measures_names_what_it_changed(mono: Project) -> No
            "from ./cmd/app" in proc.stderr
 
 
-def test_a_package_that_does_not_build_fails_alone_and_the_rest_is_checked(
-        mono: Project) -> None:
-    mono.write({"digest/extra.go": 'package digest\n\nconst Extra int = "one"\n'})
+DIGEST_TEST = monorepo.FILES["digest/digest_test.go"]
+
+
+@pytest.mark.parametrize(("broken", "said"), [
+    ({"digest/extra.go": 'package digest\n\nconst Extra int = "one"\n'}, "build failed"),
+    ({"digest/digest_test.go": DIGEST_TEST.replace("sink = Digest(data)", "panic(Digest(data))")},
+     "a benchmark panicked"),
+], ids=["does-not-build", "panics"])
+def test_a_package_that_does_not_build_or_panics_fails_alone_and_the_rest_is_checked(
+        mono: Project, broken: dict[str, str], said: str) -> None:
+    mono.write(broken)
     fmtx = mono.root / "tools" / "fmtx" / "fmtx.go"
     fmtx.write_text(fmtx.read_text() + "\n// touched: selects ./tools/fmtx, slows nothing\n")
     head = mono.commit("broken digest")
     proc = push(mono)
     assert proc.returncode != 0 and mono.remote_sha() != head
-    assert "./digest: build failed" in proc.stderr
+    assert f"./digest: {said}" in proc.stderr
     assert "1 selection could not be measured (on_error = \"block\": the push is blocked)" \
         in proc.stderr
-    assert "pkg: example.com/mono/tools/fmtx" in proc.stdout + proc.stderr
-    proc = mono.benchguard("check", "--format", "json")
-    assert proc.returncode == 3
-    [check] = json.loads(proc.stdout)["checks"]
-    assert check["status"] == "error" and len(check["failed"]) == 1
-
-
-def test_a_benchmark_that_panics_fails_its_own_selection_and_the_rest_is_checked(
-        mono: Project) -> None:
-    test_file = mono.root / "digest" / "digest_test.go"
-    test_file.write_text(test_file.read_text().replace("sink = Digest(data)",
-                                                       'panic(Digest(data))'))
-    fmtx = mono.root / "tools" / "fmtx" / "fmtx.go"
-    fmtx.write_text(fmtx.read_text() + "\n// touched: selects ./tools/fmtx, slows nothing\n")
-    head = mono.commit("a digest benchmark that panics")
-    proc = push(mono)
-    assert proc.returncode != 0 and mono.remote_sha() != head
-    assert "./digest: a benchmark panicked" in proc.stderr
     assert "pkg: example.com/mono/tools/fmtx" in proc.stdout + proc.stderr
     proc = mono.benchguard("check", "--format", "json")
     assert proc.returncode == 3
