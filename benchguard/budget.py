@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from benchguard.durations import parse_duration
 from benchguard.errors import EXIT_USAGE, BenchguardError
@@ -83,8 +84,9 @@ class Unchecked:
     tags: tuple[str, ...]
     reason: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"package": self.package, "pattern": self.pattern, "reason": self.reason}
+    def to_json(self) -> dict[str, Any]:
+        return {"package": self.package, "pattern": self.pattern, "tags": list(self.tags),
+                "reason": self.reason}
 
 
 def seconds_text(seconds: float) -> str:

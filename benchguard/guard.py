@@ -149,6 +149,7 @@ class Outcome:
         """What the time budget left unchecked, loudly, and what that does to the push."""
         if not self.unchecked:
             return []
+        from benchguard.names import run_name
         from benchguard.style import paint, printable
 
         count = len(self.unchecked)
@@ -157,8 +158,8 @@ class Outcome:
         lines = [paint(printable(title), "red" if self.blocked_by_budget else "yellow",
                        enabled=colour)]
         for unchecked in self.unchecked:
-            what = "all benchmarks" if unchecked.pattern == "." else unchecked.pattern
-            lines.append(printable(f"  {unchecked.package} {what}: {unchecked.reason}"))
+            name = run_name(unchecked.package, unchecked.pattern, unchecked.tags)
+            lines.append(printable(f"  {name}: {unchecked.reason}"))
         if self.blocked_by_budget:
             lines.append(f'on_budget = "block": the push is blocked; raise budget (now '
                          f'"{self.budget}") in benchguard.toml, or push anyway with '
@@ -536,10 +537,11 @@ UNCOVERED_SHOWN = 3
 
 
 def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
+    from benchguard.names import run_name
+
     for selected in chosen.selected:
-        what = "all benchmarks" if selected.pattern == "." else selected.pattern
-        tags = f" [tags: {','.join(selected.tags)}]" if selected.tags else ""
-        reporter.progress(f"selected {selected.package} {what}{tags}: {selected.reason}")
+        reporter.progress(f"selected {run_name(selected.package, selected.pattern, selected.tags)}"
+                          f": {selected.reason}")
     for failed in chosen.failed:
         reporter.warn(failed.message)
     for warning in chosen.warnings:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from benchguard import JSON_VERSION, git
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.names import tags_line
 from benchguard.reporter import Reporter
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tags_line, tidy_unit
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
 from benchguard.stats import Summary
 from benchguard.style import printable
 from benchguard.verdict import Verdict

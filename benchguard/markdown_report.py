@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchguard import targets as targeting
+from benchguard.names import tags_line
 from benchguard.profile import ProfileDiff
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, tags_line
+from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.verdict import REGRESSION, Comparison, ComparisonReport
 
 PASS, FAIL, REGRESSED = "PASS", "FAIL", "REGRESSION"

@@ -224,9 +224,11 @@ class Measurement:
         self.specs = [one for one in self.specs if one != spec]
 
     def _skip(self, spec: RunSpec, reason: str) -> None:
+        from benchguard.names import run_name
+
         self.unchecked[spec] = reason
-        what = "all benchmarks" if spec.pattern == "." else spec.pattern
-        self.reporter.warn(f"{spec.package} {what}: not checked: {reason}")
+        self.reporter.warn(f"{run_name(spec.package, spec.pattern, spec.tags)}: not checked: "
+                           f"{reason}")
 
     def _left(self) -> str:
         return f"{seconds_text(self.deadline.remaining())} left of budget {self.config.budget}"
@@ -502,7 +504,7 @@ class Measurement:
 
 def describe_spec(spec: RunSpec) -> str:
     """A selection as the output names it: "./hashing", "./hashing [tags: fast]"."""
-    from benchguard.results import tags_line
+    from benchguard.names import tags_line
 
     return f"{spec.package} [{tags_line(spec.tags)}]" if spec.tags else spec.package
 

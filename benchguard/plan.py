@@ -194,9 +194,9 @@ def _benchtime_ratio(recorded: str, configured: str) -> float:
 
 
 def _name(spec: RunSpec) -> str:
-    what = "all benchmarks" if spec.pattern == "." else spec.pattern
-    tags = f" [tags {','.join(spec.tags)}]" if spec.tags else ""
-    return f"{spec.package} {what}{tags}"
+    from benchguard.names import run_name
+
+    return run_name(spec.package, spec.pattern, spec.tags)
 
 
 def _rounded(seconds: float | None) -> float | None:

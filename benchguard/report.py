@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from benchguard import JSON_VERSION, units
-from benchguard.results import tags_line
+from benchguard.names import tags_line
 from benchguard.stats import Summary
 from benchguard.style import paint, printable
 from benchguard.verdict import (

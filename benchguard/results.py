@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchguard import units
+from benchguard.names import tags_line
 
 
 def with_procs(name: str, procs: int) -> str:
@@ -49,11 +50,6 @@ class BenchKey:
         unique across packages and builds."""
         described = f"{self.package}.{self.label}" if self.package else self.label
         return f"{described} [{tags_line(self.tags)}]" if self.tags else described
-
-
-def tags_line(tags: Sequence[str]) -> str:
-    """How a build's tags are shown, as benchstat shows a configuration line: "tags: fast,x"."""
-    return f"tags: {','.join(tags)}"
 
 
 @dataclass(frozen=True, order=True)

@@ -152,7 +152,7 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
     """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
     confidence interval, as `benchstat` prints one file."""
     from benchguard import stats
-    from benchguard.results import tags_line
+    from benchguard.names import tags_line
     from benchguard.style import printable
     from benchguard.units import format_value, range_percent
 
