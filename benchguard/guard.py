@@ -133,7 +133,16 @@ class Outcome:
         lines = []
         if self.report.comparisons or not self.unchecked:  # else the budget left it all
             lines.append(report.render_text(self.report, colour=colour).rstrip("\n"))
-        lines += [f"not measured: {printable(failure)}" for failure in self.failures]
+        if self.failures:
+            from benchguard.style import paint
+
+            count = len(self.failures)
+            effect = "blocks the push" if self.blocked_by_failures else \
+                'does not block the push (on_error = "warn")'
+            lines += ["", paint(f"ERROR: {count} selection{'' if count == 1 else 's'} could not "
+                                f"be measured, which {effect}; the rest was compared above:",
+                                "red" if self.blocked_by_failures else "yellow", enabled=colour)]
+            lines += [f"  not measured: {printable(failure)}" for failure in self.failures]
         lines += _noise_lines(self.report, self.measured)
         lines += _regression_table(self.report, colour=colour, blocked=blocked,
                                    how_to_allow=how_to_allow)
@@ -361,12 +370,13 @@ def to_json(outcomes: Sequence[Outcome], *, message: str = "") -> dict[str, Any]
 
 
 def overall_status(outcomes: Sequence[Outcome]) -> Status:
-    """The worst of the pushed branches: a regression, else selections the time budget left
-    unchecked, else an error, else a pass; skipped when none was compared."""
+    """The worst of the pushed branches, in the order one branch's status is decided: a
+    regression, else selections that could not be measured (an error), else selections the time
+    budget left unchecked, else a pass; skipped when none was compared."""
     from benchguard.verdict import Status
 
     found = {outcome.status for outcome in outcomes}
-    return next((status for status in (Status.REGRESSION, Status.INCOMPLETE, Status.ERROR,
+    return next((status for status in (Status.REGRESSION, Status.ERROR, Status.INCOMPLETE,
                                        Status.PASS) if status in found), Status.SKIPPED)
 
 

@@ -223,6 +223,9 @@ def test_a_package_that_does_not_build_or_panics_fails_alone_and_the_rest_is_che
     assert "1 selection could not be measured (on_error = \"block\": the push is blocked)" \
         in proc.stderr
     assert "pkg: example.com/mono/tools/fmtx" in proc.stdout + proc.stderr
+    # the table's own tally speaks for what was compared; the check's verdict follows it
+    assert "ERROR: 1 selection could not be measured, which blocks the push; the rest was " \
+        "compared above:" in proc.stdout + proc.stderr
     proc = mono.benchguard("check", "--format", "json")
     assert proc.returncode == 3
     [check] = json.loads(proc.stdout)["checks"]
