@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchguard.commands import add_format, repository
+
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
@@ -29,19 +31,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "[[bench]] entry)")
     parser.add_argument("--push", nargs="?", const="origin", metavar="REMOTE",
                         help="then share the notes with REMOTE (default: origin), as `sync` does")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for scripts")
+    add_format(parser, "text", "json")
 
 
 def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from benchguard import JSON_VERSION, config, git, modules, notes, output, targets
+    from benchguard import JSON_VERSION, git, modules, notes, output, targets
     from benchguard.commands import sync
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     commit = git.resolve(repo, args.rev)
     layout = modules.at_commit(repo, commit)
     result, record = record_baseline(repo, settings, commit, bench=args.bench,

@@ -13,6 +13,8 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
+from benchguard.commands import add_format, repository
+
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.results import SeriesKey
@@ -34,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="A/A rounds: each runs every benchmark once per side (default 10)")
     parser.add_argument("--bench", metavar="REGEX",
                         help="only benchmarks matching REGEX (replaces every entry's pattern)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_format(parser, "text", "json")
 
 
 def _rounds(text: str) -> int:
@@ -74,11 +76,10 @@ class Noise:
 def run(args: argparse.Namespace) -> int:
     import tempfile
 
-    from benchguard import JSON_VERSION, abtest, config, git, output, runner
+    from benchguard import JSON_VERSION, abtest, git, output, runner
     from benchguard.results import tidy_unit
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     commit = git.resolve(repo, "HEAD")
     label = commit[:12]
     run_settings = runner.RunSettings.from_config(settings)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from benchguard import git, guard, hook, output, overrides
+from benchguard.commands import add_format
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.guard import Outcome, Prepared
 
@@ -34,8 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run as git's pre-push hook: read the pushed refs from stdin")
     parser.add_argument("--allow-regression", action="append", default=[], metavar="REGEX",
                         help="let regressions of benchmarks matching REGEX through (repeatable)")
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                        help="output format (default: text)")
+    add_format(parser, "text", "json", "markdown")
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and show which "
                              "functions got slower (files under .benchguard/profiles/)")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION, values
+from benchguard.commands import add_format
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metric", action="append", metavar="UNIT",
                         help="compare only this unit, e.g. sec/op or B/op (repeatable; "
                              "default: every unit present)")
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    add_format(parser, "text", "json", "markdown")
 
 
 def _load(path: str, stdin_used: list[bool]) -> tuple[str, str]:

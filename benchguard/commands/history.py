@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from benchguard.commands import add_format, repository
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("regex", metavar="REGEX",
@@ -16,8 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the last N commits that have a baseline (default: 30)")
     parser.add_argument("--metric", default="sec/op", metavar="M",
                         help="sec/op (default), ns/op, ops/s, B/op, allocs/op, B/s, …")
-    parser.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                        help="output format (default: text)")
+    add_format(parser, "text", "csv", "json")
     parser.add_argument("--plot", metavar="FILE.svg", help="also draw a chart into FILE.svg")
     parser.add_argument("--any-machine", action="store_true",
                         help="use baselines measured on any machine, not only this one's")
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import config, git, go, history, output
+    from benchguard import go, history, output
     from benchguard.errors import EXIT_USAGE, BenchguardError
     from benchguard.reporter import Collector
 
@@ -36,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
         from benchguard import plot
 
         plot.check(Path(args.plot))
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     fingerprint = None if args.any_machine else go.fingerprint(repo)
     skipped = Collector()
     series = history.collect(repo, args.rev, args.regex, ref=settings.notes_ref,

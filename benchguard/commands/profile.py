@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from benchguard.commands import repository
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bench", metavar="BENCH",
@@ -23,12 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, hook, modules, output, profile
+    from benchguard import git, hook, modules, output, profile
     from benchguard.commands.baseline import benchmarked_specs, configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     head = git.resolve(repo, args.head)
     base = hook.manual_range(repo, args.base, args.head).base if args.base else _default_base(
         repo, args.head, head)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchguard.commands import add_format, repository
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -34,8 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", metavar="REV",
                         help="compare with REV (default: the nearest first-parent ancestor with "
                              "a baseline, else REV~1)")
-    parser.add_argument("--format", choices=("markdown", "json", "text"), default="markdown",
-                        help="output format (default: markdown)")
+    add_format(parser, "markdown", "json", "text")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and name the functions "
@@ -58,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from benchguard import (
-        config,
         git,
         go,
         modules,
@@ -72,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from benchguard import markdown_report as rendering
     from benchguard.notes import NotesStore
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     store = NotesStore(repo, settings.notes_ref)
     fingerprint = go.fingerprint(repo)
     head = git.resolve(repo, args.rev)

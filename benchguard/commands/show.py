@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
     from benchguard.go import Fingerprint
@@ -21,15 +22,13 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rev", nargs="?", default="HEAD", metavar="REV",
                         help="the commit to show (default: HEAD)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for scripts")
+    add_format(parser, "text", "json")
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import config, git, notes, output
+    from benchguard import git, notes, output
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
     commit = git.resolve(repo, args.rev)
     records, warnings = store.read(commit)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchguard.commands import add_format, repository
+
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.go import Fingerprint
@@ -45,17 +47,15 @@ class Status:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--any-machine", action="store_true",
                         help="accept a baseline recorded on any machine, not only this one")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for scripts")
+    add_format(parser, "text", "json")
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import config, git, go, notes, output
+    from benchguard import git, go, notes, output
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
     status = Status(head=git.resolve(repo, "HEAD"), here=go.fingerprint(repo),
                     any_machine=args.any_machine)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
     from benchguard.notes import Synced
@@ -13,17 +14,15 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("remote", nargs="?", default="origin",
                         help="the remote to sync with (default: origin)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default), json for scripts")
+    add_format(parser, "text", "json")
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import JSON_VERSION, config, git, notes, output
+    from benchguard import JSON_VERSION, notes, output
 
-    repo = git.toplevel()
-    settings = config.load(repo, Path(args.config) if args.config else None)
+    repo, settings = repository(args)
     synced = notes.sync(repo, args.remote, settings.notes_ref, reporter=output.STDERR)
     output.progress(summary(synced))
     if args.format == "json":
