@@ -1,19 +1,22 @@
-"""Decide one (benchmark, metric) from the rounds measured so far: it blocks, it is settled (no
-more rounds could make it block), or it is undecided (more rounds earn their keep).
+"""Decide one (benchmark, metric) from the rounds measured so far, as early as they allow: it
+blocks, it is settled (no more rounds could make it block), it is undecided (more rounds earn
+their keep) or unresolved (out of looks, or too noisy for any look to settle it).
 
 The question is "is head more than `threshold` worse than base?", asked at looks after round
-`first`, `first + step`, … up to `last`. At each look:
+`first`, `first + step`, … up to `last` (count, every 2 rounds, max_count). At each look a result
 
-- **block** when the one-sided test that head is worse gives p ≤ the look's level and the
-  estimated change is worse than the threshold (and than ``min_effect`` in absolute terms);
-- **settled** when the estimate is no worse than base, or the upper confidence bound (one-sided,
-  ``settle_confidence``) is within the threshold (or within ``min_effect``);
-- **undecided** otherwise.
+- **blocks** when its estimated change is worse than the threshold (and than ``min_effect`` in
+  absolute terms) and the one-sided test that it is worse than ``margin`` × the threshold gives
+  p ≤ the look's level;
+- is **settled** when its estimate is no worse than base, or the worse end of its interval (a
+  one-sided ``settle_confidence`` bound) is within the threshold (or ``min_effect``);
+- is **undecided** otherwise, or **unresolved** when no look is left or even the last could not
+  settle it.
 
-The look's level is the alpha the spending function gives this look, split evenly over the
-family: level_k = (A(t_k) - A(t_{k-1})) / family with t_k = rounds_k / last. By the union bound
-over looks and over the family, a check blocks falsely with probability at most alpha, however
-many looks it takes (docs/check.md, "Deciding early").
+The look's level is the alpha the Lan–DeMets spending function gives this look,
+A(t_k) - A(t_{k-1}) with t_k = rounds_k / last, split Holm-style over the family. Summed over
+looks and results it is at most alpha: a check blocks a result that did not get worse with
+probability at most alpha, however many looks it takes (docs/decision.md).
 """
 
 from __future__ import annotations
@@ -80,11 +83,11 @@ class Rule:
     spending: Spending = Spending.POCOCK
     gamma: float = 3.0  # Hwang–Shih–DeCani's parameter
     settle_confidence: float = 0.9
-    method: Method = Method.PAIRED_T
+    method: Method = Method.TRIMMED_T
     # what a block must be significantly worse than, as a share of the threshold: 0 = worse than
     # base (benchstat's question; the estimate must still pass the threshold), 1 = worse than
     # the threshold itself
-    margin: float = 0.0
+    margin: float = 0.5
     settle_improvements: bool = True  # an estimate no worse than base settles
     # stop measuring a result whose interval, narrowing as 1/√rounds, would at the last look
     # still be wider than this many thresholds (0: never give up)
@@ -155,6 +158,8 @@ def decide(base: Sequence[float], head: Sequence[float], rule: Rule, *, threshol
     (benchfmt's assume=exact); a metric every run of each side gave one same value (at least
     twice each) is exact too. ``min_effect`` is in the metric's tidy unit ("sec/op": seconds).
     """
+    if not base or not head:
+        raise ValueError("nothing to decide: a side has no values")
     if exact or _constant(base, head):
         return _decide_exact(base, head, threshold=threshold, higher_is_better=higher_is_better,
                              min_effect=min_effect)
@@ -162,9 +167,10 @@ def decide(base: Sequence[float], head: Sequence[float], rule: Rule, *, threshol
     bar = max(limit, _floor(min_effect, base, higher_is_better))
     null = rule.margin * bar
     if stored or rule.method == Method.RANK_SUM:
-        effect = effects.rank_sum(_worse_logs(base, higher_is_better),
-                                  _worse_logs(head, higher_is_better), rule.settle_confidence,
-                                  null)
+        scale = _scale(base, head)
+        effect = effects.rank_sum(_worse_logs(base, scale, higher_is_better),
+                                  _worse_logs(head, scale, higher_is_better),
+                                  rule.settle_confidence, null)
         method = Method.RANK_SUM
     else:
         if len(base) != len(head):
@@ -321,6 +327,13 @@ class Series:
     stored: bool = False
 
 
+def family_of(series: Mapping[K, Series]) -> int:
+    """How many results a look tests: those not decided exactly (a constant on each side, or
+    an exact unit), the family the first look splits alpha over."""
+    return sum(1 for one in series.values()
+               if not (one.exact or _constant(one.base, one.head)))
+
+
 def decide_look(series: Mapping[K, Series], rule: Rule, *, rounds: int, family: int
                 ) -> dict[K, Decision]:
     """Decide the results still open at the look after ``rounds`` rounds, with Holm's
@@ -347,7 +360,6 @@ def decide_look(series: Mapping[K, Series], rule: Rule, *, rounds: int, family: 
 
 
 # -- planning the next round
-
 
 
 @dataclass(frozen=True)
@@ -382,17 +394,27 @@ def _constant(base: Sequence[float], head: Sequence[float]) -> bool:
 def _worse_ratios(base: Sequence[float], head: Sequence[float],
                   higher_is_better: bool) -> list[float]:
     """Per round: log(head/base), positive when head is worse."""
-    if all(x > 0 for x in base) and all(y > 0 for y in head):
+    scale = _scale(base, head)
+    if scale is None:
         ratios = [math.log(y / x) for x, y in zip(base, head, strict=True)]
-    else:  # a value of 0 or below has no logarithm: the change relative to the base median
-        scale = abs(statistics.median(base)) or 1.0
+    else:
         ratios = [(y - x) / scale for x, y in zip(base, head, strict=True)]
     return [-r for r in ratios] if higher_is_better else ratios
 
 
-def _worse_logs(values: Sequence[float], higher_is_better: bool) -> list[float]:
-    logs = [math.log(x) for x in values] if all(x > 0 for x in values) else list(values)
+def _worse_logs(values: Sequence[float], scale: float | None,
+                higher_is_better: bool) -> list[float]:
+    """Unpaired values on the worse-log scale (or relative to ``scale``, see _scale)."""
+    logs = [math.log(x) if scale is None else x / scale for x in values]
     return [-x for x in logs] if higher_is_better else logs
+
+
+def _scale(base: Sequence[float], head: Sequence[float]) -> float | None:
+    """None when every value has a logarithm; else (a value of 0 or below) the base median's
+    size, which changes are then measured relative to."""
+    if all(x > 0 for x in base) and all(y > 0 for y in head):
+        return None
+    return abs(statistics.median(base)) or 1.0
 
 
 def _worse_limit(threshold: float, higher_is_better: bool) -> float:

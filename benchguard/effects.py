@@ -2,12 +2,15 @@
 p-value that head is worse, and distribution-free or t confidence bounds.
 
 Every function takes "worse" values: log(head/base) for a metric where lower is better (its
-sign flipped where higher is better), so a positive number always means a regression. Three
+sign flipped where higher is better), so a positive number always means a regression. Four
 analyses of the same rounds, compared in benchmarks/decision_replay.py:
 
 - ``paired_t``: round i's base and head ran seconds apart in a shuffled order, so the per-round
   log ratios d_i share the machine's drift and, when nothing changed, are symmetric about 0.
   Student's t on their mean.
+- ``trimmed_t``: the same d_i, Tukey–McLaughlin's t on their 20%-trimmed mean, so a run that an
+  interruption made slow does not move the estimate nor blow up its error (what
+  benchguard.decision uses).
 - ``signed_rank``: the same d_i, Wilcoxon's signed-rank test (exact over the 2^n sign flips)
   and the Hodges–Lehmann estimate (median of the Walsh averages) with its distribution-free
   bounds. Valid with no assumption beyond the shuffled order, but with n pairs no p-value can

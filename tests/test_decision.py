@@ -114,6 +114,27 @@ def test_a_result_too_noisy_for_any_look_is_given_up_early() -> None:
     assert decision.plan({"Sum": made}, {}, rounds=6, rule=RULE).more == ()
 
 
+def test_when_everything_got_3x_slower_each_block_lowers_the_bar_for_the_rest() -> None:
+    rule = Rule(method=Method.RANK_SUM)
+    clear = {f"Bench{i}": decision.Series(*rounds(100, 300), threshold=0.05) for i in range(12)}
+    # one head run faster than the slowest base run: Mann–Whitney's p doubles, too weak for 13
+    base, head = rounds(100, 300)
+    head[0] = max(base) * 0.999
+    series = {**clear, "Lucky": decision.Series(base, head, threshold=0.05)}
+    family = decision.family_of(series)
+    assert family == 13
+    alone = decision.decide(base, head, rule, threshold=0.05, family=family, rounds=6)
+    assert not alone.blocks
+    made = decision.decide_look(series, rule, rounds=6, family=family)
+    assert all(one.blocks for one in made.values())
+    assert made["Lucky"].level is not None and made["Lucky"].level > made["Bench0"].level
+
+
+def test_a_side_without_values_is_an_error_not_a_verdict() -> None:
+    with pytest.raises(ValueError, match="nothing to decide"):
+        decide([], [1.0, 2.0])
+
+
 # -- exact metrics
 
 
