@@ -15,8 +15,10 @@ The question is "is head more than `threshold` worse than base?", asked at looks
 
 The look's level is the alpha the Lan–DeMets spending function gives this look,
 A(t_k) - A(t_{k-1}) with t_k = rounds_k / last, split Holm-style over the family. Summed over
-looks and results it is at most alpha: a check blocks a result that did not get worse with
-probability at most alpha, however many looks it takes (docs/decision.md).
+looks and results it is at most alpha: a check blocks a result that did not get more than
+``margin`` × its threshold worse with probability at most alpha, however many looks it takes
+(docs/decision.md). Boundary.GROUP_SEQUENTIAL uses the exact group-sequential level of each look
+instead of the union bound over looks.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from benchguard import effects
+from benchguard import boundaries, effects
 from benchguard.effects import Effect
 from benchguard.verdict import relative_change
 
@@ -70,6 +72,15 @@ class Spending(StrEnum):
     HWANG_SHIH_DECANI = "hwang-shih-decani"
 
 
+class Boundary(StrEnum):
+    """How a look's share of alpha becomes the level its p must reach."""
+
+    # the exact group-sequential level: looks share their data, so later ones may test at
+    # more than the alpha they spend (benchguard.boundaries)
+    GROUP_SEQUENTIAL = "group sequential"
+    UNION = "union bound"  # each look tests at the alpha it spends (Bonferroni over looks)
+
+
 @dataclass(frozen=True)
 class Rule:
     """How results are decided: alpha over all looks and the whole family, the looks (rounds
@@ -81,6 +92,7 @@ class Rule:
     step: int = 2
     last: int = 30
     spending: Spending = Spending.POCOCK
+    boundary: Boundary = Boundary.UNION
     gamma: float = 3.0  # Hwang–Shih–DeCani's parameter
     settle_confidence: float = 0.9
     method: Method = Method.TRIMMED_T
@@ -91,7 +103,7 @@ class Rule:
     settle_improvements: bool = True  # an estimate no worse than base settles
     # stop measuring a result whose interval, narrowing as 1/√rounds, would at the last look
     # still be wider than this many thresholds (0: never give up)
-    give_up: float = 2.0
+    give_up: float = 1.5
 
     @property
     def looks(self) -> tuple[int, ...]:
@@ -105,27 +117,36 @@ class Rule:
         """The round count of the next look after ``rounds``; None when none is left."""
         return next((look for look in self.looks if look > rounds), None)
 
-    def spent(self, rounds: int) -> float:
+    def spent(self, rounds: int, alpha: float | None = None) -> float:
         """The alpha this look spends: A(t) at ``rounds`` less A(t) at the previous look."""
         previous = max((look for look in self.looks if look < rounds), default=0)
-        return self._spent_by(rounds) - self._spent_by(previous)
+        return self._spent_by(rounds, alpha) - self._spent_by(previous, alpha)
 
     def level(self, rounds: int, family: int) -> float:
-        """The p a result of a family of ``family`` must reach to block at this look."""
-        return self.spent(rounds) / max(family, 1)
+        """The one-sided p a result must reach to block at the look after ``rounds`` rounds,
+        when alpha is split over a family of ``family`` results."""
+        alpha = self.alpha / max(family, 1)
+        if self.boundary == Boundary.UNION:
+            return self.spent(rounds, alpha)
+        looks = [*(look for look in self.looks if look < rounds), rounds]
+        if rounds in self.looks:  # one computation serves every look of the schedule
+            looks = list(self.looks)
+        spent = [self.spent(look, alpha) for look in looks]
+        return boundaries.nominal_levels(spent, looks)[looks.index(rounds)]
 
-    def _spent_by(self, rounds: int) -> float:
+    def _spent_by(self, rounds: int, alpha: float | None = None) -> float:
+        alpha = self.alpha if alpha is None else alpha
         t = min(max(rounds / max(self.last, self.first), 0.0), 1.0)
         if t == 0:
             return 0.0
         if self.spending == Spending.POCOCK:
-            return self.alpha * math.log(1 + (math.e - 1) * t)
+            return alpha * math.log(1 + (math.e - 1) * t)
         if self.spending == Spending.OBRIEN_FLEMING:
-            z = statistics.NormalDist().inv_cdf(1 - self.alpha / 2)
+            z = statistics.NormalDist().inv_cdf(1 - alpha / 2)
             return 2 - 2 * statistics.NormalDist().cdf(z / math.sqrt(t))
         if self.spending == Spending.HWANG_SHIH_DECANI:
-            return self.alpha * math.expm1(-self.gamma * t) / math.expm1(-self.gamma)
-        return self.alpha * t
+            return alpha * math.expm1(-self.gamma * t) / math.expm1(-self.gamma)
+        return alpha * t
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from benchguard import decision, effects
-from benchguard.decision import Method, Rule, Spending, State
+from benchguard.decision import Boundary, Method, Rule, Spending, State
 from benchguard.measure import _unclear, inconclusive
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.verdict import REGRESSION, compare
@@ -292,6 +292,22 @@ def print_scores(scores: list[Score]) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+LOAD_BANDS = ((0.0, 2.5), (2.5, 5.0), (5.0, 8.0), (8.0, math.inf))
+
+
+def by_load(checks: list[Check], rule: Rule) -> None:
+    """The present rule and ``rule`` on the sessions of each band of load average."""
+    for low, high in LOAD_BANDS:
+        mine = [c for c in checks if low <= c.load < high]
+        if not mine:
+            continue
+        print(f"\nsessions with a median load average in [{low:g}, {high:g}) on "
+              f"{len({c.session for c in mine})} sessions:")
+        print_scores([score("present", mine, [present(c) for c in mine]),
+                      score(f"{rule.method}, margin {rule.margin:g}", mine,
+                            [sequential(c, rule) for c in mine])])
+
+
 def calibration(checks: list[Check]) -> None:
     """Under A/A nothing changed: a valid one-sided p is at most x in at most x of the cases."""
     same = [c for c in checks if c.kind == "A/A"]
@@ -423,6 +439,9 @@ def main() -> int:
         rules += [(f"{chosen.method} m{chosen.margin:g}, {spending} spending",
                    dataclasses.replace(chosen, spending=spending))
                   for spending in Spending if spending != chosen.spending]
+        rules += [(f"{chosen.method} m{chosen.margin:g}, {boundary} levels",
+                   dataclasses.replace(chosen, boundary=boundary))
+                  for boundary in Boundary if boundary != chosen.boundary]
         rules += [(f"{chosen.method} m{chosen.margin:g}, a look every {step}",
                    dataclasses.replace(chosen, step=step)) for step in (1, 4)]
         rules += [(f"{chosen.method} m{chosen.margin:g}, settle at {confidence:.0%}",
@@ -439,6 +458,7 @@ def main() -> int:
         outcomes = [present(c) if rule is None else sequential(c, rule) for c in checks]
         scores.append(score(label, checks, outcomes))
     print_scores(scores)
+    by_load(checks, chosen)
     calibration(checks)
     stored_baseline(checks, chosen)
     noise(checks)

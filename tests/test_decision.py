@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 import random
+import statistics
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchguard import decision, effects
-from benchguard.decision import Method, Rule, Spending, State, Why
+from benchguard.decision import Boundary, Method, Rule, Spending, State, Why
 
 RULE = Rule()
 FAMILY = 13  # the sec/op and B/s comparisons of benchmarks/record_rounds.py's module
@@ -127,7 +128,8 @@ def test_when_everything_got_3x_slower_each_block_lowers_the_bar_for_the_rest() 
     assert not alone.blocks
     made = decision.decide_look(series, rule, rounds=6, family=family)
     assert all(one.blocks for one in made.values())
-    assert made["Lucky"].level is not None and made["Lucky"].level > made["Bench0"].level
+    lucky, clear_level = made["Lucky"].level, made["Bench0"].level
+    assert lucky is not None and clear_level is not None and lucky > clear_level
 
 
 def test_a_side_without_values_is_an_error_not_a_verdict() -> None:
@@ -179,6 +181,29 @@ def test_the_levels_of_all_looks_add_up_to_at_most_alpha() -> None:
     assert Rule(first=6, step=4, last=30).looks == (6, 10, 14, 18, 22, 26, 30)
     assert Rule(first=6, step=4, last=12).looks == (6, 10, 12)
     assert Rule(first=10, step=2, last=6).looks == (10,)
+
+
+def test_group_sequential_levels_let_later_looks_test_at_more_than_they_spend() -> None:
+    rule = Rule(boundary=Boundary.GROUP_SEQUENTIAL)
+    union = Rule(boundary=Boundary.UNION)
+    levels = [rule.level(look, 1) for look in rule.looks]
+    assert levels[0] == pytest.approx(union.level(rule.first, 1))
+    assert all(level > union.level(look, 1) for level, look in zip(levels[1:], rule.looks[1:],
+                                                                      strict=True))
+    # a Brownian motion observed at the looks crosses these levels with probability alpha
+    normal = statistics.NormalDist()
+    bounds = [normal.inv_cdf(1 - level) for level in levels]
+    rng = random.Random(4)
+    crossed = 0
+    for _ in range(20000):
+        total, before = 0.0, 0
+        for look, bound in zip(rule.looks, bounds, strict=True):
+            total += rng.gauss(0, math.sqrt(look - before))
+            before = look
+            if total / math.sqrt(look) >= bound:
+                crossed += 1
+                break
+    assert crossed / 20000 == pytest.approx(rule.alpha, abs=0.006)
 
 
 def simulate_aa(rule: Rule, sequences: int, seed: int) -> float:
