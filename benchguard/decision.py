@@ -99,7 +99,7 @@ class Rule:
     # what a block must be significantly worse than, as a share of the threshold: 0 = worse than
     # base (benchstat's question; the estimate must still pass the threshold), 1 = worse than
     # the threshold itself
-    margin: float = 0.5
+    margin: float = 0.25
     settle_improvements: bool = True  # an estimate no worse than base settles
     # stop measuring a result whose interval, narrowing as 1/√rounds, would at the last look
     # still be wider than this many thresholds (0: never give up)

@@ -338,11 +338,11 @@ def calibration(checks: list[Check]) -> None:
 
 def noise(checks: list[Check]) -> None:
     """Per benchmark: the spread of per-round log ratios (paired) against that of the base's
-    own log values (what an unpaired test sees), and the true effect of the 10% head."""
-    print("\nper benchmark (sec/op): sd of A/A per-round log ratio (paired) vs sd of log base "
-          "values × √2 (unpaired); median 10% and 3× change")
-    names = [n for n in checks[0].series if _unit(n) == "sec/op"]
-    for name in names:
+    own log values (what an unpaired test sees), and the true effect of the slowed heads."""
+    print("\nper benchmark (sec/op), medians over sessions: spread (1.4826 × MAD) of the A/A "
+          "per-round log ratio (paired) vs of the log base values × √2 (unpaired); change of "
+          "the 10% and 3× heads")
+    for name in [n for n in checks[0].series if _unit(n) == "sec/op"]:
         paired: list[float] = []
         unpaired: list[float] = []
         slow10: list[float] = []
@@ -352,8 +352,8 @@ def noise(checks: list[Check]) -> None:
             pairs = [(x, y) for x, y in zip(base, head, strict=True) if x and y]
             ratios = [math.log(y / x) for x, y in pairs]
             if check.kind == "A/A":
-                paired.append(statistics.stdev(ratios))
-                unpaired.append(statistics.stdev([math.log(x) for x, _ in pairs]) * math.sqrt(2))
+                paired.append(_spread(ratios))
+                unpaired.append(_spread([math.log(x) for x, _ in pairs]) * math.sqrt(2))
             else:
                 (slow10 if check.kind == "10%" else slow3x).append(
                     math.expm1(statistics.median(ratios)))
@@ -363,18 +363,25 @@ def noise(checks: list[Check]) -> None:
               f"3×: {statistics.median(slow3x) * 100:+6.1f}%")
 
 
+def _spread(values: Sequence[float]) -> float:
+    centre = statistics.median(values)
+    return 1.4826 * statistics.median([abs(value - centre) for value in values])
+
+
 def stored_baseline(checks: list[Check], rule: Rule) -> None:
     """A baseline stored by an earlier session against the head's first 6 rounds of a later
-    one: how often does the stored baseline settle the check alone (no side-by-side
-    confirmation), and how often does it so let a slowed comparison through?"""
-    print("\nagainst a stored baseline (the previous session's base, 6 rounds a side): checks "
-          "settled without confirmation / slowed comparisons let through unconfirmed")
+    one: how many comparisons does the stored baseline settle alone (no side-by-side
+    confirmation), and how many slowed ones does it so let through?"""
+    print("\nagainst a stored baseline (the previous session's base, 6 rounds a side): "
+          "noisy comparisons settled without confirmation; slowed ones among them")
     by_kind: dict[str, list[Check]] = {}
     for check in checks:
         by_kind.setdefault(check.kind, []).append(check)
     for kind, mine in by_kind.items():
-        present_settled = sequential_settled = present_missed = sequential_missed = 0
         targets = slowed(kind, mine)
+        settled = {"present": 0, "sequential": 0}
+        missed = {"present": 0, "sequential": 0}
+        noisy = 0
         for earlier, later in itertools.pairwise(mine):
             stored = Check(kind, later.session, {
                 name: (earlier.series[name][0][:COUNT], later.series[name][1][:COUNT])
@@ -384,25 +391,21 @@ def stored_baseline(checks: list[Check], rule: Rule) -> None:
             unsure = {c.series.bench.name + "|" + c.series.unit for c in report.comparisons
                       if c.verdict == REGRESSION or _unclear(c)}
             family = sum(1 for b, h in stored.series.values() if not _constant(b, h))
-            pending = set()
             for name, (base, head) in stored.series.items():
+                if _constant(base, head):
+                    continue
+                noisy += 1
                 made = decision.decide(_present_values(base), _present_values(head), rule,
                                        threshold=THRESHOLD, family=family, stored=True,
                                        higher_is_better=_unit(name) in stored.higher)
-                if made.state != State.SETTLED:
-                    pending.add(name)
-            present_settled += not unsure
-            sequential_settled += not pending
-            for name in stored.series:
-                if name in targets:
-                    present_missed += name not in unsure
-                    sequential_missed += name not in pending
-        total = max(len(mine) - 1, 1)
-        total_slowed = len(targets) * total
-        missed = (f"; slowed let through: present {present_missed}/{total_slowed}, "
-                  f"sequential {sequential_missed}/{total_slowed}") if targets else ""
-        print(f"  {kind:4s} settled alone: present {present_settled}/{total}, "
-              f"sequential {sequential_settled}/{total}{missed}")
+                for label, alone in (("present", name not in unsure),
+                                     ("sequential", made.state == State.SETTLED)):
+                    settled[label] += alone
+                    missed[label] += alone and name in targets
+        let_through = (f"; slowed let through: present {missed['present']}, sequential "
+                       f"{missed['sequential']}") if targets else ""
+        print(f"  {kind:4s} of {noisy}: present {settled['present']}, sequential "
+              f"{settled['sequential']}{let_through}")
 
 
 def main() -> int:
@@ -417,8 +420,8 @@ def main() -> int:
     args = parser.parse_args()
     paths = args.files or sorted(DATA.glob("rounds-*.json"))
     if args.simulate:
-        drift, noise, outliers = args.simulate
-        checks = simulate(50, drift, noise, outliers, seed=1)
+        drift, spread, outliers = args.simulate
+        checks = simulate(50, drift, spread, outliers, seed=1)
     else:
         checks = load(paths)
     if args.load:
@@ -434,7 +437,7 @@ def main() -> int:
     rules += [(f"{method}, margin {margin:g}", dataclasses.replace(chosen, method=method,
                                                                   margin=margin))
               for method in (Method.TRIMMED_T, Method.PAIRED_T, Method.SIGNED_RANK,
-                             Method.RANK_SUM) for margin in (0.0, 0.5)]
+                             Method.RANK_SUM) for margin in (0.0, chosen.margin)]
     if args.variants:
         rules += [(f"{chosen.method} m{chosen.margin:g}, {spending} spending",
                    dataclasses.replace(chosen, spending=spending))
@@ -449,9 +452,9 @@ def main() -> int:
                   for confidence in (0.8, 0.95)]
         rules += [(f"{chosen.method} m{chosen.margin:g}, give up at {factor:g}×",
                    dataclasses.replace(chosen, give_up=factor)) for factor in (0.0, 1.0, 3.0)]
-        rules += [(f"{chosen.method} m{chosen.margin:g}, margin 1",
-                   dataclasses.replace(chosen, margin=1.0)),
-                  (f"{chosen.method} m{chosen.margin:g}, improvements not settled",
+        rules += [(f"{chosen.method} m{chosen.margin:g}, margin {margin:g}",
+                   dataclasses.replace(chosen, margin=margin)) for margin in (0.5, 1.0)]
+        rules += [(f"{chosen.method} m{chosen.margin:g}, improvements not settled",
                    dataclasses.replace(chosen, settle_improvements=False))]
     scores = []
     for label, rule in rules:
