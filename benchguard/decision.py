@@ -157,7 +157,7 @@ class Decision:
     change: float | None  # estimated head/base - 1 (verdict's delta); None when undefined
     low: float | None  # the interval of that change, at settle_confidence on each side
     high: float | None
-    p: float | None  # one-sided p that head is no worse than base; None when not tested
+    p: float | None  # one-sided p of "at most margin × threshold worse"; None when exact
     level: float | None  # what p had to reach at this look
     n: int  # pairs (or the smaller sample) it was decided on
     reason: str  # one line for people: "+12.3% (80% interval …), p=…: worse than the 5% …"
