@@ -61,7 +61,7 @@ if [ -n "$installed" ]; then
 fi
 if [ "$status" -eq 126 ] || [ "$status" -eq 127 ]; then
     if [ -n "$installed" ]; then
-        printf 'benchguard: %s, the Python that installed this hook, %s\n' "$installed" \
+        printf 'benchguard: %s, the Python that installed this hook, %s\\n' "$installed" \\
             "is gone or cannot import benchguard; trying benchguard on PATH, then python3" >&2
     fi
     if benchguard --version >/dev/null 2>&1; then
@@ -81,7 +81,7 @@ if [ "$status" -eq 126 ] || [ "$status" -eq 127 ]; then
     {{
         echo "benchguard: the pre-push hook cannot run benchguard, so this push is refused:"
         echo "benchguard: no benchguard on PATH works, and neither does python3 -m benchguard."
-        printf 'benchguard: to reinstall: %s\n' "$reinstall"
+        printf 'benchguard: to reinstall: %s\\n' "$reinstall"
         echo "benchguard: to push without the benchmark check: BENCHGUARD_SKIP=1 git push"
     }} >&2
     exit 1
