@@ -12,7 +12,7 @@ import pytest
 from conftest import Project, benchguard, slow_down
 
 from benchguard import JSON_VERSION, report, verdict
-from benchguard.results import BenchKey, SeriesKey, parse
+from benchguard.results import SeriesKey, parse
 
 # Ten runs that differ a little, so a real change is significant and noise is not.
 JITTER = [1.00, 1.01, 0.99, 1.02, 0.98, 1.005, 0.995, 1.015, 0.985, 1.0]

@@ -337,7 +337,9 @@ def test_a_3x_slowdown_and_an_added_allocation_block_at_the_first_look(tmp_path:
     time = next(b for b in result["benchmarks"] if b["metric"] == "sec/op")
     assert (time["verdict"], time["decision"]["state"]) == ("regression", "block")
     assert set(rounds["decided"].values()) == {6}
-    assert result["correction"] == {"method": "holm", "comparisons": 1}
+    # sec/op is tested; B/op and allocs/op are too only when a run's rounding made them vary
+    assert result["correction"]["method"] == "holm"
+    assert 1 <= result["correction"]["comparisons"] <= 3
 
     text = project.benchguard("check", "--base", base, "--head", head)
     assert text.returncode == 1, said(text)
