@@ -2,7 +2,10 @@
 
 Each side's test binary is built once per package (`go test -c`), then every round runs each
 (side, package) binary once (`-test.count 1`) in a shuffled order. A laptop that throttles or a
-CI neighbour that wakes up slows base and head together instead of whichever ran second.
+CI neighbour that wakes up slows base and head together instead of whichever ran second. Each
+run keeps its round's number, so round i of base and head pair up (Session.pairs), and may run a
+narrower pattern than its selection's (only the benchmarks still undecided): its results still
+belong to that selection.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchguard import go, runner
+from benchguard.benchmatch import pattern_for
 from benchguard.budget import Deadline, Spent
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.reporter import Reporter
@@ -29,12 +33,45 @@ class Side:
     tree: Path  # the root of this side's worktree
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What one side of one selection cost: its test binary's build, and its runs."""
+
+    build: float  # seconds
+    rounds: int  # runs, one a round
+    run: float  # seconds of every run
+    extra: float  # seconds of the runs after `count` rounds (only the undecided benchmarks)
+
+    def plus(self, other: Usage) -> Usage:
+        return Usage(self.build + other.build, self.rounds + other.rounds,
+                     self.run + other.run, self.extra + other.extra)
+
+    def to_json(self) -> dict[str, float]:
+        return {"build": round(self.build, 3), "rounds": self.rounds, "run": round(self.run, 3),
+                "extra": round(self.extra, 3)}
+
+
+@dataclass(frozen=True)
+class _Run:
+    round: int  # the round it ran in, from 1
+    pattern: str  # the -bench pattern: the selection's, or a narrower one
+    seconds: float
+    samples: BenchmarkSet
+
+
 @dataclass
 class _Binary:
     path: Path | None  # None: the package has no tests on this side (or is not there)
-    samples: list[BenchmarkSet] = field(default_factory=list)
+    runs: list[_Run] = field(default_factory=list)
     build_seconds: float = 0.0
-    run_seconds: list[float] = field(default_factory=list)  # one per round
+
+    @property
+    def samples(self) -> list[BenchmarkSet]:
+        return [run.samples for run in self.runs]
+
+    def seconds(self, pattern: str) -> list[float]:
+        """How long each run of ``pattern`` took."""
+        return [run.seconds for run in self.runs if run.pattern == pattern]
 
 
 class Session:
@@ -87,10 +124,14 @@ class Session:
             self.one_round(specs, why=why)
 
     def one_round(self, specs: Sequence[RunSpec], *, why: str = "", total: int | None = None,
-                  announce: bool = True) -> None:
+                  announce: bool = True, only: Mapping[RunSpec, str] | None = None) -> None:
+        """One more round of ``specs``: each binary once, in a shuffled order. ``only`` gives a
+        spec a narrower -bench pattern for this round (benchmatch.pattern_for of the names
+        still undecided); its results belong to the spec all the same."""
         started = time.monotonic()
         specs = list(dict.fromkeys(specs))
         self.add(specs)
+        patterns = {spec: (only or {}).get(spec, spec.pattern) for spec in specs}
         order = [(side, spec) for spec in specs for side in self.sides
                  if self.binaries[side.name, spec].path is not None]
         self.rng.shuffle(order)
@@ -104,7 +145,7 @@ class Session:
             self.reporter.progress(f"round {number}/{limit}{why}: {shown}")
         for side, spec in order:
             try:
-                self._run(side, spec)
+                self._run(side, spec, patterns[spec], self.rounds[spec] + 1)
             except BenchguardError as error:
                 if not self._without_base(side, error):
                     raise
@@ -114,6 +155,16 @@ class Session:
             self._warn_if_empty(spec)
         self.round_seconds = time.monotonic() - started
 
+    def pairs(self, spec: RunSpec, first: str = "base", second: str = "head"
+              ) -> list[tuple[BenchmarkSet, BenchmarkSet]]:
+        """What ``first`` and ``second`` measured of ``spec`` in each round both ran it, in
+        round order: round i's two runs ran seconds apart, so their ratio cancels the drift."""
+        if (first, spec) not in self.binaries or (second, spec) not in self.binaries:
+            return []
+        theirs = {run.round: run.samples for run in self.binaries[second, spec].runs}
+        return [(run.samples, theirs[run.round]) for run in self.binaries[first, spec].runs
+                if run.round in theirs]
+
     def benchmarks(self, side: str, specs: Sequence[RunSpec] | None = None) -> BenchmarkSet:
         """Everything ``side`` measured for ``specs`` (default: all), rounds in order."""
         chosen = self.specs if specs is None else specs
@@ -122,16 +173,29 @@ class Session:
         return merge(sets)
 
     def timing(self, side: str, spec: RunSpec) -> tuple[float, float] | None:
-        """(seconds to build, median seconds per run) of ``spec`` on ``side``; None before its
-        first run."""
+        """(seconds to build, median seconds per run of its whole pattern) of ``spec`` on
+        ``side``; None before its first such run."""
         binary = self.binaries.get((side, spec))
-        if binary is None or not binary.run_seconds:
+        runs = binary.seconds(spec.pattern) if binary is not None else []
+        if binary is None or not runs:
             return None
-        return binary.build_seconds, statistics.median(binary.run_seconds)
+        return binary.build_seconds, statistics.median(runs)
 
-    def round_estimate(self, specs: Sequence[RunSpec]) -> float | None:
+    def spent(self, side: str, spec: RunSpec) -> Usage:
+        """What ``spec`` cost on ``side`` so far."""
+        binary = self.binaries.get((side, spec))
+        if binary is None:
+            return Usage(0.0, 0, 0.0, 0.0)
+        count = self.settings.count
+        return Usage(binary.build_seconds, len(binary.runs),
+                     sum(run.seconds for run in binary.runs),
+                     sum(run.seconds for run in binary.runs if run.round > count))
+
+    def round_estimate(self, specs: Sequence[RunSpec],
+                       only: Mapping[RunSpec, Sequence[str]] | None = None) -> float | None:
         """How long one more round of ``specs`` should take, from the rounds run so far; None
-        when one of them has not run yet."""
+        when one of them has not run yet. ``only``: the benchmark names a spec's round runs
+        (run_estimate)."""
         total = 0.0
         for spec in dict.fromkeys(specs):
             for side in self.sides:
@@ -139,11 +203,34 @@ class Session:
                     return None
                 if self.binaries[side.name, spec].path is None:
                     continue
-                timing = self.timing(side.name, spec)
-                if timing is None:
+                names = (only or {}).get(spec)
+                seconds = self.run_estimate(side.name, spec, names)
+                if seconds is None:
                     return None
-                total += timing[1]
+                total += seconds
         return total
+
+    def run_estimate(self, side: str, spec: RunSpec, names: Sequence[str] | None = None
+                     ) -> float | None:
+        """How long one run of ``spec`` on ``side`` should take: of its whole pattern (names
+        None), or of only ``names`` — the median of earlier runs of just those, else the whole
+        run's share for them (go runs each benchmark for about `benchtime`, whatever it
+        measures)."""
+        binary = self.binaries.get((side, spec))
+        if binary is None:
+            return None
+        if names is not None:
+            narrowed = binary.seconds(pattern_for(names))
+            if narrowed:
+                return statistics.median(narrowed)
+        whole = binary.seconds(spec.pattern)
+        if not whole:
+            return None
+        if names is None:
+            return statistics.median(whole)
+        ran = {key.bench.name for run in binary.runs if run.pattern == spec.pattern
+               for key in run.samples.samples}
+        return statistics.median(whole) * min(1.0, len(set(names)) / max(len(ran), 1))
 
     def _timeout(self) -> float | None:
         wall_clock = self.settings.wall_clock
@@ -167,14 +254,15 @@ class Session:
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
 
-    def _run(self, side: Side, spec: RunSpec) -> None:
+    def _run(self, side: Side, spec: RunSpec, pattern: str, number: int) -> None:
         binary = self.binaries[side.name, spec]
         assert binary.path is not None
-        if (self.deadline is not None and binary.run_seconds
-                and not self.deadline.fits(statistics.median(binary.run_seconds))):
+        earlier = binary.seconds(pattern) or binary.seconds(spec.pattern)
+        if (self.deadline is not None and earlier
+                and not self.deadline.fits(statistics.median(earlier))):
             raise Spent(self.deadline)  # a run that cannot finish in time is not started
         # The "-flag=value" form keeps a pattern that starts with "-" from being read as a flag.
-        args = ["-test.run=^$", f"-test.bench={spec.pattern}", "-test.count=1",
+        args = ["-test.run=^$", f"-test.bench={pattern}", "-test.count=1",
                 f"-test.benchtime={self.settings.benchtime}", "-test.benchmem",
                 f"-test.timeout={self.settings.timeout}"]
         # Go tests expect to run in their package's directory (testdata/, relative paths).
@@ -186,8 +274,7 @@ class Session:
                              spec.tags)
         if measured.configuration.get("pkg"):
             self.packages[spec.package] = measured.configuration["pkg"]
-        binary.samples.append(measured)
-        binary.run_seconds.append(result.seconds)
+        binary.runs.append(_Run(number, pattern, result.seconds, measured))
 
     def _warn_if_empty(self, spec: RunSpec) -> None:
         if spec in self._warned:

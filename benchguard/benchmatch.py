@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 
 # testing.isSpace: each of these in a pattern element becomes "_", as in sub-benchmark names
 _SPACES = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
@@ -60,6 +61,36 @@ def runs(pattern: str, name: str) -> bool:
         if matched:  # the first matching alternative decides, partial or not (alternationMatch)
             return len(elements) >= len(levels)
     return False
+
+
+def pattern_for(names: Iterable[str]) -> str:
+    """A `-bench` pattern that runs exactly ``names`` ("BenchmarkParse/fields=8", without the
+    -N suffix) and nothing else: one top-level alternative per parent, each level anchored
+    ("^BenchmarkParse$/^(fields=8|fields=64)$|^BenchmarkSum$"). Go matches each "/"-separated
+    level of a name separately, so levels shared by a whole alternative stay exact. (A name
+    with more levels under a named one runs too: Go's patterns cannot stop at a level. Only a
+    `b.Run` name with a "/" in it makes a leaf with leaves below it.)"""
+    by_parent: dict[tuple[str, ...], list[str]] = {}
+    for name in dict.fromkeys(names):
+        *levels, last = name.split("/")
+        by_parent.setdefault(tuple(levels), []).append(last)
+    alternatives = []
+    for parent, lasts in by_parent.items():
+        anchored = [f"^{_escape(level)}$" for level in parent]
+        escaped = [_escape(last) for last in lasts]
+        anchored.append(f"^{escaped[0]}$" if len(escaped) == 1
+                        else f"^({'|'.join(escaped)})$")
+        alternatives.append("/".join(anchored))
+    return "|".join(alternatives)
+
+
+def _escape(level: str) -> str:
+    """A name level as a regular expression matching it literally, read alike by RE2 and
+    Python: their special characters escaped with a backslash."""
+    return "".join(f"\\{char}" if char in _SPECIAL else char for char in level)
+
+
+_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 
 
 @functools.lru_cache(maxsize=256)

@@ -39,6 +39,14 @@ class BenchEntry:
     tags: tuple[str, ...] = ()
     threshold: float | None = None
     line: int = 0
+    # per metric (tidy units), this entry's own: ("allocs/op", 0.0), …
+    thresholds: tuple[tuple[str, float], ...] = ()
+    min_effect: tuple[tuple[str, float], ...] = ()
+
+    def own_threshold(self, unit: str) -> float | None:
+        """The threshold this entry itself sets for ``unit``: its per-metric one, else its
+        ``threshold``; None when it sets neither."""
+        return dict(self.thresholds).get(unit, self.threshold)
 
 
 # [[target]] limit keys -> (unit the benchmark reports, factor from that unit, True for a minimum)
@@ -85,9 +93,23 @@ class Config:
     on_budget: str = "warn"  # what selections left unchecked at the deadline do to the push
     benches: tuple[BenchEntry, ...] = ()
     targets: tuple[Target, ...] = ()
+    # per metric (tidy units): thresholds beside `threshold`, and the smallest absolute change
+    # that may block (sec/op in seconds, B/op in bytes)
+    thresholds: tuple[tuple[str, float], ...] = ()
+    min_effect: tuple[tuple[str, float], ...] = ()
 
-    def threshold_of(self, entry: BenchEntry) -> float:
-        return self.threshold if entry.threshold is None else entry.threshold
+    def threshold_for(self, entry: BenchEntry | None, unit: str) -> float:
+        """The threshold ``unit`` of ``entry``'s benchmarks is judged by (entry None: one no
+        entry selected): the entry's per-metric threshold, the entry's `threshold`, the
+        top-level per-metric one, the top-level `threshold` — the first that is set."""
+        own = entry.own_threshold(unit) if entry is not None else None
+        return own if own is not None else dict(self.thresholds).get(unit, self.threshold)
+
+    def min_effect_for(self, entry: BenchEntry | None, unit: str) -> float | None:
+        """The smallest absolute change of ``unit`` that may block (in its tidy unit): the
+        entry's, else the top level's; None when neither sets one."""
+        own = dict(entry.min_effect).get(unit) if entry is not None else None
+        return own if own is not None else dict(self.min_effect).get(unit)
 
 
 def load(repo: Path, path: Path | None = None) -> Config:
@@ -151,7 +173,8 @@ def _display_name(file: Path, repo: Path) -> str:
         return str(file)
 
 
-_BENCH_KEYS = ("paths", "package", "packages", "pattern", "tags", "threshold")
+_BENCH_KEYS = ("paths", "package", "packages", "pattern", "tags", "threshold", "thresholds",
+               "min_effect")
 _TARGET_KEYS = ("bench", "package", "enforce", *TARGET_METRICS)
 
 _Value = TypeVar("_Value")
@@ -162,6 +185,8 @@ _TOP_RULES: dict[str, Callable[[Any, str], Any]] = {
     "count": functools.partial(values.check_integer, minimum=1),
     "benchtime": values.check_benchtime,
     "threshold": values.parse_threshold,
+    "thresholds": values.parse_thresholds,
+    "min_effect": values.parse_min_effect,
     "alpha": values.parse_alpha,
     "timeout": values.check_duration,
     "metrics": _STRINGS,
@@ -237,8 +262,13 @@ class _Reader:
         if "threshold" in table:
             threshold = self._value(values.parse_threshold, table["threshold"], "threshold",
                                     scope)
+        thresholds = self._value(values.parse_thresholds, table["thresholds"], "thresholds",
+                                 scope) if "thresholds" in table else ()
+        min_effect = self._value(values.parse_min_effect, table["min_effect"], "min_effect",
+                                 scope) if "min_effect" in table else ()
         return BenchEntry(paths=paths, packages=tuple(dict.fromkeys(packages)), pattern=pattern,
-                          tags=tags, threshold=threshold, line=header)
+                          tags=tags, threshold=threshold, line=header, thresholds=thresholds,
+                          min_effect=min_effect)
 
     def _targets(self, raw: Any) -> tuple[Target, ...]:
         return tuple(self._target(table, index)
@@ -303,14 +333,22 @@ class _Reader:
                        f"unknown key {values.show(key)}{inside}{hint}")
 
     def _check_count_reaches_significance(self, config: Config) -> None:
+        """`check` decides side-by-side rounds with a paired t, which needs two rounds to see
+        their noise; a stored baseline's verdict, which stands alone with confirm = false, is
+        benchstat's Mann–Whitney test, which needs enough runs a side to reach alpha at all."""
+        line = self.lines.key("count", TOP) or self.lines.key("alpha", TOP)
+        if config.count < 2:
+            self._fail(line, f"count = {config.count} cannot be decided: check compares base "
+                             "and head round by round and needs at least 2 rounds to see "
+                             "their noise; use count = 6 (the default) or more")
         smallest = _smallest_p(config.count)
-        if smallest <= config.alpha:
+        if config.confirm or smallest <= config.alpha:
             return
         needed = smallest_count(config.alpha)
-        line = self.lines.key("count", TOP) or self.lines.key("alpha", TOP)
-        self._fail(line, f"count = {config.count} can never show a significant difference at "
-                         f"alpha = {config.alpha:g} (the smallest possible p is {smallest:.3g}); "
-                         f"use count = {needed} or more")
+        self._fail(line, f"count = {config.count} can never show a significant difference "
+                         f"against a stored baseline at alpha = {config.alpha:g} (the smallest "
+                         f"possible p is {smallest:.3g}), and confirm = false leaves the verdict "
+                         f"to it; use count = {needed} or more, or confirm = true")
 
     def _fail(self, line: int, message: str) -> NoReturn:
         where = f"{self.filename}:{line}" if line else self.filename

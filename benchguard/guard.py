@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from benchguard.measure import Measured
 
 if TYPE_CHECKING:
     from benchguard.config import Config
+    from benchguard.decision import Decision
     from benchguard.plan import Plan
     from benchguard.reporter import Reporter
     from benchguard.selection import Selection
@@ -98,8 +100,8 @@ class Outcome:
                         for a in self.allowed],
         })
         if self.measured is not None:
-            data["rounds"] = {package: {"rounds": total, "extra": extra}
-                              for package, (total, extra) in self.measured.rounds.items()}
+            data["rounds"] = {selection: rounds.to_json()
+                              for selection, rounds in self.measured.rounds.items()}
             data["confirmations"] = [
                 {"package": c.stored.series.bench.package, "name": c.stored.series.bench.name,
                  "procs": c.stored.series.bench.procs, "tags": list(c.stored.series.bench.tags),
@@ -585,26 +587,46 @@ def _brief_json(comparison: Comparison | None) -> dict[str, Any] | None:
         return None
     return {"delta": comparison.delta, "p": comparison.p, "p_adjusted": comparison.p_adjusted,
             "verdict": comparison.verdict,
-            "n": [s.n if s else 0 for s in (comparison.base, comparison.head)]}
+            "n": [s.n if s else 0 for s in (comparison.base, comparison.head)],
+            "decision": decision_json(comparison.decision)}
+
+
+def decision_json(made: Decision | None) -> dict[str, Any] | None:
+    """How `check`'s rounds decided one result (docs/json.md)."""
+    if made is None:
+        return None
+    return {"state": made.state.value, "why": made.why.value, "method": made.method.value,
+            "change": _finite(made.change),
+            "interval": [_finite(made.low), _finite(made.high)], "p": made.p,
+            "level": made.level, "rounds": made.n, "reason": made.reason}
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[str]:
+    from benchguard.looks import how_decided
     from benchguard.verdict import Verdict
 
-    lines = []
-    if compared.correction == "holm" and compared.family:
-        lines.append(f"Holm–Bonferroni over {compared.family} comparison"
-                     f"{'' if compared.family == 1 else 's'}: verdicts use the adjusted p "
-                     "(the p shown is benchstat's)")
-    if measured is None:
-        return lines
-    for package, (total, extra) in measured.rounds.items():
-        more = f" ({total - extra} + {extra} for inconclusive results)" if extra else ""
-        lines.append(f"{package}: base and head measured side by side, {total} rounds{more}")
+    if measured is None or measured.rule is None:
+        return []
+    made = [c.decision for c in compared.comparisons if c.decision is not None]
+    at = [round_ for rounds in measured.rounds.values() for round_ in rounds.decided.values()]
+    lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
+    for selection, rounds in measured.rounds.items():
+        if not rounds.side_by_side:
+            continue
+        more = ""
+        if rounds.extra:
+            benchmarks = f"{rounds.undecided} undecided benchmark" \
+                f"{'' if rounds.undecided == 1 else 's'}"
+            more = f" ({rounds.rounds - rounds.extra} + {rounds.extra} of {benchmarks})"
+        lines.append(f"{selection}: base and head measured side by side, {rounds.rounds} "
+                     f"rounds{more}")
     for confirmation in measured.confirmations:
         stored, fresh = confirmation.stored, confirmation.fresh
-        lines.append(f"confirming {measure.brief(stored)}: {stored.verdict} against the stored "
-                     "baseline;")
+        lines.append(f"confirming {measure.brief(stored)}: open against the stored baseline;")
         if fresh is None:
             lines.append("  side by side: not measured again (benchmark not found)")
         else:
@@ -622,9 +644,7 @@ def _regression_table(compared: ComparisonReport, *, colour: bool, blocked: str,
     regressions = [c for c in compared.comparisons if c.verdict == Verdict.REGRESSION]
     if not regressions:
         return []
-    rows = [(describe(c.series.bench), c.series.unit,
-             "?" if c.delta is None else f"{c.delta * 100:+.1f}%",
-             "exact" if c.exact else "" if c.p is None else f"p={measure.p_text(c)}",
+    rows = [(describe(c.series.bench), c.series.unit, *measure.evidence(c),
              f"allowed by {c.allowed_by!r}" if c.allowed_by else f"over {c.threshold:.0%}")
             for c in regressions]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -649,5 +669,6 @@ def report_json(compared: ComparisonReport | None) -> dict[str, Any]:
     del data["version"]  # the document that holds these per-branch objects carries it, once
     for entry, comparison in zip(data["benchmarks"], compared.comparisons, strict=True):
         entry["p_adjusted"] = comparison.p_adjusted
+        entry["decision"] = decision_json(comparison.decision)
     data["correction"] = {"method": compared.correction, "comparisons": compared.family}
     return data

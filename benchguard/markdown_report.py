@@ -232,10 +232,10 @@ def recommendations(report: BenchReport) -> list[str]:
         elif diff is not None:
             text += " Its CPU profile diff shows no growth: try a longer `--benchtime`."
         else:
-            from benchguard.profile import bench_pattern
+            from benchguard.benchmatch import pattern_for
 
             text += (f" To see which functions got slower, run "
-                     f"`{report.profile_hint} '{bench_pattern([bench.name])}'`.")
+                     f"`{report.profile_hint} '{pattern_for([bench.name])}'`.")
         out.append(text)
     for result in report.targets.missed:
         kind = "enforced" if result.target.enforce else "report only"

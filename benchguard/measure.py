@@ -1,8 +1,10 @@
 """Measuring one pushed range within the push's time budget: the plan (benchguard.plan), the
 first rounds of each selection — head only against a stored baseline, else base and head side
-by side — confirmation, extra rounds for inconclusive results (docs/check.md, "Noisy machines"
-and "The time budget"), and the records a passing check keeps. What a run produced belongs to
-that run (Measured.owners), and a selection that does not build or run fails alone."""
+by side —, then deciding each result look by look (benchguard.looks, benchguard.decision):
+confirming side by side what a stored baseline leaves open, and extra rounds of only the
+benchmarks still undecided (docs/check.md, "Noisy machines" and "The time budget"), and the
+records a passing check keeps. What a run produced belongs to that run (Measured.owners), and a
+selection that does not build or run fails alone."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import contextlib
 import itertools
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,13 +25,15 @@ from benchguard.errors import BenchguardError
 _ANCESTORS = 30
 
 if TYPE_CHECKING:
-    from benchguard.abtest import Session
-    from benchguard.config import Config
+    from benchguard.abtest import Session, Usage
+    from benchguard.config import BenchEntry, Config
+    from benchguard.decision import Decision, Rule, Series
     from benchguard.gotree import Snapshot
+    from benchguard.looks import Judging, Ledger
     from benchguard.notes import NotesStore, Record
     from benchguard.plan import Plan, Step
     from benchguard.reporter import Reporter
-    from benchguard.results import BenchKey, BenchmarkSet
+    from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
     from benchguard.runner import RunSettings, RunSpec
     from benchguard.selection import Selected, Selection
     from benchguard.verdict import Comparison, ComparisonReport
@@ -37,10 +41,31 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Confirmation:
-    """A regression against the stored baseline, and what base and head side by side said."""
+    """A result the stored baseline left open (it could block), and what base and head side by
+    side said."""
 
     stored: Comparison
     fresh: Comparison | None  # None when the re-measurement did not find the benchmark
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """How one selection was measured and decided, and what it cost."""
+
+    side_by_side: bool  # base and head round by round (else the head alone, against a stored
+    # baseline; a selection confirmed side by side is both)
+    rounds: int  # the most rounds any of its results had
+    extra: int  # rounds after `count`, of only the benchmarks still undecided
+    seconds: dict[str, Usage]  # "base", "head" -> what it cost there (a confirmed selection's
+    # head: its head-only run and its confirmation)
+    decided: dict[str, int]  # "BenchmarkSum-2 sec/op" -> the round its result was decided at
+    undecided: int = 0  # how many benchmarks the extra rounds ran (at their start)
+
+    def to_json(self) -> dict[str, object]:
+        return {"measure": "side by side" if self.side_by_side else "head only",
+                "rounds": self.rounds, "extra": self.extra,
+                "seconds": {side: spent.to_json() for side, spent in self.seconds.items()},
+                "decided": dict(self.decided)}
 
 
 @dataclass
@@ -49,8 +74,8 @@ class Measured:
     base: BenchmarkSet
     head: BenchmarkSet
     confirmations: list[Confirmation] = field(default_factory=list)
-    # describe_spec(spec) -> (rounds run side by side, of which extra for inconclusive results)
-    rounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # describe_spec(spec) -> how it was measured and decided, and what that cost
+    rounds: dict[str, Rounds] = field(default_factory=dict)
     # spec.package ("./hashing") -> the import path its runs reported, else go.mod's
     packages: dict[str, str] = field(default_factory=dict)
     # which run each benchmark's results came from (the first, when two selections overlap)
@@ -63,6 +88,7 @@ class Measured:
     # the head's samples as baseline records of the pushed commit, for the check to keep when
     # it passes: the next push from this commit then measures its head only
     head_records: list[Record] = field(default_factory=list)
+    rule: Rule | None = None  # how the results were decided (None: nothing was)
 
 
 class Measurement:
@@ -93,19 +119,21 @@ class Measurement:
         self.alone: Session | None = None  # the head alone, against a stored baseline
         self.session: Session | None = None  # base and head side by side
         self.base_tree: Path | None = None
-        self.extra: dict[RunSpec, int] = {}
+        self.extra: dict[RunSpec, int] = {}  # extra rounds of only the undecided
+        self.undecided: dict[RunSpec, int] = {}  # benchmarks the first extra round ran
         self.unchecked: dict[RunSpec, str] = {}
         self._store: NotesStore | None = None
-        # of overlapping selections, the first's reason and threshold
+        self.ledger: Ledger | None = None
+        # of overlapping selections, the first's reason and [[bench]] entry (its thresholds)
         self.reasons: dict[RunSpec, str] = {}
-        self.thresholds: dict[RunSpec, float] = {}
+        self.entries: dict[RunSpec, BenchEntry] = {}
         for selected in chosen.selected:
             spec = spec_of(selected)
             self.reasons.setdefault(spec, selected.reason)
             if selected.import_path:
                 self.packages.setdefault(spec.package, selected.import_path)
-            if selected.threshold is not None:
-                self.thresholds.setdefault(spec, selected.threshold)
+            if selected.entry is not None:
+                self.entries.setdefault(spec, selected.entry)
         self.specs = list(self.reasons)
 
     # -- the plan
@@ -150,19 +178,19 @@ class Measurement:
                                    f"{len(serves)} of {len(self.specs)} selections{since}")
         for step in planned.steps:
             self._first_rounds(step)
-        report, confirmations = self._confirm(self._compare())
-        report = self._decide(report)
+        confirmations = self._decide()
+        report = self._compare()
+        fresh = {c.series: c for c in report.comparisons}
+        confirmed = [Confirmation(stored, fresh.get(stored.series)) for stored in confirmations
+                     if (spec := self._spec_of(stored.series.bench)) not in self.unchecked
+                     and spec not in self.failures]
         self._store_base()
         base, head = self._sets()
-        rounds = {}
-        if self.session is not None:
-            rounds = {describe_spec(spec): (count, self.extra.get(spec, 0))
-                      for spec, count in self.session.rounds.items()
-                      if spec not in self.unchecked and spec not in self.failures}
         unchecked = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
                      for spec, reason in self.unchecked.items()]
-        return Measured(report, base, head, confirmations, rounds, dict(self.packages),
-                        dict(self.owners), dict(self.failures), unchecked, self._head_records())
+        return Measured(report, base, head, confirmed, self._rounds(), dict(self.packages),
+                        dict(self.owners), dict(self.failures), unchecked, self._head_records(),
+                        self.ledger.rule if self.ledger is not None else None)
 
     def _first_rounds(self, step: Step) -> None:
         """The first `count` rounds of one selection, when they fit what the budget leaves."""
@@ -185,25 +213,28 @@ class Measurement:
             self._measure(self._session(), spec)
 
     def _measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
-                 doing: str = "") -> None:
-        """Build ``spec``'s binaries and run its `count` rounds; before each round after the
-        first, check that the rounds still to run fit, and stop (unchecked) when they do not.
-        A selection whose binary does not build or run fails alone (``failures``): the others
-        are still measured."""
+                 doing: str = "", names: Sequence[str] | None = None) -> None:
+        """Build ``spec``'s binaries and run its `count` rounds (of only the benchmarks
+        ``names``, when given); before each round after the first, check that the rounds still
+        to run fit, and stop (unchecked) when they do not. A selection whose binary does not
+        build or run fails alone (``failures``): the others are still measured."""
+        from benchguard.benchmatch import pattern_for
         from benchguard.errors import EXIT_BENCH_FAILED
 
         count = self.settings.count
+        only = {spec: pattern_for(names)} if names is not None else None
         try:
             session.add([spec])
             for number in range(count):
-                per_round = session.round_estimate([spec]) if number else None
+                per_round = session.round_estimate(
+                    [spec], only={spec: names} if names is not None else None) if number else None
                 if per_round is not None and not self.deadline.fits(per_round * (count - number)):
                     self._skip(spec, f"{doing}stopped after {number} of {count} rounds: the "
                                      f"other {count - number} need "
                                      f"~{seconds_text(per_round * (count - number))}, "
                                      f"{self._left()}")
                     return
-                session.one_round([spec], total=count, announce=announce)
+                session.one_round([spec], total=count, announce=announce, only=only)
         except Spent:
             done = session.rounds.get(spec)
             where = "while building" if done is None else f"in round {done + 1} of {count}"
@@ -313,13 +344,14 @@ class Measurement:
 
     def _head_records(self) -> list[Record]:
         """The head's samples of every selection it fully measured, one record per way it
-        was measured (side by side wins for a selection confirmed that way)."""
-        side_by_side = self._completed(self.session) if self.session is not None else []
+        was measured. A selection confirmed side by side keeps its head-only run, which has all
+        its benchmarks (the confirmation ran only those the stored baseline left open)."""
+        alone = self._completed(self.alone) if self.alone is not None else []
         records = []
         if self.alone is not None:
-            alone = [spec for spec in self._completed(self.alone) if spec not in side_by_side]
             records.append(self._record(self.alone, "head", alone, self.found.head, self.tree))
         if self.session is not None:
+            side_by_side = [spec for spec in self._completed(self.session) if spec not in alone]
             records.append(self._record(self.session, "head", side_by_side, self.found.head,
                                         self.tree))
         return [record for record in records if record is not None]
@@ -342,8 +374,13 @@ class Measurement:
         settings = self.settings.record(specs)
         settings.update({"interleaved": len(session.sides) > 1,
                          "rounds": max(session.rounds[spec] for spec in specs)})
-        durations = [notes.Timing(spec.package, spec.pattern, spec.tags, *timing)
-                     for spec in specs if (timing := session.timing(side, spec)) is not None]
+        durations = []
+        for spec in specs:
+            timing = session.timing(side, spec)
+            if timing is not None:
+                spent = session.spent(side, spec)
+                durations.append(notes.Timing(spec.package, spec.pattern, spec.tags, *timing,
+                                              rounds=spent.rounds, extra=spent.extra))
         return notes.baseline_record(commit, go.fingerprint(tree), settings, samples,
                                      load=session.load, durations=durations)
 
@@ -381,125 +418,261 @@ class Measurement:
 
     # -- deciding
 
-    def _confirm(self, report: ComparisonReport
-                 ) -> tuple[ComparisonReport, list[Confirmation]]:
-        """A stored baseline is a shortcut only while it clearly says "no change": what it
-        shows as a regression, or as unclear, is measured again side by side (confirm = true),
-        when that fits the budget; what does not fit is left unchecked."""
-        from benchguard.plan import Cost
-        from benchguard.verdict import Verdict
+    def _decide(self) -> list[Comparison]:
+        """Decide every result look by look (benchguard.looks, docs/check.md "Noisy machines"):
+        against a stored baseline first, confirming side by side what it leaves open; then
+        side by side, at the look after `count` rounds and every 2 rounds after it, with extra
+        rounds of only the benchmarks still undecided while a look is left and a round fits the
+        time budget. Returns the stored baseline's comparisons that were confirmed."""
+        from benchguard import decision, looks
 
-        if self.alone is None or not self.config.confirm:
-            return report, []
-        covered = set(self._completed(self.alone))
-        against_stored = [c for c in report.comparisons
-                          if self._spec_of(c.series.bench) in covered]
-        flagged = [c for c in against_stored if c.verdict == Verdict.REGRESSION]
-        # Drift since the baseline was stored can as well hide a regression (a slower machine
-        # then made the base slower too).
-        moved = [c for c in against_stored if c.verdict != Verdict.REGRESSION and _unclear(c)]
-        if not (flagged or moved):
-            return report, []
-        said = [f"{len(found)} {what}{'' if len(found) == 1 else 's'}"
-                for found, what in ((flagged, "regression"), (moved, "unclear result")) if found]
-        self.reporter.progress(f"the stored baseline of {git.short(self.base_commit)} shows "
-                               f"{' and '.join(said)}; measuring base and head side by side "
-                               "to confirm (confirm = true)")
+        rule = looks.rule_of(self.config)
+        self._sets()  # which run each result came from
+        stored = self._stored_series()
+        family = looks.family_of({**stored, **self._paired_series()}, self.config.correction)
+        self.ledger = ledger = looks.Ledger(rule, family)
+        confirming = self._against_stored(stored) if stored else []
+        rounds = self.settings.count
+        undecided = ledger.look(self._paired_series(), rounds)
+        while undecided:
+            more = decision.plan(undecided, {}, rounds=rounds, rule=rule)
+            assert more.rounds  # the last look leaves nothing undecided
+            ran = self._extra_rounds({key: undecided[key] for key in more.more}, more.rounds)
+            if ran < more.rounds:  # the time budget ran out: what ran still counts
+                if ran:
+                    undecided = ledger.look(self._paired_series(), rounds + ran)
+                ledger.give_up(undecided, rounds + ran,
+                               f"the time budget {self.config.budget} ran out after "
+                               f"{rounds + ran} rounds")
+                break
+            rounds += more.rounds
+            undecided = ledger.look(self._paired_series(), rounds)
+        return confirming
+
+    def _against_stored(self, stored: Mapping[SeriesKey, Series]) -> list[Comparison]:
+        """Decide the results against the stored baseline (one look, unpaired): what it settles
+        is final; with confirm = true the rest is measured side by side — only those
+        benchmarks, when that fits the time budget (else their selection is unchecked) — and
+        decided there; with confirm = false its blocks stand and the rest is unresolved."""
+        from benchguard import decision
+
+        assert self.ledger is not None and self.alone is not None
+        count = self.settings.count
+        made = decision.decide_look(stored, self.ledger.rule, rounds=count,
+                                    family=self.ledger.family)
+        confirm = decision.plan({}, made, rounds=count, rule=self.ledger.rule).confirm
+        open_ = {key: made[key] for key in confirm}
+        self.ledger.keep({key: one for key, one in made.items() if key not in open_}, count)
+        if not open_:
+            return []
+        if not self.config.confirm:
+            undecided = self.ledger.keep(open_, count)
+            self.ledger.give_up(undecided, count, "confirm = false measures nothing side by "
+                                                  "side")
+            return []
+        before = self._compare(also=open_)
+        confirming = [c for c in before.comparisons if c.series in open_]
+        count_of = len(dict.fromkeys(key.bench for key in open_))
+        self.reporter.progress(
+            f"the stored baseline of {git.short(self.base_commit)} leaves "
+            f"{_count(count_of, 'benchmark')} open (could be worse than the threshold); "
+            "measuring them side by side to confirm (confirm = true)")
         doing = "confirming the stored baseline's result side by side: "
-        for spec in dict.fromkeys(spec for c in [*flagged, *moved]
-                                  if (spec := self._spec_of(c.series.bench)) is not None):
-            timing = self.alone.timing("head", spec)
-            needs = Cost(*timing).seconds(self.settings.count, 2) if timing else 0.0
+        for spec, names in self._names_by_spec(open_).items():
+            needs = self._confirmation_estimate(spec, names)
             if self.deadline.passed() or not self.deadline.fits(needs):
                 self._skip(spec, f"{doing}not started: it needs ~{seconds_text(needs)}, "
                                  f"{self._left()}")
                 continue
-            self._measure(self._session(), spec, doing=doing)
-        report = self._compare()
-        fresh = {c.series: c for c in report.comparisons}
-        return report, [Confirmation(c, fresh.get(c.series)) for c in [*flagged, *moved]
-                        if (spec := self._spec_of(c.series.bench)) not in self.unchecked
-                        and spec not in self.failures]
+            self._measure(self._session(), spec, doing=doing, names=names)
+        return confirming
 
-    def _decide(self, report: ComparisonReport) -> ComparisonReport:
-        """The decision step: while a result measured side by side is inconclusive, add a round
-        of its selection, up to max_count rounds and while a round fits the time budget."""
-        most = max(self.config.max_count, self.settings.count)
-        while self.session is not None:
-            pending: dict[RunSpec, tuple[Comparison, str]] = {}
-            for comparison in report.comparisons:
-                spec = self._spec_of(comparison.series.bench)
-                if (spec is not None and spec in self.session.rounds and spec not in pending
-                        and spec not in self.unchecked and self.session.rounds[spec] < most
-                        and (reason := inconclusive(comparison, report.alpha))):
-                    pending[spec] = (comparison, reason)
-            if not pending:
-                break
-            needs = self.session.round_estimate(list(pending)) or 0.0
+    def _confirmation_estimate(self, spec: RunSpec, names: Sequence[str]) -> float:
+        """Seconds to build ``spec`` on both sides and run ``names`` `count` rounds, from its
+        head-only run."""
+        assert self.alone is not None
+        timing = self.alone.timing("head", spec)
+        run = self.alone.run_estimate("head", spec, names)
+        if timing is None or run is None:
+            return 0.0
+        return 2 * (timing[0] + self.settings.count * run)
+
+    def _extra_rounds(self, undecided: Mapping[SeriesKey, Decision], rounds: int) -> int:
+        """Up to ``rounds`` more rounds of only the benchmarks with an undecided result, each
+        run as part of the selection it came from (its results belong to that run); each round
+        must fit the time budget. Returns how many rounds ran in full."""
+        from benchguard.benchmatch import pattern_for
+
+        assert self.session is not None and self.ledger is not None
+        names = self._names_by_spec(undecided)
+        only = {spec: pattern_for(wanted) for spec, wanted in names.items()}
+        for spec, wanted in names.items():
+            self.undecided.setdefault(spec, len(wanted))
+        key, first = next(iter(undecided.items()))
+        more = f"; {len(undecided) - 1} more" if len(undecided) > 1 else ""
+        why = f" (undecided: {key.bench.describe()} {key.unit} {first.reason}{more})"
+        for number in range(rounds):
+            needs = self.session.round_estimate(list(names), only=names) or 0.0
             if not self.deadline.fits(needs):
                 self._budget_spent()
-                break
-            first, reason = next(iter(pending.values()))
-            why = f" (inconclusive: {brief(first)}: {reason})"
+                return number
             try:
-                self.session.one_round(list(pending), why=why, total=most)
+                self.session.one_round(list(names), why=why, total=self.ledger.rule.last,
+                                       only=only)
             except Spent:  # the round's runs that finished still count
                 self._budget_spent()
-                return self._compare()
+                return number
             finally:
                 self.packages.update(self.session.packages)
-            for spec in pending:
+            for spec in names:
                 self.extra[spec] = self.extra.get(spec, 0) + 1
-            report = self._compare()
-        return report
+        return rounds
+
+    def _names_by_spec(self, keys: Iterable[SeriesKey]) -> dict[RunSpec, list[str]]:
+        """The benchmark names of ``keys``, by the selection whose run they came from."""
+        names: dict[RunSpec, list[str]] = {}
+        for key in keys:
+            spec = self._spec_of(key.bench)
+            if spec is not None and key.bench.name not in names.setdefault(spec, []):
+                names[spec].append(key.bench.name)
+        return names
 
     def _budget_spent(self) -> None:
         assert self.session is not None
         self.reporter.progress(f"time budget {self.config.budget} spent: deciding on "
                                f"{max(self.session.rounds.values())} rounds")
 
-    def _compare(self) -> ComparisonReport:
+    def _paired_series(self) -> dict[SeriesKey, Series]:
+        """Every result measured side by side that is not decided yet, round i's base and head
+        paired, each from the run of the selection it belongs to."""
+        from benchguard import looks
+
+        if self.session is None:
+            return {}
+        found: dict[SeriesKey, Series] = {}
+        for spec in self._completed(self.session):
+            found.update(looks.paired(self.session.pairs(spec), self._judging,
+                                      wanted=self._open_in(spec)))
+        return found
+
+    def _stored_series(self) -> dict[SeriesKey, Series]:
+        """Every result of a selection measured head only, against its stored baseline."""
+        from benchguard import looks
+
+        if self.alone is None:
+            return {}
+        from benchguard.results import BenchmarkSet
+
+        found: dict[SeriesKey, Series] = {}
+        for spec in self._completed(self.alone):
+            found.update(looks.against_stored((self.stored or {}).get(spec, BenchmarkSet()),
+                                              self.alone.benchmarks("head", [spec]),
+                                              self._judging, wanted=self._open_in(spec)))
+        return found
+
+    def _open_in(self, spec: RunSpec) -> Callable[[SeriesKey], bool]:
+        """Whether a result is one of ``spec``'s (its run produced it), of a metric that can
+        block (`metrics`), and not decided yet."""
+        from benchguard.results import tidy_unit
+
+        made = self.ledger.made if self.ledger is not None else {}
+        units = {tidy_unit(metric)[0] for metric in self.config.metrics}
+        return lambda key: (key not in made and (not units or key.unit in units)
+                            and self.owners.get(key.bench) == spec)
+
+    def _compare(self, also: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
+        """benchstat's comparison of everything measured, each verdict following its decision
+        (``also``: decisions not final yet, to show); unresolved results warned about."""
         from benchguard import verdict
 
         base, head = self._sets()
-        return verdict.compare(base, head, alpha=self.config.alpha, threshold=self._threshold,
-                               metrics=self.config.metrics or None,
-                               correction=self.config.correction)
+        made = self.ledger.made if self.ledger is not None else {}
+        report = verdict.compare(base, head, alpha=self.config.alpha,
+                                 threshold=lambda key: self._judging(key).threshold,
+                                 metrics=self.config.metrics or None,
+                                 correction=self.config.correction,
+                                 decided={**made, **(also or {})})
+        if self.ledger is not None:
+            report.family = self.ledger.family
+            unresolved = [c for c in report.comparisons if c.verdict == verdict.UNRESOLVED]
+            if unresolved:
+                report.warnings.append(_unresolved_warning(unresolved))
+        return report
 
     def _sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
         """Base and head samples of every selection measured (none of those left unchecked or
         failed), each from where it was measured: what a run produced belongs to that run. A
         series two overlapping selections both hold keeps the first's; stored samples, which no
         run of this check produced, were picked per selection as `go test` would have run them
-        (stored_for)."""
+        (stored_for). A result confirmed side by side is that measurement's."""
         from benchguard.results import BenchmarkSet, merge
 
         bases, heads = [], []
         for spec in self.specs:
             if spec in self.unchecked:
                 continue
+            parts = []
             if self.session is not None and spec in self.session.rounds:
-                parts = (self.session.benchmarks("base", [spec]),
-                         self.session.benchmarks("head", [spec]))
-            elif self.alone is not None and spec in self.alone.rounds:
-                parts = ((self.stored or {}).get(spec, BenchmarkSet()),
-                         self.alone.benchmarks("head", [spec]))
-            else:
-                continue
-            for part in parts:
-                for key in part.samples:
-                    self.owners.setdefault(key.bench, spec)
-            bases.append(parts[0])
-            heads.append(parts[1])
+                parts.append((self.session.benchmarks("base", [spec]),
+                              self.session.benchmarks("head", [spec])))
+            if self.alone is not None and spec in self.alone.rounds:
+                parts.append(((self.stored or {}).get(spec, BenchmarkSet()),
+                              self.alone.benchmarks("head", [spec])))
+            for base, head in parts:
+                for part in (base, head):
+                    for key in part.samples:
+                        self.owners.setdefault(key.bench, spec)
+                bases.append(base)
+                heads.append(head)
         return merge(bases, first_wins=True), merge(heads, first_wins=True)
 
     def _spec_of(self, bench: BenchKey) -> RunSpec | None:
         return self.owners.get(bench)
 
-    def _threshold(self, key: BenchKey) -> float:
-        spec = self.owners.get(key)
-        return self.config.threshold if spec is None else self.thresholds.get(
-            spec, self.config.threshold)
+    def _judging(self, key: SeriesKey) -> Judging:
+        """The threshold and min_effect of a result: its run's [[bench]] entry's, else the
+        top level's (config.threshold_for)."""
+        from benchguard.looks import Judging
+
+        entry = self.entries.get(self.owners[key.bench]) if key.bench in self.owners else None
+        return Judging(self.config.threshold_for(entry, key.unit),
+                       self.config.min_effect_for(entry, key.unit))
+
+    def _rounds(self) -> dict[str, Rounds]:
+        """Per selection measured, how and in how many rounds, what each side cost, and the
+        round each of its results was decided at."""
+        at = self.ledger.at if self.ledger is not None else {}
+        rounds = {}
+        for spec in self.specs:
+            sessions = [session for session in (self.alone, self.session)
+                        if session is not None and spec in session.rounds]
+            if spec in self.unchecked or not sessions:
+                continue
+            seconds: dict[str, Usage] = {}
+            for session in sessions:
+                for side in session.sides:
+                    used = session.spent(side.name, spec)
+                    seconds[side.name] = seconds[side.name].plus(used) \
+                        if side.name in seconds else used
+            decided = {f"{key.bench.label} {key.unit}": round_ for key, round_ in at.items()
+                       if self.owners.get(key.bench) == spec}
+            rounds[describe_spec(spec)] = Rounds(
+                self.session is not None and spec in self.session.rounds,
+                max(session.rounds[spec] for session in sessions), self.extra.get(spec, 0),
+                seconds, decided, self.undecided.get(spec, 0))
+        return rounds
+
+
+def _unresolved_warning(unresolved: Sequence[Comparison]) -> str:
+    """One warning naming every result the rounds could settle neither way, with its interval."""
+    listed = "; ".join(f"{c.series.bench.describe()} {c.series.unit} {c.decision.reason}"
+                       for c in unresolved if c.decision is not None)
+    return (f"{_count(len(unresolved), 'result')} unresolved, passing: neither settled nor "
+            f"blocked by the rounds that ran ({listed})")
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def describe_spec(spec: RunSpec) -> str:
@@ -532,85 +705,32 @@ def stored_for(samples: BenchmarkSet, spec: RunSpec, import_path: str | None) ->
                         warnings=list(samples.warnings))
 
 
-def inconclusive(comparison: Comparison, alpha: float) -> str | None:
-    """Why more rounds could change this verdict, or None: a regression that is only just one
-    (its p, adjusted where the verdict used the adjusted one, above alpha/5, or the change below
-    1.25 × the threshold), a worsening of ¾ of the threshold or more that is not (yet) one, or
-    medians too imprecise to see a threshold-sized change. Exact metrics and improvements never
-    need more rounds."""
-    from benchguard.verdict import Verdict
-
-    if comparison.exact or comparison.p is None or comparison.delta is None:
-        return None
-    worse = -comparison.delta if comparison.higher_is_better else comparison.delta
-    p = comparison.p if comparison.p_adjusted is None else comparison.p_adjusted
-    threshold = comparison.threshold
-    if comparison.verdict == Verdict.REGRESSION:
-        if p > alpha / 5:
-            return f"a regression, but {_judged_p(comparison)} is above alpha/5 = {alpha / 5:g}"
-        if worse < threshold * 1.25:
-            return (f"a regression, but worse by only {worse:.1%}, just over the "
-                    f"{threshold:.0%} threshold")
-        return None
-    if comparison.verdict in (Verdict.SAME, Verdict.INSUFFICIENT):
-        if worse >= threshold * 0.75:
-            if comparison.verdict == Verdict.INSUFFICIENT:
-                return f"worse by {worse:.1%}, but too few runs yet to test it"
-            if p <= alpha:
-                return f"worse by {worse:.1%}, just under the {threshold:.0%} threshold"
-            return (f"worse by {worse:.1%} (threshold {threshold:.0%}), but "
-                    f"{_judged_p(comparison)} is above alpha {alpha:g}")
-        width = _imprecision(comparison)
-        if width > threshold:
-            shown = "unbounded" if width == math.inf else f"±{width:.0%}"
-            return f"medians known only to {shown}, wider than the {threshold:.0%} threshold"
-    return None
-
-
-def _judged_p(comparison: Comparison) -> str:
-    """The p the verdict was judged by, named: "Holm-adjusted p=0.019" or "p=0.030"."""
-    if comparison.p_adjusted is not None and comparison.p_adjusted != comparison.p:
-        return f"Holm-adjusted p={comparison.p_adjusted:.3f}"
-    assert comparison.p is not None
-    return f"p={comparison.p:.3f}"
-
-
-def _unclear(comparison: Comparison) -> bool:
-    """Not clearly "no change": moved by half the threshold or more either way, or too
-    imprecise to tell. Exact metrics are always clear."""
-    if comparison.exact or comparison.delta is None:
-        return False
-    return (abs(comparison.delta) >= comparison.threshold / 2
-            or _imprecision(comparison) > comparison.threshold)
-
-
-def _imprecision(comparison: Comparison) -> float:
-    """The wider relative half-width of the two medians' confidence intervals (inf when
-    unbounded): a median known only to ±8% cannot show a 5% change yet."""
-    widest = 0.0
-    for summary in (comparison.base, comparison.head):
-        if summary is None or summary.center == 0:
-            continue
-        if not (math.isfinite(summary.low) and math.isfinite(summary.high)):
-            return math.inf
-        width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
-        widest = max(widest, abs(width))
-    return widest
-
-
 # -- presenting
 
 
 def brief(comparison: Comparison) -> str:
+    """A result in one line: its name, metric and change as its decision saw it (else
+    benchstat's change of medians)."""
     from benchguard.verdict import describe
 
-    delta = "?" if comparison.delta is None else f"{comparison.delta * 100:+.1f}%"
-    p = "" if comparison.p is None else f", p={p_text(comparison)}"
-    return f"{describe(comparison.series.bench)} {comparison.series.unit} {delta}{p}"
+    made = comparison.decision
+    if made is not None:
+        seen = made.reason
+    else:
+        seen = "?" if comparison.delta is None else f"{comparison.delta * 100:+.1f}%"
+    return f"{describe(comparison.series.bench)} {comparison.series.unit} {seen}"
 
 
-def p_text(comparison: Comparison) -> str:
-    assert comparison.p is not None
-    if comparison.p_adjusted is None or comparison.p_adjusted == comparison.p:
-        return f"{comparison.p:.3f}"
-    return f"{comparison.p:.3f} (Holm {comparison.p_adjusted:.3f})"
+def evidence(comparison: Comparison) -> tuple[str, str]:
+    """A regression's change and what it rests on, as its decision saw them: the change the
+    decision estimated ("+12.3%") and "exact", or its interval and test ("80% interval +8.1%
+    to +16.8%, p=0.00031 ≤ 0.0021")."""
+    made = comparison.decision
+    change = comparison.delta if made is None else made.change
+    shown = "?" if change is None else f"{change * 100:+.1f}%"
+    if comparison.exact or (made is not None and (made.p is None or made.level is None)):
+        return shown, "exact"
+    if made is None or made.low is None or made.high is None:
+        return shown, "" if comparison.p is None else f"p={comparison.p:.3f}"
+    bounds = f"{made.low * 100:+.1f}% to {made.high * 100:+.1f}%"
+    return shown, f"interval {bounds}, p={made.p:.2g} ≤ {made.level:.2g}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,25 +73,11 @@ class ProfileDiff:
         return f"{change.flat_percent:+.1f}% of CPU"
 
 
-def bench_pattern(names: Iterable[str]) -> str:
-    """A `go test -bench` pattern for exactly these full names ("BenchmarkX/sub=1" included):
-    Go matches each "/"-separated level separately."""
-    levels: list[list[str]] = []
-    for name in dict.fromkeys(names):
-        for depth, part in enumerate(name.split("/")):
-            if depth == len(levels):
-                levels.append([])
-            escaped = re.escape(part)
-            if escaped not in levels[depth]:
-                levels[depth].append(escaped)
-    return "/".join(f"^{parts[0]}$" if len(parts) == 1 else f"^({'|'.join(parts)})$"
-                    for parts in levels)
-
-
 def regressed_specs(report: ComparisonReport,
                     owner: Callable[[BenchKey], RunSpec | None]) -> list[RunSpec]:
     """One spec per benchmark with a regression nobody allowed, built as the run its results
     came from (``owner``) was: alone, it is profiled per operation (see profile)."""
+    from benchguard import benchmatch
     from benchguard.runner import RunSpec
 
     wanted = []
@@ -100,7 +86,7 @@ def regressed_specs(report: ComparisonReport,
         spec = owner(bench)
         if (comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None
                 and spec is not None):
-            wanted.append(RunSpec(spec.package, bench_pattern([bench.name]), spec.tags,
+            wanted.append(RunSpec(spec.package, benchmatch.pattern_for([bench.name]), spec.tags,
                                   spec.module))
     return list(dict.fromkeys(wanted))
 

@@ -55,6 +55,10 @@ class Timing:
     tags: tuple[str, ...]
     build: float  # seconds
     run: float  # seconds per run (per round, per side)
+    # from `check` (0 when not recorded): the runs it made, extra rounds included, and the
+    # seconds of the extra rounds, which ran only the benchmarks still undecided
+    rounds: int = 0
+    extra: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,8 @@ def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, A
                   fingerprint=fingerprint, settings=dict(settings), samples=samples,
                   load=None if load is None else tuple(round(value, 2) for value in load),
                   durations=tuple(dataclasses.replace(timing, build=round(timing.build, 3),
-                                                      run=round(timing.run, 3))
+                                                      run=round(timing.run, 3),
+                                                      extra=round(timing.extra, 3))
                                   for timing in durations))
 
 
@@ -150,9 +155,7 @@ def encode(record: Record) -> str:
         if record.load is not None:
             data["load"] = list(record.load)
         if record.durations:
-            data["durations"] = [{"package": timing.package, "pattern": timing.pattern,
-                                  "tags": list(timing.tags), "build": timing.build,
-                                  "run": timing.run} for timing in record.durations]
+            data["durations"] = [_timing_json(timing) for timing in record.durations]
     elif record.kind in (Kind.OVERRIDE, Kind.UNCHECKED):
         fields = record.override if record.kind == Kind.OVERRIDE else record.unchecked
         data.update({key: value for key, value in (fields or {}).items()
@@ -325,17 +328,28 @@ def _unchecked(data: dict[str, Any]) -> dict[str, Any]:
             "user": _text(data.get("user", ""), "user"), "selections": selections}
 
 
+def _timing_json(timing: Timing) -> dict[str, Any]:
+    data: dict[str, Any] = {"package": timing.package, "pattern": timing.pattern,
+                            "tags": list(timing.tags), "build": timing.build, "run": timing.run}
+    if timing.rounds:
+        data.update({"rounds": timing.rounds, "extra": timing.extra})
+    return data
+
+
 def _durations(data: Any) -> tuple[Timing, ...]:
     timings = []
     for entry in _list(data, "durations"):
         entry = _object(entry, "durations entry")
-        build, run = _numbers([entry.get("build"), entry.get("run")], "durations seconds")
-        if build < 0 or run < 0:
+        build, run, extra = _numbers([entry.get("build"), entry.get("run"),
+                                      entry.get("extra", 0.0)], "durations seconds")
+        if build < 0 or run < 0 or extra < 0:
             raise NoteLineError("durations seconds must not be negative")
+        rounds = _count(entry["rounds"], "durations rounds", minimum=0) \
+            if "rounds" in entry else 0
         timings.append(Timing(package=_text(entry.get("package"), "durations package"),
                               pattern=_text(entry.get("pattern"), "durations pattern"),
                               tags=tuple(_texts(entry.get("tags", []), "durations tags")),
-                              build=build, run=run))
+                              build=build, run=run, rounds=rounds, extra=extra))
     return tuple(timings)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from benchguard.go import GoPackage
     from benchguard.gotree import Listing, Snapshot
     from benchguard.modules import Layout, Module
-    from benchguard.results import BenchKey
+    from benchguard.results import SeriesKey
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Selected:
     pattern: str
     tags: tuple[str, ...]
     reason: str
-    threshold: float | None = None
+    entry: BenchEntry | None = None  # whose thresholds and min_effect apply (config.threshold_for)
     module: str = "."  # the directory of the module holding the package: go runs there
     import_path: str = ""  # "" when unknown (a go.mod without a module line)
 
@@ -340,7 +340,7 @@ class _Selector:
             for entry in entries:
                 if entry.tags == candidate.tags:
                     self.add(candidate.package, entry.pattern, entry.tags, candidate.reason,
-                             self.config.threshold_of(entry))
+                             entry)
             if not entries and not candidate.tags:
                 self.add(candidate.package, ".", (), candidate.reason)
         left_out = ordered[limit:]
@@ -370,12 +370,12 @@ class _Selector:
                     f"{_config_name(self.config)}:{entry.line}: [[bench]] package {package} is "
                     f"in module {module.directory}, which go.work does not use",
                     exit_code=EXIT_USAGE)
-            self.chosen_add(Selected(package, entry.pattern, entry.tags, reason,
-                                     self.config.threshold_of(entry), module.directory,
+            self.chosen_add(Selected(package, entry.pattern, entry.tags, reason, entry,
+                                     module.directory,
                                      layout.import_path(package) or ""))
 
     def add(self, package: GoPackage, pattern: str, tags: tuple[str, ...], reason: str,
-            threshold: float | None = None) -> None:
+            entry: BenchEntry | None = None) -> None:
         module = self.head.layout.module_of(package.directory)
         if package.error:
             where = f" (module {module.path or module.directory})" if module else ""
@@ -383,7 +383,7 @@ class _Selector:
                 package.directory, f"{package.directory}{where}: go cannot load it or what it "
                                    f"imports: {package.error}", tags))
             return
-        self.chosen_add(Selected(package.directory, pattern, tags, reason, threshold,
+        self.chosen_add(Selected(package.directory, pattern, tags, reason, entry,
                                  module.directory if module else ".", package.import_path))
 
     def chosen_add(self, selected: Selected) -> None:
@@ -438,20 +438,23 @@ def configured(config: Config) -> tuple[Selected, ...]:
     for entry in config.benches:
         for package in entry.packages:
             chosen.setdefault((package, entry.pattern, entry.tags), Selected(
-                package, entry.pattern, entry.tags, "configured", config.threshold_of(entry)))
+                package, entry.pattern, entry.tags, "configured", entry))
     return tuple(chosen.values())
 
 
 def threshold_for(config: Config, selected: Sequence[Selected], import_paths: Mapping[str, str],
-                  bench: BenchKey) -> float:
+                  series: SeriesKey) -> float:
     """The threshold a stored result is judged by: that of the first selection that would have
-    produced it (its package, build tags, and -bench pattern by Go's own rule) and names one,
-    else the global threshold. ``import_paths`` maps each selection's "./dir" to its import
-    path. Results measured now carry their run instead (measure.Measured.owners)."""
+    produced it (its package, build tags, and -bench pattern by Go's own rule) whose entry sets
+    one for its metric, else the top level's (config.threshold_for). ``import_paths`` maps each
+    selection's "./dir" to its import path. Results measured now carry their run instead
+    (measure.Measured.owners)."""
     from benchguard import benchmatch
 
+    bench = series.bench
     for choice in selected:
-        if (choice.threshold is not None and import_paths.get(choice.package) == bench.package
+        if (choice.entry is not None and choice.entry.own_threshold(series.unit) is not None
+                and import_paths.get(choice.package) == bench.package
                 and choice.tags == bench.tags and benchmatch.runs(choice.pattern, bench.name)):
-            return choice.threshold
-    return config.threshold
+            return config.threshold_for(choice.entry, series.unit)
+    return config.threshold_for(None, series.unit)

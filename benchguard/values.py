@@ -39,6 +39,75 @@ def parse_threshold(value: object, key: str = "threshold") -> float:
     return number
 
 
+def parse_thresholds(value: object, key: str = "thresholds") -> tuple[tuple[str, float], ...]:
+    """A threshold per metric: {"allocs/op": "0%", "sec/op": "5%"} -> (("allocs/op", 0.0),
+    ("sec/op", 0.05)). Metrics are tidy units; benchstat's aliases ("ns/op", "MB/s") count as
+    theirs ("sec/op", "B/s")."""
+    return tuple((metric, parse_threshold(one, f"{key}: {show(name)}"))
+                 for name, (metric, _), one in _per_metric(value, key))
+
+
+def parse_min_effect(value: object, key: str = "min_effect") -> tuple[tuple[str, float], ...]:
+    """The smallest absolute change per metric that may block, in the metric's tidy unit:
+    {"sec/op": "2ns", "B/op": "64B"} -> (("sec/op", 2e-9), ("B/op", 64.0)). A time metric
+    takes a Go duration, a bytes metric a size ("64B", "1KiB", "1kB"); a plain number is in
+    the unit its key names ("ns/op" = 2 is 2ns)."""
+    return tuple((metric, _absolute(one, metric, factor, f"{key}: {show(name)}"))
+                 for name, (metric, factor), one in _per_metric(value, key))
+
+
+# sizes a bytes metric's min_effect may be written in: SI (kB, MB, GB) and binary (KiB, …)
+BYTE_SUFFIXES = {"B": 1.0, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1024.0,
+                 "MiB": 1024.0 ** 2, "GiB": 1024.0 ** 3}
+_SIZE = re.compile(r"((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)")
+
+
+def _per_metric(value: object, key: str) -> list[tuple[str, tuple[str, float], object]]:
+    """The (name as written, (tidy unit, factor), value) of a table keyed by metric."""
+    if not isinstance(value, dict):
+        raise ValueError(f'{key} must be a table of metrics, like {{ "sec/op" = … }}, '
+                         f"got {show(value)}")
+    from benchguard.results import tidy_unit  # only when a configuration sets one
+
+    metrics = []
+    seen: dict[str, str] = {}
+    for name, one in value.items():
+        if not name or any(char.isspace() for char in name):
+            raise ValueError(f"{key}: {show(name)} is not a metric (a unit like \"sec/op\")")
+        tidy = tidy_unit(name)
+        if tidy[0] in seen:
+            raise ValueError(f"{key}: {show(name)} and {show(seen[tidy[0]])} are the same "
+                             f"metric ({tidy[0]})")
+        seen[tidy[0]] = name
+        metrics.append((name, tidy, one))
+    return metrics
+
+
+def _absolute(value: object, metric: str, factor: float, key: str) -> float:
+    """An absolute amount of ``metric`` (a tidy unit); ``factor`` converts a plain number
+    from the unit its key was written in."""
+    numerator = metric.split("/", 1)[0]
+    number = _number(value) if not isinstance(value, str) else None
+    if number is not None:
+        amount = number * factor
+    elif isinstance(value, str) and numerator == "sec":
+        seconds = _seconds(value)
+        if seconds is None:
+            raise ValueError(f'{key} must be a Go duration like "2ns", got {show(value)}')
+        amount = seconds
+    elif isinstance(value, str) and numerator == "B":
+        found = _SIZE.fullmatch(value.strip())
+        if found is None or found.group(2) not in BYTE_SUFFIXES:
+            raise ValueError(f'{key} must be a size like "64B", "1KiB" or "1kB", '
+                             f"got {show(value)}")
+        amount = float(found.group(1)) * BYTE_SUFFIXES[found.group(2)]
+    else:
+        raise ValueError(f"{key} must be a number of {metric}, got {show(value)}")
+    if not math.isfinite(amount) or amount < 0:
+        raise ValueError(f"{key} must not be negative, got {show(value)}")
+    return amount
+
+
 def parse_alpha(value: object, key: str = "alpha") -> float:
     """The significance level of the test: a number strictly between 0 and 1."""
     number = _number(value)

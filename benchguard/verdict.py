@@ -6,9 +6,10 @@ import dataclasses
 import itertools
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from benchguard import stats
 from benchguard.results import (
@@ -21,6 +22,9 @@ from benchguard.results import (
 )
 from benchguard.units import go_float
 
+if TYPE_CHECKING:
+    from benchguard.decision import Decision
+
 
 class Verdict(StrEnum):
     """What one (benchmark, metric) comparison says; the values are the JSON contract."""
@@ -31,6 +35,9 @@ class Verdict(StrEnum):
     INSUFFICIENT = "insufficient"
     NEW = "new"
     MISSING = "missing"
+    # `check` only: neither blocked nor settled by its rounds (too noisy, or out of rounds or
+    # time); it passes, with a warning
+    UNRESOLVED = "unresolved"
 
 
 class Status(StrEnum):
@@ -49,6 +56,7 @@ SAME = Verdict.SAME
 INSUFFICIENT = Verdict.INSUFFICIENT
 NEW = Verdict.NEW
 MISSING = Verdict.MISSING
+UNRESOLVED = Verdict.UNRESOLVED
 VERDICTS = tuple(Verdict)
 CORRECTIONS = ("holm", "none")
 
@@ -70,6 +78,9 @@ class Comparison:
     # decided by comparing exact values, without a test: the unit is declared exact
     # (`Unit <unit> assume=exact`), or every run of each side gave one value (allocs/op, B/op)
     exact: bool = False
+    # `check`: how its rounds decided this result (benchguard.decision), which the verdict
+    # follows; None for `compare`, and for results only one side has
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -107,18 +118,21 @@ class ComparisonReport:
 
 
 def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
-            threshold: float | Callable[[BenchKey], float] = 0.05,
-            metrics: Sequence[str] | None = None, correction: str = "none") -> ComparisonReport:
+            threshold: float | Callable[[SeriesKey], float] = 0.05,
+            metrics: Sequence[str] | None = None, correction: str = "none",
+            decided: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
     """Compare every (benchmark, metric) found on either side; `metrics=None` means all units.
 
     ``correction="holm"`` adjusts the p-values of the tested pairs (Holm–Bonferroni) and judges
     by the adjusted ones; ``p`` stays benchstat's. Pairs decided exactly are not in the family.
+    ``decided``: `check`'s decisions (benchguard.decision), which the verdicts of their pairs
+    follow (_follow); the numbers stay benchstat's.
     """
     wanted = None if metrics is None else {tidy_unit(metric)[0] for metric in metrics}
     higher = {**head.higher_is_better, **base.higher_is_better}
     declared = {**head.assume_exact, **base.assume_exact}
     exact_units = frozenset(unit for unit, exact in declared.items() if exact)
-    threshold_of = threshold if callable(threshold) else (lambda _bench: float(threshold))
+    threshold_of = threshold if callable(threshold) else (lambda _series: float(threshold))
     with gc_paused():
         if (len(base.samples) == len(head.samples)
                 and all(map(operator.is_, base.samples, head.samples))):
@@ -158,10 +172,11 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
             higher_is_better = higher.get(key.unit)
             if higher_is_better is None:
                 higher_is_better = higher[key.unit] = default_higher_is_better(key.unit)
-            comparisons.append(_judge(key, base_summary, head_summary, p, alpha=alpha,
-                                      threshold=threshold_of(key.bench),
-                                      higher_is_better=higher_is_better,
-                                      p_adjusted=adjusted.get(index), exact=exact[index]))
+            judged = _judge(key, base_summary, head_summary, p, alpha=alpha,
+                            threshold=threshold_of(key), higher_is_better=higher_is_better,
+                            p_adjusted=adjusted.get(index), exact=exact[index])
+            made = decided.get(key) if decided else None
+            comparisons.append(judged if made is None else _follow(judged, made))
             if ((base_summary and base_summary.low == unknown)
                     or (head_summary and head_summary.low == unknown)):
                 unbounded.append(key)
@@ -263,7 +278,7 @@ def _judge(key: SeriesKey, base: stats.Summary | None, head: stats.Summary | Non
     else:
         verdict = _direction(base, head, delta, threshold, higher_is_better)
     return _new_comparison(key, base, head, delta, p, significant, verdict, threshold, None,
-                           higher_is_better, p_adjusted, exact)
+                           higher_is_better, p_adjusted, exact, None)
 
 
 _COMPARISON_FIELDS = tuple(item.name for item in dataclasses.fields(Comparison))
@@ -271,10 +286,26 @@ _COMPARISON_FIELDS = tuple(item.name for item in dataclasses.fields(Comparison))
 
 def _new_comparison(*values: object) -> Comparison:
     """Comparison(*values) without the frozen dataclass's __init__, which sets each of its
-    twelve fields through object.__setattr__: a third of the cost of judging 30,000 series."""
+    fields through object.__setattr__: a third of the cost of judging 30,000 series."""
     made: Comparison = object.__new__(Comparison)
     made.__dict__.update(zip(_COMPARISON_FIELDS, values, strict=True))
     return made
+
+
+def _follow(judged: Comparison, made: Decision) -> Comparison:
+    """A check's verdict: a regression only when its decision blocks; an improvement where
+    benchstat's test says so and the decision does not block; unresolved when the rounds could
+    settle it neither way; else the same."""
+    from benchguard.decision import State
+
+    if made.blocks:
+        verdict = REGRESSION
+    elif made.state in (State.UNRESOLVED, State.UNDECIDED):
+        verdict = UNRESOLVED
+    else:
+        verdict = IMPROVEMENT if judged.verdict == IMPROVEMENT else SAME
+    return dataclasses.replace(judged, verdict=verdict, decision=made,
+                               significant=verdict in (REGRESSION, IMPROVEMENT))
 
 
 def _direction(base: stats.Summary, head: stats.Summary, delta: float | None, threshold: float,

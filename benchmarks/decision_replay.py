@@ -6,8 +6,9 @@ Reads what benchmarks/record_rounds.py recorded (every session: one base and thr
 ~10% and 3× slower — measured round by round) and decides every check as
 
 (a) the present rule: benchstat's Mann–Whitney with Holm–Bonferroni over the check
-    (verdict.compare), starting at 6 rounds and adding a round while measure.inconclusive() says
-    more data could change a verdict, up to 30 rounds within a 3-minute budget;
+    (verdict.compare), starting at 6 rounds and adding a round while inconclusive() (below: what
+    check used before issue #13) says more data could change a verdict, up to 30 rounds within a
+    3-minute budget;
 (b) benchguard.decision: the sequential rule (looks at 6, 6 + step, … 30 rounds, alpha spent
     over the looks, split over the family), with the paired t, the signed-rank and the unpaired
     rank-sum analysis of the same rounds.
@@ -35,9 +36,8 @@ from typing import Any
 
 from benchguard import decision, effects
 from benchguard.decision import Boundary, Method, Rule, Spending, State
-from benchguard.measure import _unclear, inconclusive
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
-from benchguard.verdict import REGRESSION, compare
+from benchguard.verdict import REGRESSION, Comparison, Verdict, compare
 
 DATA = Path(__file__).parent / "data"
 KINDS = {"same": "A/A", "slower10": "10%", "slower3x": "3×"}
@@ -51,6 +51,73 @@ SLOWED_UNITS = ("sec/op", "B/s")
 # recorded round, is at least this (Parse/fields=8 spends most of its time allocating, so doing
 # 11 units of work instead of 10 makes it only ~4% slower: below the threshold, not a target)
 SLOWED_AT_LEAST = {"10%": 0.07, "3×": 0.5}
+
+
+# -- the rule before issue #13 (benchguard 0.2's measure.py), kept here to replay it
+
+
+def inconclusive(comparison: Comparison, alpha: float) -> str | None:
+    """Why more rounds could change this verdict, or None: a regression that is only just one
+    (its p, adjusted where the verdict used the adjusted one, above alpha/5, or the change below
+    1.25 × the threshold), a worsening of ¾ of the threshold or more that is not (yet) one, or
+    medians too imprecise to see a threshold-sized change. Exact metrics and improvements never
+    need more rounds."""
+    if comparison.exact or comparison.p is None or comparison.delta is None:
+        return None
+    worse = -comparison.delta if comparison.higher_is_better else comparison.delta
+    p = comparison.p if comparison.p_adjusted is None else comparison.p_adjusted
+    threshold = comparison.threshold
+    if comparison.verdict == Verdict.REGRESSION:
+        if p > alpha / 5:
+            return f"a regression, but {_judged_p(comparison)} is above alpha/5 = {alpha / 5:g}"
+        if worse < threshold * 1.25:
+            return (f"a regression, but worse by only {worse:.1%}, just over the "
+                    f"{threshold:.0%} threshold")
+        return None
+    if comparison.verdict in (Verdict.SAME, Verdict.INSUFFICIENT):
+        if worse >= threshold * 0.75:
+            if comparison.verdict == Verdict.INSUFFICIENT:
+                return f"worse by {worse:.1%}, but too few runs yet to test it"
+            if p <= alpha:
+                return f"worse by {worse:.1%}, just under the {threshold:.0%} threshold"
+            return (f"worse by {worse:.1%} (threshold {threshold:.0%}), but "
+                    f"{_judged_p(comparison)} is above alpha {alpha:g}")
+        width = _imprecision(comparison)
+        if width > threshold:
+            shown = "unbounded" if width == math.inf else f"±{width:.0%}"
+            return f"medians known only to {shown}, wider than the {threshold:.0%} threshold"
+    return None
+
+
+def _judged_p(comparison: Comparison) -> str:
+    """The p the verdict was judged by, named: "Holm-adjusted p=0.019" or "p=0.030"."""
+    if comparison.p_adjusted is not None and comparison.p_adjusted != comparison.p:
+        return f"Holm-adjusted p={comparison.p_adjusted:.3f}"
+    assert comparison.p is not None
+    return f"p={comparison.p:.3f}"
+
+
+def _unclear(comparison: Comparison) -> bool:
+    """Not clearly "no change": moved by half the threshold or more either way, or too
+    imprecise to tell. Exact metrics are always clear."""
+    if comparison.exact or comparison.delta is None:
+        return False
+    return (abs(comparison.delta) >= comparison.threshold / 2
+            or _imprecision(comparison) > comparison.threshold)
+
+
+def _imprecision(comparison: Comparison) -> float:
+    """The wider relative half-width of the two medians' confidence intervals (inf when
+    unbounded): a median known only to ±8% cannot show a 5% change yet."""
+    widest = 0.0
+    for summary in (comparison.base, comparison.head):
+        if summary is None or summary.center == 0:
+            continue
+        if not (math.isfinite(summary.low) and math.isfinite(summary.high)):
+            return math.inf
+        width = max(summary.high / summary.center - 1, 1 - summary.low / summary.center)
+        widest = max(widest, abs(width))
+    return widest
 
 
 @dataclass(frozen=True)

@@ -1,77 +1,60 @@
-"""How often does `benchguard check` block a push that changed nothing, and how often does it
-catch a real 10% slowdown, on this machine as it is (shared, loaded, throttling)?
+"""How often does `benchguard check` block a push that changed nothing, how often does it catch a
+real ~10% or 3× slowdown, and what does a check cost against the raw `go test` of the head alone,
+on this machine as it is (shared, loaded, throttling)?
 
-    python benchmarks/false_block_rate.py [--same 50] [--slower 20] [--count 10]
+    python benchmarks/false_block_rate.py [--same 50] [--slower 20] [--slower3x 10]
+        [--stored 0] [--count 6] [--benchtime 50ms] [--hog 0] [--benchguard DIR]
+        [--out FILE.json]
 
-Builds a Go module with one CPU-bound benchmark that also allocates (noisy under load), then runs
-real checks with `benchguard check --base B --head H --format json`:
+Builds the Go module of benchmarks/record_rounds.py — one ~2 µs benchmark and table-driven
+sub-benchmarks of a few ns to a few hundred ns, allocating and not: 12 benchmarks, 37
+(benchmark, metric) comparisons, 13 of them noisy (sec/op, B/s) — and runs real checks with
+`benchguard check --base B --head H --format json`:
 
-- A/A: the head only edits a comment, so both sides run the same code. Any block is false.
-- slower: the head does 10% more work (110 passes over its buffer instead of 100).
+- A/A (`same`): the head only edits a comment, so both sides run the same code. Any block is
+  false.
+- `slower`: the head does 11 units of work instead of 10 (~10% slower; one sub-benchmark,
+  `Parse/fields=8`, mostly allocates and slows by less).
+- `slower3x`: 30 units instead of 10.
 
-Half of each kind measure a fresh base side by side with the head (no stored baseline); the
-other half run against one shared base whose baseline was stored by `benchguard baseline` at
-the start (minutes, not seconds, before: the drift confirmation exists for), so confirmation
-runs whenever that stored baseline shows a regression. Prints one line per check, then the
-false-block rate and the detection rate.
+Each check measures a fresh base side by side with the head (no stored baseline), as a first
+push does; `--stored K` adds K checks of each kind against one shared base whose baseline
+`benchguard baseline` stored at the start (minutes before: what confirmation is for). Right
+before or after each check (alternating), the raw
+`go test -run '^$' -bench . -count N -benchtime T -benchmem ./work` of the head alone is timed:
+what a developer would run by hand. `--hog N` keeps N busy loops running meanwhile (a loaded
+machine); `--benchguard DIR` runs the benchguard found in DIR (another worktree: the rule before
+a change) instead of the installed one.
+
+Prints one line per check, then per kind and mode: checks blocked, noisy comparisons blocked
+(those the slowed head made at least 7% worse, pooled over the checks of that kind), rounds,
+and the check's wall time over the raw `go test`'s (median and 90th percentile). `--out` keeps
+every check in a JSON file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ROUNDS = 100
-SLOWER_ROUNDS = 110  # 10% more work
+from record_rounds import WORK_GO, WORK_TEST_GO
 
-WORK_GO = """\
-package work
+from benchguard import machine
 
-// trial: {trial}
-
-// rounds is how many passes Work makes over its buffer; 10% more rounds, 10% more time.
-const rounds = {rounds}
-
-var buffers [][]byte
-
-// Work hashes a fresh buffer: the CPU-bound loop is what changes, the allocation (and with it
-// the garbage collector) adds noise, as in real code.
-func Work() uint64 {{
-	buf := make([]byte, 1024)
-	buffers = append(buffers[:0], buf)
-	var h uint64 = 14695981039346656037
-	for r := 0; r < rounds; r++ {{
-		for _, b := range buf {{
-			h ^= uint64(b) + uint64(r)
-			h *= 1099511628211
-		}}
-	}}
-	return h
-}}
-"""
-
-WORK_TEST_GO = """\
-package work
-
-import "testing"
-
-var sink uint64
-
-func BenchmarkWork(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		sink += Work()
-	}
-}
-"""
+UNITS = {"same": 10, "slower": 11, "slower3x": 30}
+BASE_UNITS = 10
+NOISY = ("sec/op", "B/s")
+SLOWED_AT_LEAST = 0.07  # a comparison of a slowed head counts when pooled this much worse
 
 CONFIG = """\
 count = {count}
@@ -84,16 +67,23 @@ package = "./work"
 """
 
 
-@dataclass(frozen=True)
+@dataclass
 class Trial:
-    kind: str  # "same" or "slower"
+    kind: str  # "same", "slower", "slower3x"
     mode: str  # "side by side" or "stored baseline"
     blocked: bool
-    delta: float | None
-    p: float | None
-    rounds: int
-    confirmed: str  # "" or the verdict side by side after the stored baseline showed a regression
-    seconds: float
+    status: str
+    rounds: int  # the most rounds a selection ran side by side (count when head only)
+    seconds: float  # the check's wall time
+    raw: float  # the raw go test of the head alone
+    load: float | None  # 1-minute load average when the check started
+    # "name|unit" -> [verdict, delta (benchstat's change of medians), base median, head median,
+    # the round it was decided at (None before issue #13)]
+    series: dict[str, list[object]] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> float:
+        return self.seconds / self.raw
 
 
 def git(repo: Path, *args: str) -> str:
@@ -111,32 +101,133 @@ def commit_files(repo: Path, files: dict[str, str], message: str) -> str:
     return git(repo, "rev-parse", "HEAD")
 
 
-def benchguard(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def work_go(units: int, trial: str) -> str:
+    return WORK_GO.format(session=trial, side="-", units=units)
+
+
+def benchguard(repo: Path, *args: str, path: Path | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    if path is not None:  # that worktree's benchguard, ahead of the installed one
+        env["PYTHONPATH"] = str(path)
     return subprocess.run([sys.executable, "-m", "benchguard", *args], cwd=repo,
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
 
 
-def check(repo: Path, base: str, head: str, kind: str, mode: str) -> Trial:
+def raw_go_test(repo: Path, head: str, count: int, benchtime: str) -> float:
+    git(repo, "checkout", "-q", "--detach", head)
     started = time.monotonic()
-    proc = benchguard(repo, "check", "--base", base, "--head", head, "--format", "json")
+    proc = subprocess.run(["go", "test", "-run", "^$", "-bench", ".", "-count", str(count),
+                           f"-benchtime={benchtime}", "-benchmem", "./work"], cwd=repo,
+                          capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"go test failed:\n{proc.stdout}{proc.stderr}")
+    return seconds
+
+
+def check(repo: Path, base: str, head: str, kind: str, mode: str, args: argparse.Namespace,
+          raw_first: bool) -> Trial:
+    raw = raw_go_test(repo, head, args.count, args.benchtime) if raw_first else 0.0
+    load = machine.load_average()
+    started = time.monotonic()
+    proc = benchguard(repo, "check", "--base", base, "--head", head, "--format", "json",
+                      path=args.benchguard)
+    seconds = time.monotonic() - started
+    if not raw_first:
+        raw = raw_go_test(repo, head, args.count, args.benchtime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"benchguard check failed ({proc.returncode}):\n{proc.stderr}")
-    result = json.loads(proc.stdout)
-    [entry] = [b for b in result["benchmarks"] if b["metric"] == "sec/op"]
-    rounds = sum(r["rounds"] for r in result.get("rounds", {}).values())
-    confirmed = ", ".join(c["fresh"]["verdict"] if c["fresh"] else "gone"
-                          for c in result.get("confirmations", []))
-    return Trial(kind, mode, proc.returncode == 1, entry["delta"], entry["p"], rounds,
-                 confirmed, seconds)
+    [result] = json.loads(proc.stdout)["checks"]
+    rounds = max((int(one["rounds"]) for one in result.get("rounds", {}).values()),
+                 default=args.count)
+    decided = {label: at for one in result.get("rounds", {}).values()
+               for label, at in one.get("decided", {}).items()}
+    series: dict[str, list[object]] = {}
+    for entry in result["benchmarks"]:
+        if entry["metric"] in NOISY:
+            label = f"{entry['name']}-{entry['procs']}"
+            series[f"{label}|{entry['metric']}"] = [
+                entry["verdict"], entry["delta"], (entry["base"] or {}).get("median"),
+                (entry["head"] or {}).get("median"), decided.get(f"{label} {entry['metric']}")]
+    return Trial(kind, mode, proc.returncode == 1, result["status"], rounds, seconds, raw,
+                 None if load is None else round(load[0], 2), series)
+
+
+def slowed(trials: list[Trial]) -> set[str]:
+    """The noisy comparisons the slowed head of these checks made at least SLOWED_AT_LEAST
+    worse, pooled (geometric mean of the ratio of medians) over the checks."""
+    ratios: dict[str, list[float]] = {}
+    for trial in trials:
+        for name, (_, _, base, head, _) in trial.series.items():
+            if isinstance(base, float) and isinstance(head, float) and base > 0 and head > 0:
+                ratio = head / base if name.endswith("|sec/op") else base / head
+                ratios.setdefault(name, []).append(math.log(ratio))
+    return {name for name, logs in ratios.items()
+            if math.expm1(statistics.fmean(logs)) >= SLOWED_AT_LEAST}
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary(trials: list[Trial]) -> list[str]:
+    lines = []
+    for mode in dict.fromkeys(trial.mode for trial in trials):
+        for kind in UNITS:
+            mine = [t for t in trials if t.kind == kind and t.mode == mode]
+            if not mine:
+                continue
+            blocked = sum(t.blocked for t in mine)
+            line = f"{mode:15s} {kind:8s} checks blocked {blocked}/{len(mine)}"
+            if kind != "same":
+                wanted = slowed(mine)
+                hits = sum(1 for t in mine for name in wanted
+                           if t.series.get(name, [None])[0] == "regression")
+                total = len(wanted) * len(mine)
+                line += (f", slowed comparisons blocked {hits}/{total} "
+                         f"({hits / max(total, 1):.1%}; {len(wanted)} a check)")
+            else:
+                false = sum(1 for t in mine for verdict, *_ in t.series.values()
+                            if verdict == "regression")
+                line += f", comparisons blocked {false}"
+            costs = [t.cost for t in mine]
+            rounds = [float(t.rounds) for t in mine]
+            loads = [t.load for t in mine if t.load is not None]
+            line += (f"; rounds med {quantile(rounds, 0.5):.0f} p90 {quantile(rounds, 0.9):.0f}"
+                     f"; cost × raw med {quantile(costs, 0.5):.2f} p90 {quantile(costs, 0.9):.2f}"
+                     f"; load med {statistics.median(loads) if loads else float('nan'):.1f}")
+            unresolved = sum(1 for t in mine for verdict, *_ in t.series.values()
+                             if verdict == "unresolved")
+            if unresolved:
+                line += f"; unresolved comparisons {unresolved}"
+            lines.append(line)
+        costs = [t.cost for t in trials if t.mode == mode]
+        lines.append(f"{mode:15s} all      cost × raw med {quantile(costs, 0.5):.2f} "
+                     f"p90 {quantile(costs, 0.9):.2f} over {len(costs)} checks")
+    return lines
+
+
+def hogs(count: int) -> list[subprocess.Popen[bytes]]:
+    """Busy loops that load the machine while the checks run."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(count)]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--same", type=int, default=50, help="A/A checks (default 50)")
-    parser.add_argument("--slower", type=int, default=20, help="10%% slowdowns (default 20)")
-    parser.add_argument("--count", type=int, default=10, help="count per side (default 10)")
-    parser.add_argument("--benchtime", default="500x")
+    parser.add_argument("--slower", type=int, default=20, help="~10%% slowdowns (default 20)")
+    parser.add_argument("--slower3x", type=int, default=10, help="3x slowdowns (default 10)")
+    parser.add_argument("--stored", type=int, default=0,
+                        help="checks of each kind against a stored baseline (default 0)")
+    parser.add_argument("--count", type=int, default=6, help="count per side (default 6)")
+    parser.add_argument("--benchtime", default="50ms")
+    parser.add_argument("--hog", type=int, default=0, help="busy loops meanwhile (default 0)")
+    parser.add_argument("--benchguard", type=Path, default=None,
+                        help="run the benchguard package found in this directory")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
     os.environ.update({"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
@@ -145,71 +236,65 @@ def main() -> int:
                        "GIT_CONFIG_NOSYSTEM": "1", "NO_COLOR": "1", "GOTOOLCHAIN": "local"})
     started = time.monotonic()
     trials: list[Trial] = []
-    with tempfile.TemporaryDirectory(prefix="benchguard-false-blocks-") as scratch:
-        repo = Path(scratch) / "repo"
-        repo.mkdir()
-        git(repo, "init", "-q", "-b", "main")
-        git(repo, "config", "advice.detachedHead", "false")
-        root = commit_files(repo, {
-            "go.mod": "module example.com/noisy\n\ngo 1.21\n",
-            "work/work.go": WORK_GO.format(trial="-", rounds=ROUNDS),
-            "work/work_test.go": WORK_TEST_GO,
-            "benchguard.toml": CONFIG.format(count=args.count, benchtime=args.benchtime),
-        }, "initial")
-        stored = root
-        proc = benchguard(repo, "baseline", stored)
-        if proc.returncode != 0:
-            raise SystemExit(f"benchguard baseline failed:\n{proc.stderr}")
-
-        plan = [(kind, mode) for kind, total in (("same", args.same), ("slower", args.slower))
-                for mode in ("side by side", "stored baseline") for _ in range(total // 2)]
-        plan += [("same", "side by side")] * (args.same % 2)
-        plan += [("slower", "side by side")] * (args.slower % 2)
-        # mixed, so the machine's mood over time hits every kind alike
-        random.Random(5).shuffle(plan)
-        for number, (kind, mode) in enumerate(plan, start=1):
-            git(repo, "checkout", "-q", "--detach", root)
-            base = stored
-            if mode == "side by side":  # a base no baseline was ever stored for
-                base = commit_files(repo, {"NOTES.txt": f"trial {number}\n"}, f"base {number}")
-            git(repo, "checkout", "-q", "--detach", base)
-            rounds = SLOWER_ROUNDS if kind == "slower" else ROUNDS
-            head = commit_files(repo, {"work/work.go": WORK_GO.format(trial=number,
-                                                                      rounds=rounds)},
-                                f"head {number}")
-            trial = check(repo, base, head, kind, mode)
-            trials.append(trial)
-            delta = "?" if trial.delta is None else f"{trial.delta * 100:+6.1f}%"
-            p = "?" if trial.p is None else f"{trial.p:.3f}"
-            confirmed = f", confirmation: {trial.confirmed}" if trial.confirmed else ""
-            print(f"{number:3d} {kind:6s} {mode:15s} {'BLOCKED' if trial.blocked else 'pass':7s}"
-                  f" sec/op {delta} p={p} rounds={trial.rounds}{confirmed} "
-                  f"({trial.seconds:.1f}s)", flush=True)
+    busy = hogs(args.hog)
+    try:
+        with tempfile.TemporaryDirectory(prefix="benchguard-false-blocks-") as scratch:
+            repo = Path(scratch) / "repo"
+            repo.mkdir()
+            git(repo, "init", "-q", "-b", "main")
+            git(repo, "config", "advice.detachedHead", "false")
+            root = commit_files(repo, {
+                "go.mod": "module example.com/rounds\n\ngo 1.21\n",
+                "work/work.go": work_go(BASE_UNITS, "-"),
+                "work/work_test.go": WORK_TEST_GO,
+                "benchguard.toml": CONFIG.format(count=args.count, benchtime=args.benchtime),
+            }, "initial")
+            # the shared base of the checks against a stored baseline: a sibling of the fresh
+            # bases, so its baseline is not their ancestor's (which would serve them)
+            stored = commit_files(repo, {"STORED.txt": "stored\n"}, "stored base")
+            if args.stored:
+                proc = benchguard(repo, "baseline", stored, path=args.benchguard)
+                if proc.returncode != 0:
+                    raise SystemExit(f"benchguard baseline failed:\n{proc.stderr}")
+            plan = [(kind, "side by side") for kind, total in
+                    (("same", args.same), ("slower", args.slower), ("slower3x", args.slower3x))
+                    for _ in range(total)]
+            plan += [(kind, "stored baseline") for kind in UNITS for _ in range(args.stored)]
+            # mixed, so the machine's mood over time hits every kind alike
+            random.Random(args.seed).shuffle(plan)
+            for number, (kind, mode) in enumerate(plan, start=1):
+                base = stored
+                git(repo, "checkout", "-q", "--detach", stored)
+                if mode == "side by side":  # a base no baseline was ever stored for
+                    git(repo, "checkout", "-q", "--detach", root)
+                    base = commit_files(repo, {"NOTES.txt": f"trial {number}\n"},
+                                        f"base {number}")
+                head = commit_files(repo, {"work/work.go": work_go(UNITS[kind], str(number))},
+                                    f"head {number}")
+                trial = check(repo, base, head, kind, mode, args, raw_first=number % 2 == 0)
+                trials.append(trial)
+                blocked = [name for name, (verdict, *_) in trial.series.items()
+                           if verdict == "regression"]
+                verdict = "BLOCKED" if trial.blocked else "pass"
+                print(f"{number:3d} {kind:8s} {mode:15s} {verdict:7s} {trial.status:10s} "
+                      f"rounds={trial.rounds:2d} {trial.seconds:5.1f}s "
+                      f"raw {trial.raw:4.1f}s ({trial.cost:.2f}×) load {trial.load} "
+                      f"blocked {len(blocked)}/{len(trial.series)}", flush=True)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
 
     print()
-    for kind, label in (("same", "false blocks in A/A checks"),
-                        ("slower", "10% slowdowns blocked")):
-        mine = [t for t in trials if t.kind == kind]
-        blocked = sum(t.blocked for t in mine)
-        by_mode = ", ".join(
-            f"{sum(t.blocked for t in mine if t.mode == mode)} of "
-            f"{sum(1 for t in mine if t.mode == mode)} {mode}"
-            for mode in ("side by side", "stored baseline"))
-        print(f"{label}: {blocked} of {len(mine)} ({by_mode})")
-    confirmations = [t for t in trials if t.confirmed]
-    print(f"confirmations run: {len(confirmations)} "
-          f"({sum(1 for t in confirmations if t.kind == 'same')} on A/A checks)")
-    same = sorted(abs(t.delta) for t in trials if t.kind == "same" and t.delta is not None)
-    if same:
-        print(f"A/A sec/op changes: median {same[len(same) // 2] * 100:.1f}%, "
-              f"largest {same[-1] * 100:.1f}%")
-    load = os.getloadavg()
-    print(f"{len(trials)} checks in {time.monotonic() - started:.0f}s on {os.cpu_count()} cores "
-          f"(load average now {load[0]:.2f})")
-    print(textwrap.fill(
-        "A check blocks when a metric is worse by more than 5% with Holm-adjusted p <= 0.05 "
-        "measured side by side; against a stored baseline only if confirmed side by side.",
-        width=100))
+    for line in summary(trials):
+        print(line)
+    print(f"{len(trials)} checks in {time.monotonic() - started:.0f}s on {os.cpu_count()} cores, "
+          f"count {args.count}, benchtime {args.benchtime}, {args.hog} busy loops"
+          f"{'' if args.benchguard is None else f', benchguard from {args.benchguard}'}")
+    if args.out is not None:
+        args.out.write_text(json.dumps({"arguments": {k: str(v) for k, v in vars(args).items()},
+                                        "trials": [asdict(t) for t in trials]}, indent=1),
+                            encoding="utf-8")
     return 0
 
 

@@ -42,7 +42,23 @@ def hermetic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, go_caches: dict[str, str]
 ) -> Iterator[None]:
     """Nothing from the developer's machine leaks in: HOME, git config, identity, dates, colour."""
-    home = tmp_path / "home"
+    isolate(monkeypatch, tmp_path / "home", go_caches)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture(scope="module")
+def module_root(tmp_path_factory: pytest.TempPathFactory, go_caches: dict[str, str]
+                ) -> Iterator[Path]:
+    """A directory for a module's shared fixture, in the same hermetic environment as a test
+    (a module-scoped fixture is made before the function-scoped `hermetic` applies)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        root = tmp_path_factory.mktemp("shared")
+        isolate(monkeypatch, root / "home", go_caches)
+        yield root
+
+
+def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, go_caches: dict[str, str]) -> None:
     home.mkdir()
     for key in list(os.environ):
         # CI's own variables too: a test of `benchguard ci` sets the ones it means
@@ -72,8 +88,6 @@ def hermetic(
         "[advice]\n\tdetachedHead = false\n",
         encoding="utf-8",
     )
-    monkeypatch.chdir(tmp_path)
-    yield
 
 
 def sh(script: str, *, cwd: Path, check: bool = True, env: dict[str, str] | None = None,

@@ -94,3 +94,16 @@ def test_a_top_level_bar_alternates_whole_level_lists() -> None:
     assert benchmatch.split_pattern("with space") == (("with_space",),)
     assert benchmatch.runs("Split|Fields/big", "BenchmarkSplit/small")
     assert not benchmatch.runs("Split|Fields/big", "BenchmarkFields/small")
+
+
+def test_a_pattern_for_some_names_runs_just_those(tricky: Path) -> None:
+    every = sorted(ran(tricky, "."))
+    for wanted in ({"BenchmarkSplit/small"}, {"BenchmarkFieldsOnly", "BenchmarkDeep/a/y"},
+                   {"BenchmarkPipe/a|b", "BenchmarkSpace/with_space", "BenchmarkFields/small",
+                    "BenchmarkSplit/big"},
+                   {"BenchmarkFields/big", "BenchmarkDeep/b"}, set(every)):
+        pattern = benchmatch.pattern_for(sorted(wanted))
+        got = ran(tricky, pattern)
+        assert got == {name for name in every if benchmatch.runs(pattern, name)}, pattern
+        # Go cannot stop a pattern at a level: a b.Run name with a "/" in it runs too
+        assert got - wanted <= {"BenchmarkFields/big/inner"} and wanted <= got, pattern

@@ -12,7 +12,7 @@ import pytest
 from conftest import Project, benchguard, slow_down
 
 from benchguard import JSON_VERSION, report, verdict
-from benchguard.results import BenchKey, parse
+from benchguard.results import SeriesKey, parse
 
 # Ten runs that differ a little, so a real change is significant and noise is not.
 JITTER = [1.00, 1.01, 0.99, 1.02, 0.98, 1.005, 0.995, 1.015, 0.985, 1.0]
@@ -243,8 +243,8 @@ def test_thresholds_per_benchmark_and_allowed_regressions() -> None:
     old = parse(bench_lines("BenchmarkSum", 100) + bench_lines("BenchmarkMix", 100))
     new = parse(bench_lines("BenchmarkSum", 110) + bench_lines("BenchmarkMix", 110))
 
-    def threshold(bench: BenchKey) -> float:
-        return 0.2 if bench.name == "BenchmarkMix" else 0.05
+    def threshold(series: SeriesKey) -> float:
+        return 0.2 if series.bench.name == "BenchmarkMix" else 0.05
 
     result = verdict.compare(old, new, threshold=threshold)
     assert [(c.series.bench.name, c.verdict, c.threshold) for c in result.comparisons] == [

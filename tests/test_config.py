@@ -73,8 +73,8 @@ def test_a_full_file_loads_with_its_path(tmp_path: Path) -> None:
                    tags=("bench_heavy",), threshold=0.1, line=13),
         BenchEntry(paths=("parse/**", "lex/**"), packages=("./parse", "./lex"), line=20),
     )
-    assert loaded.threshold_of(loaded.benches[0]) == 0.1
-    assert loaded.threshold_of(loaded.benches[1]) == 0.025
+    assert loaded.threshold_for(loaded.benches[0], "sec/op") == 0.1
+    assert loaded.threshold_for(loaded.benches[1], "sec/op") == 0.025
 
 
 def test_an_explicit_path_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
@@ -100,11 +100,16 @@ def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) 
     ('count = "six"\n', "benchguard.toml:1: count must be an integer ≥ 1, got 'six'"),
     ("count = 0\n", "benchguard.toml:1: count must be an integer ≥ 1, got 0"),
     ("count = true\n", "benchguard.toml:1: count must be an integer ≥ 1, got true"),
-    ("alpha = 0.05\ncount = 3\n",
-     "benchguard.toml:2: count = 3 can never show a significant difference at alpha = 0.05 "
-     "(the smallest possible p is 0.1); use count = 4 or more"),
-    ("count = 4\nalpha = 0.01\n", "benchguard.toml:1: count = 4 can never show a significant "
-     "difference at alpha = 0.01 (the smallest possible p is 0.0286); use count = 5 or more"),
+    ("alpha = 0.05\ncount = 1\n",
+     "benchguard.toml:2: count = 1 cannot be decided: check compares base and head round by "
+     "round and needs at least 2 rounds to see their noise; use count = 6 (the default) or more"),
+    ("confirm = false\ncount = 3\n",
+     "benchguard.toml:2: count = 3 can never show a significant difference against a stored "
+     "baseline at alpha = 0.05 (the smallest possible p is 0.1), and confirm = false leaves the "
+     "verdict to it; use count = 4 or more, or confirm = true"),
+    ("count = 4\nalpha = 0.01\nconfirm = false\n", "benchguard.toml:1: count = 4 can never "
+     "show a significant difference against a stored baseline at alpha = 0.01 (the smallest "
+     "possible p is 0.0286)"),
     ('threshold = "5"\n', 'benchguard.toml:1: threshold must be a percentage like "5%" or a '
      "fraction like 0.05, got '5'"),
     ("threshold = 5\n", "benchguard.toml:1: threshold must be a percentage like \"5%\" or a "
@@ -135,6 +140,20 @@ def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) 
     ('always = ["go.mod", "tools\\\\"]\n', "benchguard.toml:1: always: 'tools\\' is not a "
      "valid pattern"),
     ("auto = 1\n", "benchguard.toml:1: auto must be true or false, got 1"),
+    ('count = 6\nthresholds = "5%"\n', "benchguard.toml:2: thresholds must be a table of "
+     "metrics"),
+    ('thresholds = { "sec/op" = 5 }\n', "benchguard.toml:1: thresholds: 'sec/op' must be a "
+     'percentage like "5%"'),
+    ('thresholds = { "ns/op" = "5%", "sec/op" = "3%" }\n', "benchguard.toml:1: thresholds: "
+     "'sec/op' and 'ns/op' are the same metric (sec/op)"),
+    ('count = 6\n\n[min_effect]\n"sec/op" = "fast"\n', "benchguard.toml:3: min_effect: "
+     "'sec/op' must be a Go duration like \"2ns\", got 'fast'"),
+    ('min_effect = { "B/op" = "64 bytes" }\n', "benchguard.toml:1: min_effect: 'B/op' must be "
+     'a size like "64B", "1KiB" or "1kB"'),
+    ('min_effect = { "allocs/op" = "1" }\n', "benchguard.toml:1: min_effect: 'allocs/op' must "
+     "be a number of allocs/op, got '1'"),
+    ('min_effect = { "sec/op" = -2 }\n', "benchguard.toml:1: min_effect: 'sec/op' must not be "
+     "negative"),
 ])
 def test_every_top_level_error_names_file_and_line(text: str, message: str) -> None:
     assert error_of(text).startswith(message)
@@ -167,12 +186,49 @@ paths = ["parse/**"]
     ('package = "./parse"\nthreshold = "ten%"\n', "benchguard.toml:10: threshold must be a "
      "percentage"),
     ('package = "./parse"\ntags = ["a b"]\n', "benchguard.toml:10: tags must be Go build tags"),
+    ('package = "./parse"\nmin_effect = { "sec/op" = "2" }\n', "benchguard.toml:10: "
+     "min_effect: 'sec/op' must be a Go duration"),
+    ('package = "./parse"\nthresholds = { "allocs/op" = 1 }\n', "benchguard.toml:10: "
+     "thresholds: 'allocs/op' must be a percentage"),
     ("", "benchguard.toml:7: [[bench]] needs exactly one of package = \"./dir\" or packages"),
     ('package = "./parse"\npackages = ["./lex"]\n', "benchguard.toml:7: [[bench]] needs exactly "
      "one of package"),
 ])
 def test_errors_inside_a_bench_entry_point_at_that_entry(extra: str, message: str) -> None:
     assert error_of(BENCH + extra).startswith(message)
+
+
+def test_thresholds_and_min_effect_per_metric_take_the_most_specific_setting() -> None:
+    loaded = parse("""
+        threshold = "5%"
+        thresholds = { "allocs/op" = "0%", "ns/op" = "3%" }
+        min_effect = { "sec/op" = "2ns", "B/op" = "1KiB", "MB/s" = 1 }
+
+        [[bench]]
+        paths = ["a/**"]
+        package = "./a"
+        threshold = "10%"
+        thresholds = { "B/op" = "1%" }
+        min_effect = { "ns/op" = 5, "allocs/op" = 2 }
+
+        [[bench]]
+        paths = ["b/**"]
+        package = "./b"
+    """)
+    first, second = loaded.benches
+    assert loaded.threshold_for(first, "B/op") == 0.01  # the entry's per-metric threshold
+    assert loaded.threshold_for(first, "sec/op") == 0.1  # the entry's threshold
+    assert loaded.threshold_for(second, "sec/op") == 0.03  # top level, per metric ("ns/op")
+    assert loaded.threshold_for(second, "allocs/op") == 0.0
+    assert loaded.threshold_for(None, "B/s") == 0.05  # the top-level threshold
+    assert loaded.min_effect_for(first, "sec/op") == pytest.approx(5e-9)  # "ns/op" = 5
+    assert loaded.min_effect_for(second, "sec/op") == pytest.approx(2e-9)  # "2ns"
+    assert loaded.min_effect_for(second, "B/op") == 1024
+    assert loaded.min_effect_for(None, "B/s") == 1e6  # "MB/s" = 1
+    assert loaded.min_effect_for(first, "allocs/op") == 2
+    assert loaded.min_effect_for(second, "allocs/op") is None
+    sizes = parse('min_effect = { "B/op" = "1.5kB", "B/s" = "2MiB" }').min_effect
+    assert dict(sizes) == {"B/op": 1500.0, "B/s": 2 * 1024 ** 2}
 
 
 def test_a_bench_entry_without_paths_is_an_error() -> None:

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import BENCHSTAT, DEFAULT_CONFIG, Project, make_project, slow_down
 
-from benchguard import config, notes, runner, verdict
+from benchguard import config, decision, looks, notes, runner, verdict
 from benchguard.errors import BenchguardError
 from benchguard.go import Fingerprint
-from benchguard.measure import inconclusive
 from benchguard.notes import NotesStore
 from benchguard.reporter import Collector
 from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
@@ -23,6 +22,9 @@ JITTER = [1.0, 1.004, 0.997, 1.002, 0.999, 1.003, 0.998, 1.001, 0.996, 1.005]
 
 def series(name: str, unit: str = "sec/op") -> SeriesKey:
     return SeriesKey(BenchKey("example.com/demo", name), unit)
+
+
+series_ = series  # where a local variable is called series
 
 
 def samples(values: dict[SeriesKey, list[float]]) -> BenchmarkSet:
@@ -133,60 +135,71 @@ def test_compare_shows_benchstat_numbers_for_a_constant_allocs_change(tmp_path: 
     assert allocs["p"] == pytest.approx(0.0021645, abs=1e-6)
 
 
-# -- more rounds when inconclusive
+# -- more rounds only where a block is possible (benchguard.looks, benchguard.decision)
 
 
-def judged(delta: float, p: float, *, verdict_: str, threshold: float = 0.05,
-           spread: float = 0.01, exact: bool = False) -> verdict.Comparison:
-    from benchguard.stats import Summary
-
-    base = Summary(100.0, 100 * (1 - spread), 100 * (1 + spread), 10)
-    head = Summary(100 * (1 + delta), 100 * (1 + delta) * (1 - spread),
-                   100 * (1 + delta) * (1 + spread), 10)
-    return verdict.Comparison(series("BenchmarkSum"), base, head, delta, p, p <= 0.05,
-                              verdict.Verdict(verdict_), threshold, exact=exact)
+RULE = looks.rule_of(config.parse("", filename="benchguard.toml"))
 
 
-def test_more_rounds_only_where_they_could_change_the_verdict() -> None:
-    assert not inconclusive(judged(0.40, 0.0001, verdict_="regression"), 0.05)  # clear
-    assert inconclusive(judged(0.055, 0.0001, verdict_="regression"), 0.05)  # near threshold
-    assert inconclusive(judged(0.40, 0.03, verdict_="regression"), 0.05)  # p near alpha
-    assert inconclusive(judged(0.045, 0.2, verdict_="same"), 0.05)  # a worsening, not yet
-    assert inconclusive(judged(0.0, 0.9, verdict_="same", spread=0.2), 0.05)  # too noisy to see
-    assert not inconclusive(judged(0.01, 0.6, verdict_="same"), 0.05)  # clearly nothing
-    assert not inconclusive(judged(-0.3, 0.001, verdict_="improvement"), 0.05)
-    assert not inconclusive(judged(0.5, 0.1, verdict_="regression", exact=True), 0.05)
+# a run's own noise, in units of ``spread``: what pairing round i's base and head leaves
+RUN_NOISE = [0, 1, -1.5, 1.5, -1, 1]
 
 
-def test_a_large_regression_held_back_by_holm_says_so_not_that_p_is_near_alpha() -> None:
-    # Seen on a real push: +559.7% at p=0.002 among 9 comparisons (Holm 0.019) was announced
-    # as "a regression, but p is near alpha 0.05". What needs the extra round is the adjusted
-    # p, above alpha/5.
-    base, head = one_changed_among_steady(100, 659.7, steady=8)
-    report = verdict.compare(samples(base), samples(head), correction="holm")
-    [slow] = [c for c in report.comparisons if c.series == series("BenchmarkHot")]
-    assert (slow.verdict, round(slow.delta or 0, 3)) == (verdict.Verdict.REGRESSION, 5.597)
-    assert (round(slow.p or 0, 3), round(slow.p_adjusted or 0, 3)) == (0.002, 0.019)
-
-    reason = inconclusive(slow, report.alpha)
-
-    assert reason == "a regression, but Holm-adjusted p=0.019 is above alpha/5 = 0.01"
-    plain = verdict.compare(samples(base), samples(head))
-    [alone] = [c for c in plain.comparisons if c.series == series("BenchmarkHot")]
-    assert inconclusive(alone, plain.alpha) is None  # p=0.002 is below alpha/5: decided
+def paired_rounds(before: float, after: float, *, spread: float = 0.02
+                  ) -> tuple[list[float], list[float]]:
+    """Six interleaved rounds: round i of base and head share the machine's drift (JITTER) and
+    differ by a run's own noise of about ±``spread``."""
+    base = [before * JITTER[i] for i in range(6)]
+    head = [after * JITTER[i] * (1 + spread * noise) for i, noise in enumerate(RUN_NOISE)]
+    return base, head
 
 
-def test_each_reason_for_another_round_says_what_is_missing() -> None:
-    assert inconclusive(judged(0.055, 0.0001, verdict_="regression"), 0.05) == \
-        "a regression, but worse by only 5.5%, just over the 5% threshold"
-    assert inconclusive(judged(0.06, 0.2, verdict_="same"), 0.05) == \
-        "worse by 6.0% (threshold 5%), but p=0.200 is above alpha 0.05"
-    assert inconclusive(judged(0.045, 0.001, verdict_="same"), 0.05) == \
-        "worse by 4.5%, just under the 5% threshold"
-    assert inconclusive(judged(0.06, 0.1, verdict_="insufficient"), 0.05) == \
-        "worse by 6.0%, but too few runs yet to test it"
-    assert inconclusive(judged(0.0, 0.9, verdict_="same", spread=0.2), 0.05) == \
-        "medians known only to ±20%, wider than the 5% threshold"
+def decided(before: float, after: float, *, spread: float = 0.02, family: int = 1,
+            exact: bool = False) -> decision.Decision:
+    """The first look at six rounds; ``exact``: every run of a side gave its one value."""
+    base, head = ([before] * 6, [after] * 6) if exact else \
+        paired_rounds(before, after, spread=spread)
+    return decision.decide(base, head, RULE, threshold=0.05, family=family, rounds=RULE.first)
+
+
+def test_more_rounds_only_where_a_block_is_possible() -> None:
+    state = decision.State
+    assert decided(100, 140).state == state.BLOCK  # clear
+    assert decided(100, 104.5).state == state.UNDECIDED  # near the threshold: more rounds
+    assert decided(100, 105.5, spread=0.04).state == state.UNDECIDED  # over it, not yet shown
+    assert decided(100, 101).state == state.SETTLED  # clearly nothing
+    assert decided(100, 70).state == state.SETTLED  # an improvement never needs more
+    assert decided(100, 100, spread=0.4).state == state.UNRESOLVED  # no look could settle it
+    assert decided(2, 3, exact=True).blocks  # one more allocation: no test, no more rounds
+
+
+def test_a_large_regression_among_many_blocks_at_the_first_look() -> None:
+    # Seen on a real push with the rule before: +559.7% at p=0.002 among 9 comparisons (Holm
+    # 0.019) needed more rounds, as 6 runs a side can never give Mann–Whitney a p below 0.002.
+    # The paired test's p is not capped by the number of rounds.
+    ledger = looks.Ledger(RULE, family=9)
+    series = {series_(f"BenchmarkCold{index}"): decision.Series(*paired_rounds(50, 50), 0.05)
+              for index in range(8)}
+    hot = series_("BenchmarkHot")
+    series[hot] = decision.Series(*paired_rounds(100, 659.7), 0.05)
+    undecided = ledger.look(series, RULE.first)
+    assert ledger.made[hot].blocks and ledger.at[hot] == RULE.first
+    assert hot not in undecided and ledger.blocked == 1
+
+
+def test_each_decision_says_why() -> None:
+    assert decided(100, 104.5).reason.endswith("could still be more than the 5% threshold worse")
+    assert decided(100, 101).reason.endswith("cannot be more than the 5% threshold worse")
+    assert decided(100, 100, spread=0.4).reason.endswith("too noisy to tell in 30 rounds")
+    assert decided(100, 70).reason.endswith("no worse than base")
+    assert "p=" in decided(100, 140).reason and "more than the 5% threshold worse" in \
+        decided(100, 140).reason
+    assert decided(2, 3, exact=True).reason == "2 → 3, exact: worse than the 5% threshold"
+    ledger = looks.Ledger(RULE, family=1)
+    key = series_("BenchmarkSum")
+    ledger.give_up({key: decided(100, 104.5)}, 8, "the time budget 4m ran out after 8 rounds")
+    assert ledger.made[key].state == decision.State.UNRESOLVED
+    assert ledger.made[key].reason.endswith(", but the time budget 4m ran out after 8 rounds")
 
 
 # -- configuration, load
@@ -283,9 +296,9 @@ def test_a_drifted_baseline_does_not_block_an_unchanged_commit_but_a_real_slowdo
     [result] = json.loads(proc.stdout)["checks"]
     assert result["status"] == "pass"
     [confirmation] = [c for c in result["confirmations"] if c["metric"] == "sec/op"]
-    assert confirmation["stored"]["verdict"] == "regression"
+    assert confirmation["stored"]["decision"]["state"] in ("block", "undecided")
     assert confirmation["fresh"]["verdict"] != "regression"
-    assert "measuring base and head side by side to confirm" in proc.stderr
+    assert "measuring them side by side to confirm (confirm = true)" in proc.stderr
     assert "round 1/6: " in proc.stderr
     # the fresh, side-by-side base measurement is stored for the next push
     records, _ = NotesStore(project.root, "refs/notes/benchguard").read(base)
@@ -295,15 +308,13 @@ def test_a_drifted_baseline_does_not_block_an_unchanged_commit_but_a_real_slowdo
     slower = project.commit("3x slower")
     proc = project.benchguard("check", "--base", base, "--head", slower)
     assert proc.returncode == 1, said(proc)
-    assert "BenchmarkSum" in proc.stdout and "Holm–Bonferroni over" in proc.stdout
+    assert "BenchmarkSum" in proc.stdout and "verdicts: paired 20%-trimmed t" in proc.stdout
 
 
 @pytest.mark.slow
-def test_side_by_side_rounds_grow_while_inconclusive_and_an_added_allocation_blocks(
-    tmp_path: Path,
-) -> None:
-    # At alpha 0.01 a clean separation of 6 runs a side (p=0.002) is significant but not
-    # decisive (above alpha/5): one more round settles it.
+def test_a_3x_slowdown_and_an_added_allocation_block_at_the_first_look(tmp_path: Path) -> None:
+    # At alpha 0.01 the rank test of the rule before could not block on 6 runs a side (p=0.002
+    # is above alpha/5) and asked for more rounds; the paired rule blocks at its first look.
     strict = DEFAULT_CONFIG.replace("alpha = 0.05", "alpha = 0.01\n    max_count = 8")
     project = make_project(tmp_path, config=strict)
     base = project.head()
@@ -318,11 +329,17 @@ def test_side_by_side_rounds_grow_while_inconclusive_and_an_added_allocation_blo
     assert proc.returncode == 1, said(proc)
     [result] = json.loads(proc.stdout)["checks"]
     rounds = result["rounds"]["./hashing"]
-    assert 7 <= rounds["rounds"] <= 8 and rounds["extra"] >= 1, rounds
-    assert "(inconclusive: example.com/demo/hashing.BenchmarkSum" in proc.stderr
+    assert (rounds["rounds"], rounds["extra"]) == (6, 0), rounds
+    assert "undecided" not in proc.stderr
     allocs = next(b for b in result["benchmarks"] if b["metric"] == "allocs/op")
-    assert (allocs["verdict"], allocs["exact"]) == ("regression", True)
-    assert result["correction"]["method"] == "holm" and result["correction"]["comparisons"] >= 1
+    assert (allocs["verdict"], allocs["exact"], allocs["decision"]["method"]) == (
+        "regression", True, "exact")
+    time = next(b for b in result["benchmarks"] if b["metric"] == "sec/op")
+    assert (time["verdict"], time["decision"]["state"]) == ("regression", "block")
+    assert set(rounds["decided"].values()) == {6}
+    # sec/op is tested; B/op and allocs/op are too only when a run's rounding made them vary
+    assert result["correction"]["method"] == "holm"
+    assert 1 <= result["correction"]["comparisons"] <= 3
 
     text = project.benchguard("check", "--base", base, "--head", head)
     assert text.returncode == 1, said(text)

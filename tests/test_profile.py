@@ -84,12 +84,6 @@ def test_top_rows_of_a_pprof_diff_are_read_with_their_units() -> None:
         == -1.5 * 1024 ** 2
 
 
-def test_a_bench_pattern_selects_exactly_the_named_benchmarks() -> None:
-    assert profile.bench_pattern(["BenchmarkSum"]) == "^BenchmarkSum$"
-    assert profile.bench_pattern(["BenchmarkIsBinary/large", "BenchmarkIsBinary/size=1.5"]) \
-        == r"^BenchmarkIsBinary$/^(large|size=1\.5)$"
-
-
 @pytest.mark.slow
 def test_the_function_made_slower_tops_the_profile_diff(tmp_path: Path) -> None:
     if GO is None:

@@ -48,7 +48,8 @@ def test_a_change_in_one_package_selects_only_its_benchmarks(project: Project) -
     assert chosen(selection) == [
         ("./hashing", "BenchmarkSum", "hashing/hash.go matched hashing/**")
     ]
-    assert selection.selected[0].threshold == 0.05
+    entry = selection.selected[0].entry
+    assert entry is not None and entry.pattern == "BenchmarkSum"
     assert any("./parse" in line for line in selection.skipped)
 
 

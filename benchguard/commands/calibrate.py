@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
-    from benchguard.config import Config
+    from benchguard.config import BenchEntry, Config
     from benchguard.results import SeriesKey
     from benchguard.runner import RunSpec
 
@@ -97,11 +97,11 @@ def run(args: argparse.Namespace) -> int:
         by_series: dict[SeriesKey, Noise] = {}
         for spec in specs:  # each result is its own run's: judged by its entry's threshold
             first, second = session.benchmarks("A", [spec]), session.benchmarks("B", [spec])
-            threshold = thresholds.get(spec)
+            entry = thresholds.get(spec)
             for key, values in first.samples.items():
                 if key.unit in wanted and key not in by_series:
                     by_series[key] = noise(key, values, second.samples.get(key, []), settings,
-                                      settings.threshold if threshold is None else threshold)
+                                           settings.threshold_for(entry, key.unit))
     rows = list(by_series.values())
     if args.format == "json":
         print(json.dumps({"version": JSON_VERSION, "commit": commit, "rounds": args.rounds,
@@ -120,18 +120,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None
-           ) -> tuple[list[RunSpec], dict[RunSpec, float | None]]:
+           ) -> tuple[list[RunSpec], dict[RunSpec, BenchEntry | None]]:
     from benchguard import modules
     from benchguard.commands.baseline import benchmarked_specs
     from benchguard.errors import EXIT_USAGE, BenchguardError
     from benchguard.runner import spec_for
 
     layout = modules.at_commit(repo, commit)
-    thresholds: dict[RunSpec, float | None] = {}
+    thresholds: dict[RunSpec, BenchEntry | None] = {}
     for entry in settings.benches:
         for package in entry.packages:
             spec = spec_for(layout, package, bench or entry.pattern, entry.tags)
-            thresholds.setdefault(spec, entry.threshold)
+            thresholds.setdefault(spec, entry)
     if not thresholds:
         thresholds = dict.fromkeys(benchmarked_specs(repo, commit, tree, bench))
     specs = [spec for spec in thresholds if (tree / spec.package).is_dir()]

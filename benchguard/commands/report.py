@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from benchguard.modules import Layout
     from benchguard.notes import NotesStore
     from benchguard.overrides import Override
-    from benchguard.results import BenchKey, BenchmarkSet
+    from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
     from benchguard.runner import RunSpec
 
 # How far back along the first parents to look for a baselined commit to compare with.
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if base_side is not None:
         configured = selection.configured(settings)
 
-        def threshold(key: BenchKey) -> float:
+        def threshold(key: SeriesKey) -> float:
             return selection.threshold_for(settings, configured, packages, key)
 
         gate = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
