@@ -19,6 +19,7 @@ from benchguard import git, hook, measure, overrides
 from benchguard.budget import Deadline, Unchecked
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_REGRESSION, BenchguardError
 from benchguard.measure import Measured
+from benchguard.style import plural
 
 if TYPE_CHECKING:
     from benchguard.config import Config
@@ -141,7 +142,7 @@ class Outcome:
             count = len(self.failures)
             effect = "blocks the push" if self.blocked_by_failures else \
                 'does not block the push (on_error = "warn")'
-            lines += ["", paint(f"ERROR: {count} selection{'' if count == 1 else 's'} could not "
+            lines += ["", paint(f"ERROR: {plural(count, 'selection')} could not "
                                 f"be measured, which {effect}; the rest was compared above:",
                                 "red" if self.blocked_by_failures else "yellow", enabled=colour)]
             lines += [f"  not measured: {printable(failure)}" for failure in self.failures]
@@ -164,7 +165,7 @@ class Outcome:
         from benchguard.style import paint, printable
 
         count = len(self.unchecked)
-        title = (f"NOT CHECKED: {count} selection{'' if count == 1 else 's'} of "
+        title = (f"NOT CHECKED: {plural(count, 'selection')} of "
                  f"{self.range.ref} did not fit the time budget ({self.budget}):")
         lines = [paint(printable(title), "red" if self.blocked_by_budget else "yellow",
                        enabled=colour)]
@@ -272,7 +273,7 @@ def prepare(repo: Path, found: hook.Range, given: Sequence[overrides.Override], 
         chosen = _select(config, push, head, verbose, reporter)
         if not chosen.selected and not chosen.failed:
             return Prepared(found, config=config, selection=chosen, outcome=Outcome(
-                found, f"no benchmarks affected by {_count(push.changed, 'changed file')}; "
+                found, f"no benchmarks affected by {plural(len(push.changed), 'changed file')}; "
                        "nothing to check", selection=chosen))
         _raise_if_all_failed(chosen, None)
         measurement = measure.Measurement(repo, found, config, chosen, head.path(), stack,
@@ -350,7 +351,7 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
         records.append(notes.unchecked_record(
             outcome.range.head, budget=config.budget, user=user,
             selections=[(u.package, u.pattern, u.tags, u.reason) for u in outcome.unchecked]))
-        reporter.warn(f"{outcome.range.ref}: {_count(outcome.unchecked, 'selection')} NOT "
+        reporter.warn(f"{outcome.range.ref}: {plural(len(outcome.unchecked), 'selection')} NOT "
                       f"checked: the time budget {config.budget} ran out (on_budget = \"warn\": "
                       f"the push goes ahead; recorded in {config.notes_ref})")
     try:
@@ -396,8 +397,8 @@ class _Push:
     def summary(self) -> str:
         found = self.range
         return (f"{found.ref}: checking {git.short(found.base)}..{git.short(found.head)} "
-                f"({found.why}): {_count(self.commits, 'commit')}, "
-                f"{_count(self.changed, 'changed file')}")
+                f"({found.why}): {plural(len(self.commits), 'commit')}, "
+                f"{plural(len(self.changed), 'changed file')}")
 
 
 def _what_to_compare(repo: Path, found: hook.Range, reporter: Reporter) -> _Push | Outcome:
@@ -486,7 +487,7 @@ def _failures(chosen: Selection, measured: Measured, config: Config,
     if failures:
         how = ("the push is not blocked" if config.on_error == "warn"
                else "the push is blocked")
-        reporter.warn(f"{_count(failures, 'selection')} could not be measured "
+        reporter.warn(f"{plural(len(failures), 'selection')} could not be measured "
                       f"(on_error = \"{config.on_error}\": {how}); the others were checked")
     return failures
 
@@ -513,8 +514,6 @@ def _only_configuration(repo: Path, push: _Push, config_path: str | None) -> boo
     return True
 
 
-def _count(items: Sequence[object], noun: str) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def config_at(repo: Path, head: str, config_path: str | None) -> Config:
@@ -569,7 +568,7 @@ def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
         shown = ", ".join(f"{one.path} ({one.why})" for one in uncovered[:UNCOVERED_SHOWN])
         more = (f" and {len(uncovered) - UNCOVERED_SHOWN} more (--verbose lists them)"
                 if len(uncovered) > UNCOVERED_SHOWN else "")
-        reporter.warn(f"{_count([one.path for one in uncovered], 'changed file')} can change "
+        reporter.warn(f"{plural(len(uncovered), 'changed file')} can change "
                       f"Go code but no benchmark measures it: {shown}{more}")
 
 
@@ -619,8 +618,7 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
             continue
         more = ""
         if rounds.extra:
-            benchmarks = f"{rounds.undecided} undecided benchmark" \
-                f"{'' if rounds.undecided == 1 else 's'}"
+            benchmarks = plural(rounds.undecided, "undecided benchmark")
             more = f" ({rounds.rounds - rounds.extra} + {rounds.extra} of {benchmarks})"
         lines.append(f"{selection}: base and head measured side by side, {rounds.rounds} "
                      f"rounds{more}")

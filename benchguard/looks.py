@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from benchguard import decision
 from benchguard.decision import Decision, Method, Rule, Series, State, Why
 from benchguard.results import SeriesKey, default_higher_is_better
+from benchguard.style import plural
 
 if TYPE_CHECKING:
     from benchguard.config import Config
@@ -144,7 +145,7 @@ def how_decided(rule: Rule, family: int, correction: str, made: Sequence[Decisio
     shown = ", ".join(map(str, looks)) if len(looks) <= 4 else \
         f"{looks[0]}, {looks[1]}, …, {looks[-1]}"
     where = f"looks at rounds {shown}" if len(looks) > 1 else f"one look at round {looks[0]}"
-    split = f"Holm over {_plural(family, 'result')}" if correction != "none" else \
+    split = f"Holm over {plural(family, 'result')}" if correction != "none" else \
         "each result on its own (correction = \"none\")"
     line = f"verdicts: {_METHODS[rule.method]}, α = {rule.alpha:g} spent over {where}, {split}"
     if any(one.method == Method.RANK_SUM for one in made):
@@ -166,6 +167,3 @@ def how_decided(rule: Rule, family: int, correction: str, made: Sequence[Decisio
     exactly = f" ({exact} exact, without a test)" if exact else ""
     return f"{line}; {tally}{after}{exactly}"
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from benchguard import git, hook
 from benchguard.budget import Deadline, Spent, Unchecked, seconds_text
 from benchguard.errors import BenchguardError
+from benchguard.style import plural
 
 # How many first-parent commits back from the base to look for a stored baseline that serves.
 _ANCESTORS = 30
@@ -475,7 +476,7 @@ class Measurement:
         count_of = len(dict.fromkeys(key.bench for key in open_))
         self.reporter.progress(
             f"the stored baseline of {git.short(self.base_commit)} leaves "
-            f"{_count(count_of, 'benchmark')} open (could be worse than the threshold); "
+            f"{plural(count_of, 'benchmark')} open (could be worse than the threshold); "
             "measuring them side by side to confirm (confirm = true)")
         doing = "confirming the stored baseline's result side by side: "
         for spec, names in self._names_by_spec(open_).items():
@@ -667,12 +668,10 @@ def _unresolved_warning(unresolved: Sequence[Comparison]) -> str:
     """One warning naming every result the rounds could settle neither way, with its interval."""
     listed = "; ".join(f"{c.series.bench.describe()} {c.series.unit} {c.decision.reason}"
                        for c in unresolved if c.decision is not None)
-    return (f"{_count(len(unresolved), 'result')} unresolved, passing: neither settled nor "
+    return (f"{plural(len(unresolved), 'result')} unresolved, passing: neither settled nor "
             f"blocked by the rounds that ran ({listed})")
 
 
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def describe_spec(spec: RunSpec) -> str:

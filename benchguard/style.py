@@ -23,6 +23,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def plural(count: int, noun: str) -> str:
+    """ "1 result", "2 results": a count and its noun, as every message says them."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def use_colour(stream: TextIO) -> bool:
     """Colour when writing to a terminal, unless NO_COLOR is set (https://no-color.org)."""
     if os.environ.get("NO_COLOR"):

@@ -15,6 +15,7 @@ from benchguard.ci.artifact import Artifact
 from benchguard.ci.environment import GitHub, Options, PostFromArtifact
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.reporter import Reporter
+from benchguard.style import plural
 from benchguard.verdict import Status
 
 
@@ -58,8 +59,8 @@ def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
                               create=found.status != Status.SKIPPED, reporter=reporter)
     where = f"pull request #{found.pull_request}"
     markdown_report.append_step_summary(
-        f"benchguard: the check of {where} ({found.status.value}, {found.regressions} "
-        f"regression{'' if found.regressions == 1 else 's'}): "
+        f"benchguard: the check of {where} ({found.status.value}, "
+        f"{plural(found.regressions, 'regression')}): "
         + (f"{result.posted} the comment" if result else "no comment posted"))
     return Posted(found, result)
 

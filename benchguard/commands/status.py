@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchguard.commands import add_format, repository
+from benchguard.style import plural
 
 if TYPE_CHECKING:
     from benchguard.config import Config
@@ -124,7 +125,7 @@ def render_text(status: Status) -> str:
     if found is None:
         return (f"no baseline for {machine} on the last {SEARCH_DEPTH} first-parent commits of "
                 "HEAD; run `benchguard baseline`\n")
-    runs = _plural(len(found.records), "run")
+    runs = plural(len(found.records), "run")
     lines = [f"last baseline for {machine}:",
              f"  {found.commit[:12]} {status.subject!r}, recorded "
              f"{_age(status.latest)} ({status.latest}), {runs}"]
@@ -133,8 +134,8 @@ def render_text(status: Status) -> str:
         return "\n".join(lines) + "\n"
     merged = f" ({found.distance} along the first-parent line)" \
         if found.distance != status.commits else ""
-    lines.append(f"changed since: {_plural(status.commits, 'commit')}{merged}, "
-                 f"{_plural(len(status.files), 'file')}")
+    lines.append(f"changed since: {plural(status.commits, 'commit')}{merged}, "
+                 f"{plural(len(status.files), 'file')}")
     lines += [f"  {printable(file)}" for file in status.files]
     if not status.needs_rerun:
         lines.append("needs re-running: nothing (no changed file selects a benchmark)")
@@ -177,9 +178,7 @@ def _age(date: str) -> str:
     seconds = max(0, int((datetime.now(UTC) - then).total_seconds()))
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         if seconds >= size:
-            return f"{_plural(seconds // size, unit)} ago"
+            return f"{plural(seconds // size, unit)} ago"
     return "just now"
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
