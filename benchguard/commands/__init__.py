@@ -21,6 +21,12 @@ def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:
                         help=f"output format (default: {formats[0]}); {described}")
 
 
+def add_allow(parser: argparse.ArgumentParser) -> None:
+    """--allow-regression, the override a check takes on its command line (docs/check.md)."""
+    parser.add_argument("--allow-regression", action="append", default=[], metavar="REGEX",
+                        help="let regressions of benchmarks matching REGEX through (repeatable)")
+
+
 def repository(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository benchguard runs in, and its configuration: --config, else benchguard.toml
     at the repository's root (the working tree's), else the defaults."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from benchguard import git, guard, hook, output, overrides
-from benchguard.commands import add_format
+from benchguard.commands import add_allow, add_format
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.guard import Outcome, Prepared
 
@@ -33,8 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--head", metavar="REV", help="the commit to check (default: HEAD)")
     parser.add_argument("--pre-push", nargs="+", metavar=("REMOTE", "URL"),
                         help="run as git's pre-push hook: read the pushed refs from stdin")
-    parser.add_argument("--allow-regression", action="append", default=[], metavar="REGEX",
-                        help="let regressions of benchmarks matching REGEX through (repeatable)")
+    add_allow(parser)
     add_format(parser, "text", "json", "markdown")
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and show which "

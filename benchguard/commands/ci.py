@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from benchguard.commands import add_allow
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--budget", metavar="DURATION",
@@ -29,8 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--remote", default="origin",
                         help="fetch commits and notes from, and share notes with, this remote "
                              "(default: origin)")
-    parser.add_argument("--allow-regression", action="append", default=[], metavar="REGEX",
-                        help="let regressions of benchmarks matching REGEX through (repeatable)")
+    add_allow(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why")
 
