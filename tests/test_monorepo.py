@@ -76,7 +76,10 @@ def test_a_3x_regression_in_the_fast_tagged_build_is_blocked(mono: Project) -> N
     [check] = json.loads(proc.stdout)["checks"]
     by_tags = {tuple(entry["tags"]): entry["verdict"] for entry in check["benchmarks"]
                if entry["metric"] == "sec/op"}
-    assert by_tags == {(): "same", ("fast",): "regression"}
+    # two series: only the tagged build's regresses. The untagged build's code did not change;
+    # on a busy machine its 2000x runs can be too noisy to settle, which passes as unresolved
+    assert by_tags[("fast",)] == "regression"
+    assert by_tags[()] in ("same", "unresolved") and set(by_tags) == {(), ("fast",)}
 
 
 def test_a_test_file_change_measures_only_its_own_package(mono: Project) -> None:
