@@ -61,12 +61,19 @@ class Rounds:
     # head: its head-only run and its confirmation)
     decided: dict[str, int]  # "BenchmarkSum-2 sec/op" -> the round its result was decided at
     undecided: int = 0  # how many benchmarks the extra rounds ran (at their start)
+    # of its benchmarks, how many a stored baseline at hand settled and left open (or, measured
+    # side by side, would have); None: no stored baseline was at hand
+    stored: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"measure": "side by side" if self.side_by_side else "head only",
-                "rounds": self.rounds, "extra": self.extra,
-                "seconds": {side: spent.to_json() for side, spent in self.seconds.items()},
-                "decided": dict(self.decided)}
+        data: dict[str, object] = {
+            "measure": "side by side" if self.side_by_side else "head only",
+            "rounds": self.rounds, "extra": self.extra,
+            "seconds": {side: spent.to_json() for side, spent in self.seconds.items()},
+            "decided": dict(self.decided)}
+        if self.stored is not None:
+            data["stored"] = {"settled": self.stored[0], "open": self.stored[1]}
+        return data
 
 
 @dataclass
@@ -123,6 +130,9 @@ class Measurement:
         self.extra: dict[RunSpec, int] = {}  # extra rounds of only the undecided
         self.undecided: dict[RunSpec, int] = {}  # benchmarks the first extra round ran
         self.unchecked: dict[RunSpec, str] = {}
+        # per selection with a stored baseline at hand: how many of its benchmarks it settled,
+        # and how many it left open — or, measured side by side, would have (plan.Trust)
+        self.outcomes: dict[RunSpec, tuple[int, int]] = {}
         self._store: NotesStore | None = None
         self.ledger: Ledger | None = None
         # of overlapping selections, the first's reason and [[bench]] entry (its thresholds)
@@ -146,18 +156,22 @@ class Measurement:
         from benchguard.plan import How, Source
 
         stored = self._load_stored()
-        history = itertools.chain(self._notes().along_first_parents(self.found.head, 1),
-                                  self._notes().along_first_parents(self.base_commit,
-                                                                    plan.HISTORY_DEPTH))
-        costs = plan.costs_from((records for _, records in history), self.specs,
-                                go.fingerprint(self.tree), self.settings.benchtime)
+        history = [records for _, records in itertools.chain(
+            self._notes().along_first_parents(self.found.head, 1),
+            self._notes().along_first_parents(self.base_commit, plan.HISTORY_DEPTH))]
+        fingerprint = go.fingerprint(self.tree)
+        costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime)
+        trust = plan.trust_from(history, self.specs, fingerprint)
         steps = []
         for spec in self.specs:
             source = (Source.THIS_MACHINE if spec in self.mine else
                       Source.ANOTHER_MACHINE if spec in self.elsewhere else Source.NONE)
-            how = How.HEAD_ONLY if spec in stored else How.SIDE_BY_SIDE
+            known = trust.get(spec)
+            how = How.HEAD_ONLY if spec in stored and (known is None or known.worth_it) \
+                else How.SIDE_BY_SIDE
             steps.append(plan.Planned(spec, self.reasons[spec], source, how,
-                                      self.stored_at.get(spec)))
+                                      self.stored_at.get(spec) if how == How.HEAD_ONLY else None,
+                                      known))
         return plan.make(steps, costs, count=self.settings.count, budget=self.config.budget,
                          available=available)
 
@@ -177,6 +191,14 @@ class Measurement:
                 f" (the commits since it up to {git.short(self.base_commit)} change none of them)"
             self.reporter.progress(f"using the stored baseline of {git.short(commit)} for "
                                    f"{len(serves)} of {len(self.specs)} selections{since}")
+        passed_over = [step.trust for step in planned.steps
+                       if step.how == How.SIDE_BY_SIDE and step.spec in self._load_stored()
+                       and step.trust is not None]
+        if passed_over:
+            self.reporter.progress(
+                f"measuring {plural(len(passed_over), 'selection')} side by side although a "
+                f"stored baseline serves: {passed_over[0].text()}, so a head-only run would "
+                "likely cost more (docs/check.md, \"The plan\")")
         for step in planned.steps:
             self._first_rounds(step)
         confirmations = self._decide()
@@ -380,8 +402,10 @@ class Measurement:
             timing = session.timing(side, spec)
             if timing is not None:
                 spent = session.spent(side, spec)
+                settled, open_ = self.outcomes.get(spec, (0, 0)) if side == "head" else (0, 0)
                 durations.append(notes.Timing(spec.package, spec.pattern, spec.tags, *timing,
-                                              rounds=spent.rounds, extra=spent.extra))
+                                              rounds=spent.rounds, extra=spent.extra,
+                                              settled=settled, open=open_))
         return notes.baseline_record(commit, go.fingerprint(tree), settings, samples,
                                      load=session.load, durations=durations)
 
@@ -448,7 +472,43 @@ class Measurement:
                 break
             rounds += more.rounds
             undecided = ledger.look(self._paired_series(), rounds)
+        self._would_have_settled()
         return confirming
+
+    def _tally(self, made: Iterable[SeriesKey], open_: Iterable[SeriesKey]) -> None:
+        """Count, per selection, the benchmarks a stored baseline settled (every result of it)
+        and those it left open (any result), for the next plans (plan.Trust)."""
+        left = {key.bench for key in open_}
+        by_spec: dict[RunSpec, set[BenchKey]] = {}
+        for key in made:
+            spec = self._spec_of(key.bench)
+            if spec is not None:
+                by_spec.setdefault(spec, set()).add(key.bench)
+        for spec, benches in by_spec.items():
+            if spec in self.mine:  # another machine's baseline tells nothing of this one's
+                self.outcomes[spec] = (len(benches - left), len(benches & left))
+
+    def _would_have_settled(self) -> None:
+        """For each selection measured side by side although a stored baseline of it was at
+        hand (the plan did not trust it), what that baseline would have settled against the
+        head measured now: what the next plans learn from, at no cost in measuring."""
+        from benchguard import decision, looks
+
+        if self.session is None or self.ledger is None:
+            return
+        stored = self._load_stored()
+        series: dict[SeriesKey, Series] = {}
+        for spec in self._completed(self.session):
+            if spec not in stored or spec not in self.mine or \
+                    (self.alone is not None and spec in self.alone.rounds):
+                continue
+            series.update(looks.against_stored(
+                stored[spec], self.session.benchmarks("head", [spec]), self._judging,
+                wanted=self._open_in(spec, decided_too=True)))
+        if series:
+            count, rule = self.settings.count, self.ledger.rule
+            made = decision.decide_look(series, rule, rounds=count, family=self.ledger.family)
+            self._tally(made, decision.plan({}, made, rounds=count, rule=rule).confirm)
 
     def _against_stored(self, stored: Mapping[SeriesKey, Series]) -> list[Comparison]:
         """Decide the results against the stored baseline (one look, unpaired): what it settles
@@ -463,6 +523,7 @@ class Measurement:
                                     family=self.ledger.family)
         confirm = decision.plan({}, made, rounds=count, rule=self.ledger.rule).confirm
         open_ = {key: made[key] for key in confirm}
+        self._tally(made, open_)
         self.ledger.keep({key: one for key, one in made.items() if key not in open_}, count)
         if not open_:
             return []
@@ -571,12 +632,13 @@ class Measurement:
                                               self._judging, wanted=self._open_in(spec)))
         return found
 
-    def _open_in(self, spec: RunSpec) -> Callable[[SeriesKey], bool]:
+    def _open_in(self, spec: RunSpec, *, decided_too: bool = False
+                 ) -> Callable[[SeriesKey], bool]:
         """Whether a result is one of ``spec``'s (its run produced it), of a metric that can
-        block (`metrics`), and not decided yet."""
+        block (`metrics`), and not decided yet (unless ``decided_too``)."""
         from benchguard.results import tidy_unit
 
-        made = self.ledger.made if self.ledger is not None else {}
+        made = self.ledger.made if self.ledger is not None and not decided_too else {}
         units = {tidy_unit(metric)[0] for metric in self.config.metrics}
         return lambda key: (key not in made and (not units or key.unit in units)
                             and self.owners.get(key.bench) == spec)
@@ -660,7 +722,7 @@ class Measurement:
             rounds[describe_spec(spec)] = Rounds(
                 self.session is not None and spec in self.session.rounds,
                 max(session.rounds[spec] for session in sessions), self.extra.get(spec, 0),
-                seconds, decided, self.undecided.get(spec, 0))
+                seconds, decided, self.undecided.get(spec, 0), self.outcomes.get(spec))
         return rounds
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchguard.budget import seconds_text
 from benchguard.durations import parse_duration
+from benchguard.style import plural
 
 if TYPE_CHECKING:
     from benchguard.go import Fingerprint
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 # How many first-parent commits back (from the base) to look for durations of earlier runs.
 HISTORY_DEPTH = 30
+# How many of this machine's latest checks with a stored baseline at hand the planner weighs
+# when it decides whether trusting a stored baseline is worth a head-only run.
+TRUST_DEPTH = 3
 
 
 class Source(StrEnum):
@@ -48,6 +52,34 @@ class Cost:
 
 
 @dataclass(frozen=True)
+class Trust:
+    """How this machine's stored baselines fared in its latest checks (records.Timing settled
+    and open): of the benchmarks measured with one at hand, how many it settled and how many it
+    left open — to confirm side by side, or measured side by side, that it would have."""
+
+    settled: int
+    open: int
+    checks: int  # how many checks (records) these come from
+    scope: str  # "selection": this selection's own; "machine": any selection's, for want of it
+
+    @property
+    def worth_it(self) -> bool:
+        """Whether a head-only run should cost less than side by side: it costs about 1 (the
+        head) + 2 × the share left open (both sides again, only those benchmarks), against 2."""
+        return 2 * self.open <= self.settled + self.open
+
+    def text(self) -> str:
+        whose = "this selection" if self.scope == "selection" else "this machine"
+        return (f"the stored baselines of {whose} left {self.open} of "
+                f"{plural(self.settled + self.open, 'benchmark')} open in its last "
+                f"{plural(self.checks, 'check')}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"settled": self.settled, "open": self.open, "checks": self.checks,
+                "scope": self.scope, "worth_it": self.worth_it}
+
+
+@dataclass(frozen=True)
 class Planned:
     """A selection to plan: why it was selected and how it would be measured."""
 
@@ -56,6 +88,7 @@ class Planned:
     baseline: Source
     how: How
     stored_at: str | None = None  # the commit whose stored baseline serves (head only)
+    trust: Trust | None = None  # how this machine's stored baselines fared lately, if known
 
 
 @dataclass(frozen=True)
@@ -69,8 +102,9 @@ class Step(Planned):
         return {"package": self.spec.package, "pattern": self.spec.pattern,
                 "tags": list(self.spec.tags), "reason": self.reason,
                 "baseline": self.baseline.value, "measure": self.how.value,
-                "stored_at": self.stored_at, "estimate": _rounded(self.estimate),
-                "fits": self.fits}
+                "stored_at": self.stored_at,
+                "trust": None if self.trust is None else self.trust.to_json(),
+                "estimate": _rounded(self.estimate), "fits": self.fits}
 
 
 @dataclass(frozen=True)
@@ -108,6 +142,9 @@ class Plan:
             if step.how == How.HEAD_ONLY:
                 at = base if step.stored_at is None else step.stored_at[:12]
                 how = f"head only, against the stored baseline of {at} ({step.baseline})"
+            elif step.trust is not None and step.baseline != Source.NONE:
+                how = (f"side by side ({step.trust.text()}: a head-only run would cost "
+                       "more)")
             elif step.baseline == Source.ANOTHER_MACHINE:
                 how = ("side by side (the stored baseline is another machine's: "
                        "--any-machine uses it)")
@@ -144,7 +181,7 @@ def make(selections: Sequence[Planned], costs: Mapping[RunSpec, Cost], *, count:
         if fits and estimate is not None:
             left -= estimate
         steps.append(Step(selected.spec, selected.reason, selected.baseline, selected.how,
-                          selected.stored_at, estimate, fits))
+                          selected.stored_at, selected.trust, estimate, fits))
     return Plan(tuple(steps), budget, available)
 
 
@@ -171,6 +208,36 @@ def costs_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],
             break
     return {spec: mine.get(spec) or theirs[spec] for spec in specs if spec in mine or
             spec in theirs}
+
+
+def trust_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],
+               fingerprint: Fingerprint | None) -> dict[RunSpec, Trust]:
+    """How this machine's stored baselines fared for each of ``specs`` in the latest
+    TRUST_DEPTH checks (``history``: the records of one commit after another, nearest first)
+    that measured it with one at hand; for a spec with none, how they fared for any selection
+    in this machine's latest TRUST_DEPTH such checks. Specs nothing is known of are left out."""
+    own: dict[RunSpec, list[Timing]] = {spec: [] for spec in specs}
+    machine: list[Sequence[Timing]] = []
+    for records in history:
+        for record in sorted(records, key=lambda record: record.date, reverse=True):
+            if record.fingerprint != fingerprint:
+                continue
+            told = [timing for timing in record.durations if timing.settled or timing.open]
+            if told and len(machine) < TRUST_DEPTH:
+                machine.append(told)
+            for spec, found in own.items():
+                timing = _timing_of(spec, told)
+                if timing is not None and len(found) < TRUST_DEPTH:
+                    found.append(timing)
+    trust = {}
+    for spec, found in own.items():
+        scope, checks = ("selection", [[timing] for timing in found]) if found else \
+            ("machine", machine)
+        if checks:
+            trust[spec] = Trust(sum(t.settled for timings in checks for t in timings),
+                                sum(t.open for timings in checks for t in timings),
+                                len(checks), scope)
+    return trust
 
 
 def _timing_of(spec: RunSpec, timings: Sequence[Timing]) -> Timing | None:

@@ -59,6 +59,12 @@ class Timing:
     # seconds of the extra rounds, which ran only the benchmarks still undecided
     rounds: int = 0
     extra: float = 0.0
+    # from `check`, of the benchmarks it measured with a stored baseline of this machine at hand:
+    # how many that baseline settled, and how many it left open (to confirm side by side) — or,
+    # measured side by side, would have; the planner learns from them whether trusting this
+    # machine's stored baselines is worth a head-only run (docs/check.md, "The plan")
+    settled: int = 0
+    open: int = 0
 
 
 @dataclass(frozen=True)
@@ -333,6 +339,8 @@ def _timing_json(timing: Timing) -> dict[str, Any]:
                             "tags": list(timing.tags), "build": timing.build, "run": timing.run}
     if timing.rounds:
         data.update({"rounds": timing.rounds, "extra": timing.extra})
+    if timing.settled or timing.open:
+        data["stored"] = {"settled": timing.settled, "open": timing.open}
     return data
 
 
@@ -346,10 +354,14 @@ def _durations(data: Any) -> tuple[Timing, ...]:
             raise NoteLineError("durations seconds must not be negative")
         rounds = _count(entry["rounds"], "durations rounds", minimum=0) \
             if "rounds" in entry else 0
+        stored = _object(entry["stored"], "durations stored") if "stored" in entry else {}
+        settled, open_ = (_count(stored.get(key, 0), f"durations stored {key}", minimum=0)
+                          for key in ("settled", "open"))
         timings.append(Timing(package=_text(entry.get("package"), "durations package"),
                               pattern=_text(entry.get("pattern"), "durations pattern"),
                               tags=tuple(_texts(entry.get("tags", []), "durations tags")),
-                              build=build, run=run, rounds=rounds, extra=extra))
+                              build=build, run=run, rounds=rounds, extra=extra,
+                              settled=settled, open=open_))
     return tuple(timings)
 
 

@@ -229,6 +229,89 @@ def test_pushes_in_between_that_change_nothing_a_benchmark_is_built_from_leave_i
         ("./hashing", "side by side", "none")
 
 
+@pytest.mark.slow
+def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_side_at_once(
+    project: Project
+) -> None:
+    """A machine whose speed drifts between pushes: its stored baselines settle nothing, so a
+    head-only run only adds to the side-by-side confirmation that follows it. The check says
+    so, records it, and the next plan measures side by side from the start."""
+    assert project.benchguard("install").returncode == 0
+    project.write({"hashing/doc.go": "// Package hashing hashes.\npackage hashing\n"})
+    first = project.commit("document hashing")
+    assert project.sh("git push origin main", check=False).returncode == 0
+    # The machine was a third faster when the head it kept was measured.
+    store = NotesStore(project.root, "refs/notes/benchguard")
+    [kept] = [r for r in records_on(project, first) if r.kind == "baseline"]
+    assert kept.samples is not None and kept.fingerprint is not None
+    faster = BenchmarkSet(samples={key: [value * 0.7 for value in values]
+                                   for key, values in kept.samples.samples.items()})
+    store.append(first, [baseline_record(first, kept.fingerprint, kept.settings, faster,
+                                         durations=kept.durations)])
+
+    project.write({"hashing/more.go": "package hashing\n\nconst Name = \"sum\"\n"})
+    second = project.commit("name the hash")
+    [step] = planned_steps(project)
+    assert (step["measure"], step["trust"]) == ("head only", None)  # nothing known yet
+    push = project.sh("git push origin main", check=False)
+    assert push.returncode == 0, said(push)  # confirmed side by side: the code is the same
+    assert "leaves 1 benchmark open" in push.stderr
+    [learned] = [r for r in records_on(project, second)
+                 if r.kind == "baseline" and r.settings["interleaved"] is False]
+    [timing] = learned.durations
+    assert (timing.settled, timing.open) == (0, 1)
+
+    project.write({"hashing/last.go": "package hashing\n\nconst Last = 1\n"})
+    third = project.commit("one more constant")
+    [step] = planned_steps(project)
+    assert (step["baseline"], step["measure"], step["stored_at"]) == \
+        ("this machine", "side by side", None)
+    assert step["trust"] == {"settled": 0, "open": 1, "checks": 1, "scope": "selection",
+                             "worth_it": False}
+    dry = project.benchguard("check", "--dry-run")
+    assert ("./hashing BenchmarkSum  side by side (the stored baselines of this selection left "
+            "1 of 1 benchmark open in its last 1 check: a head-only run would cost more)"
+            ) in dry.stdout
+
+    push = project.sh("git push origin main", check=False)
+    assert push.returncode == 0, said(push)
+    assert ("measuring 1 selection side by side although a stored baseline serves: the stored "
+            "baselines of this selection left 1 of 1 benchmark open in its last 1 check"
+            ) in push.stderr
+    assert "round 6/6" in push.stderr and "leaves 1 benchmark open" not in push.stderr
+    # What the stored baseline would have done against this head is still learned.
+    [kept] = [r for r in records_on(project, third) if r.kind == "baseline"]
+    [timing] = kept.durations
+    assert timing.settled + timing.open == 1
+
+
+def test_the_planner_trusts_stored_baselines_by_how_they_fared_on_this_machine_lately() -> None:
+    from benchguard.go import Fingerprint
+
+    here = Fingerprint("linux", "amd64", "cpu", "go1.26", 2)
+    there = Fingerprint("linux", "amd64", "another cpu", "go1.26", 2)
+    samples = BenchmarkSet(samples={SeriesKey(BenchKey("m/a", "BenchmarkA", 2), "sec/op"): [1.0]})
+
+    def check(fingerprint: Fingerprint, package: str, settled: int, open_: int) -> list[Record]:
+        return [baseline_record("a" * 40, fingerprint, {"benchtime": "1s"}, samples,
+                                durations=[Timing(package, ".", (), 1.0, 1.0,
+                                                  settled=settled, open=open_)])]
+
+    a, b, c = RunSpec("./a"), RunSpec("./b"), RunSpec("./c")
+    history = [check(there, "./a", 9, 0),  # another machine's: not this one's drift
+               check(here, "./a", 0, 2), check(here, "./b", 3, 0), check(here, "./a", 1, 1),
+               check(here, "./a", 2, 0), check(here, "./a", 5, 0)]  # older than TRUST_DEPTH
+    trust = plan.trust_from(history, [a, b, c], here)
+    # ./a: its own last three checks; ./c, never measured with one: the machine's last three
+    assert trust[a] == plan.Trust(settled=3, open=3, checks=3, scope="selection")
+    assert trust[a].worth_it  # 1 + 2 × ½ = 2: no dearer than side by side
+    assert trust[b] == plan.Trust(settled=3, open=0, checks=1, scope="selection")
+    assert trust[c] == plan.Trust(settled=4, open=3, checks=3, scope="machine")
+    assert not plan.Trust(settled=1, open=2, checks=1, scope="selection").worth_it
+    assert plan.trust_from([check(there, "./a", 0, 5)], [a], here) == {}
+    assert plan.trust_from([check(here, "./b", 0, 0)], [a], here) == {}  # told nothing
+
+
 def go_that_only_lists(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """A `go` that records each call, passes `go list` and `go env` to the real go, and fails
     on anything else (a build, a test run)."""
@@ -411,8 +494,10 @@ def test_durations_and_unchecked_records_survive_the_notes_and_bad_ones_are_skip
     samples = BenchmarkSet(samples={SeriesKey(BenchKey("m/a", "BenchmarkA", 2), "sec/op"): [1.0]})
     record = baseline_record("a" * 40, Fingerprint("linux", "amd64", "cpu", "go1.26", 2),
                              {"count": 6}, samples,
-                             durations=[Timing("./a", ".", ("x",), 1.23456, 0.5)])
-    assert decode(encode(record)).durations == (Timing("./a", ".", ("x",), 1.235, 0.5),)
+                             durations=[Timing("./a", ".", ("x",), 1.23456, 0.5),
+                                        Timing("./b", ".", (), 1.0, 0.5, 6, 0.0, 1, 2)])
+    assert decode(encode(record)).durations == (Timing("./a", ".", ("x",), 1.235, 0.5),
+                                                Timing("./b", ".", (), 1.0, 0.5, 6, 0.0, 1, 2))
     left = unchecked_record("a" * 40, budget="4m", user="me@example.com",
                             selections=[("./a", ".", (), "not started: the budget was spent")])
     assert decode(encode(left)).unchecked == {
@@ -420,7 +505,10 @@ def test_durations_and_unchecked_records_survive_the_notes_and_bad_ones_are_skip
         "selections": [{"package": "./a", "pattern": ".", "tags": [],
                         "reason": "not started: the budget was spent"}]}
     for bad in ([{"package": "./a", "pattern": ".", "build": -1, "run": 1}],
-                [{"package": "./a", "pattern": ".", "build": "1s", "run": 1}], {"./a": 1}):
+                [{"package": "./a", "pattern": ".", "build": "1s", "run": 1}], {"./a": 1},
+                [{"package": "./a", "pattern": ".", "build": 1, "run": 1,
+                  "stored": {"settled": 1, "open": -1}}],
+                [{"package": "./a", "pattern": ".", "build": 1, "run": 1, "stored": [1, 2]}]):
         line = json.loads(encode(record))
         line["durations"] = bad
         with pytest.raises(ValueError, match="malformed baseline record"):
