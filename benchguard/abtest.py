@@ -98,8 +98,10 @@ class Session:
     def specs(self) -> list[RunSpec]:
         return list(self.rounds)
 
-    def add(self, specs: Sequence[RunSpec]) -> None:
-        """Build the binaries of ``specs`` on every side (once)."""
+    def add(self, specs: Sequence[RunSpec], *,
+            reuse: Mapping[tuple[str, RunSpec], Path] | None = None) -> None:
+        """Build the binaries of ``specs`` on every side (once); ``reuse``: (side name, spec)
+        -> a test binary another session built of the same tree, used as it is."""
         if not self.rounds and specs:
             self.load = runner.machine_load(" / ".join(side.label for side in self.sides),
                                             self.reporter)
@@ -107,6 +109,9 @@ class Session:
             if spec in self.rounds:
                 continue
             for side in self.sides:
+                if reuse is not None and (side.name, spec) in reuse:
+                    self.binaries[side.name, spec] = _Binary(reuse[side.name, spec])
+                    continue
                 started = time.monotonic()
                 try:
                     built = self._build(side, spec)
@@ -117,6 +122,11 @@ class Session:
                 self.binaries[side.name, spec] = _Binary(built,
                                                          build_seconds=time.monotonic() - started)
             self.rounds[spec] = 0
+
+    def built(self, side: str, spec: RunSpec) -> Path | None:
+        """The test binary of ``spec`` this session built on ``side``, if it did."""
+        binary = self.binaries.get((side, spec))
+        return None if binary is None else binary.path
 
     def run(self, specs: Sequence[RunSpec], rounds: int, *, why: str = "") -> None:
         """``rounds`` more rounds of ``specs``, each spec on each side once per round."""

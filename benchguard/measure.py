@@ -236,9 +236,11 @@ class Measurement:
             self._measure(self._session(), spec)
 
     def _measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
-                 doing: str = "", names: Sequence[str] | None = None) -> None:
+                 doing: str = "", names: Sequence[str] | None = None,
+                 reuse: Mapping[tuple[str, RunSpec], Path] | None = None) -> None:
         """Build ``spec``'s binaries and run its `count` rounds (of only the benchmarks
-        ``names``, when given); before each round after the first, check that the rounds still
+        ``names``, when given; ``reuse``: binaries to use as they are, Session.add); before
+        each round after the first, check that the rounds still
         to run fit, and stop (unchecked) when they do not. A selection whose binary does not
         build or run fails alone (``failures``): the others are still measured."""
         from benchguard.benchmatch import pattern_for
@@ -247,7 +249,7 @@ class Measurement:
         count = self.settings.count
         only = {spec: pattern_for(names)} if names is not None else None
         try:
-            session.add([spec])
+            session.add([spec], reuse=reuse)
             for number in range(count):
                 per_round = session.round_estimate(
                     [spec], only={spec: names} if names is not None else None) if number else None
@@ -546,18 +548,20 @@ class Measurement:
                 self._skip(spec, f"{doing}not started: it needs ~{seconds_text(needs)}, "
                                  f"{self._left()}")
                 continue
-            self._measure(self._session(), spec, doing=doing, names=names)
+            head = self.alone.built("head", spec)  # the head's tree has not changed since
+            self._measure(self._session(), spec, doing=doing, names=names,
+                          reuse={("head", spec): head} if head is not None else None)
         return confirming
 
     def _confirmation_estimate(self, spec: RunSpec, names: Sequence[str]) -> float:
-        """Seconds to build ``spec`` on both sides and run ``names`` `count` rounds, from its
-        head-only run."""
+        """Seconds to build ``spec``'s base (the head's binary is used again) and run ``names``
+        `count` rounds on both sides, from its head-only run."""
         assert self.alone is not None
         timing = self.alone.timing("head", spec)
         run = self.alone.run_estimate("head", spec, names)
         if timing is None or run is None:
             return 0.0
-        return 2 * (timing[0] + self.settings.count * run)
+        return timing[0] + 2 * self.settings.count * run
 
     def _extra_rounds(self, undecided: Mapping[SeriesKey, Decision], rounds: int) -> int:
         """Up to ``rounds`` more rounds of only the benchmarks with an undecided result, each

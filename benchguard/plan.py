@@ -65,8 +65,9 @@ class Trust:
     @property
     def worth_it(self) -> bool:
         """Whether a head-only run should cost less than side by side: it costs about 1 (the
-        head) + 2 × the share left open (both sides again, only those benchmarks), against 2."""
-        return 2 * self.open <= self.settled + self.open
+        head) + 2 × the share left open (both sides again, only those benchmarks) against 2,
+        and its confirmation builds the head a second time: at half left open it costs more."""
+        return 2 * self.open < self.settled + self.open
 
     def text(self) -> str:
         whose = "this selection" if self.scope == "selection" else "this machine"

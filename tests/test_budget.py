@@ -304,10 +304,11 @@ def test_the_planner_trusts_stored_baselines_by_how_they_fared_on_this_machine_l
     trust = plan.trust_from(history, [a, b, c], here)
     # ./a: its own last three checks; ./c, never measured with one: the machine's last three
     assert trust[a] == plan.Trust(settled=3, open=3, checks=3, scope="selection")
-    assert trust[a].worth_it  # 1 + 2 × ½ = 2: no dearer than side by side
+    assert not trust[a].worth_it  # 1 + 2 × ½ = 2, and the confirmation builds the head again
     assert trust[b] == plan.Trust(settled=3, open=0, checks=1, scope="selection")
+    assert trust[b].worth_it
     assert trust[c] == plan.Trust(settled=4, open=3, checks=3, scope="machine")
-    assert not plan.Trust(settled=1, open=2, checks=1, scope="selection").worth_it
+    assert plan.Trust(settled=3, open=2, checks=1, scope="selection").worth_it
     assert plan.trust_from([check(there, "./a", 0, 5)], [a], here) == {}
     assert plan.trust_from([check(here, "./b", 0, 0)], [a], here) == {}  # told nothing
 
