@@ -89,7 +89,7 @@ class Planned:
     baseline: Source
     how: How
     stored_at: str | None = None  # the commit whose stored baseline serves (head only)
-    trust: Trust | None = None  # how this machine's stored baselines fared lately, if known
+    trust: Trust | None = None  # with a stored baseline: how this machine's fared lately
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ class Plan:
             if step.how == How.HEAD_ONLY:
                 at = base if step.stored_at is None else step.stored_at[:12]
                 how = f"head only, against the stored baseline of {at} ({step.baseline})"
-            elif step.trust is not None and step.baseline != Source.NONE:
+            elif step.trust is not None:
                 how = (f"side by side ({step.trust.text()}: a head-only run would cost "
                        "more)")
             elif step.baseline == Source.ANOTHER_MACHINE:

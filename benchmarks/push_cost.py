@@ -113,6 +113,25 @@ class Push:
     rounds: int  # side-by-side rounds run, extra ones included
 
 
+def repository(scratch: Path) -> tuple[dict[str, str], Path, Path]:
+    """The environment to run in, and a bare remote and a clone of it in ``scratch`` holding
+    module() in one pushed commit."""
+    env = environment(scratch)
+    env.update({"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"})
+    remote, root = scratch / "remote.git", scratch / "work"
+    git("init", "-q", "--bare", str(remote), cwd=scratch)
+    root.mkdir()
+    git("init", "-q", "-b", "main", cwd=root)
+    for name, text in module().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    git("add", "-A", cwd=root)
+    git("commit", "-q", "-m", "initial", cwd=root)
+    git("remote", "add", "origin", str(remote), cwd=root)
+    git("push", "-q", "-u", "origin", "main", cwd=root)
+    return env, remote, root
+
+
 def run(command: list[str], *, cwd: Path, env: dict[str, str],
         stdin: str | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
@@ -173,19 +192,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="push-cost-") as directory:
         scratch = Path(directory)
-        env = environment(scratch)
-        env.update({"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"})
-        remote, root = scratch / "remote.git", scratch / "work"
-        git("init", "-q", "--bare", str(remote), cwd=scratch)
-        root.mkdir()
-        git("init", "-q", "-b", "main", cwd=root)
-        for name, text in module().items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        git("add", "-A", cwd=root)
-        git("commit", "-q", "-m", "initial", cwd=root)
-        git("remote", "add", "origin", str(remote), cwd=root)
-        git("push", "-q", "-u", "origin", "main", cwd=root)
+        env, remote, root = repository(scratch)
         # The quickstart.
         must(subprocess.run([*benchguard, "init"], cwd=root, env=env, capture_output=True,
                             text=True, check=False))
