@@ -198,7 +198,7 @@ class Measurement:
             self.reporter.progress(
                 f"measuring {plural(len(passed_over), 'selection')} side by side although a "
                 f"stored baseline serves: {passed_over[0].text()}, so a head-only run would "
-                "likely cost more (docs/check.md, \"The plan\")")
+                "likely cost more (docs/check.md, \"Whether to trust a stored baseline\")")
         for step in planned.steps:
             self._first_rounds(step)
         confirmations = self._decide()
@@ -238,11 +238,11 @@ class Measurement:
     def _measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
                  doing: str = "", names: Sequence[str] | None = None,
                  reuse: Mapping[tuple[str, RunSpec], Path] | None = None) -> None:
-        """Build ``spec``'s binaries and run its `count` rounds (of only the benchmarks
-        ``names``, when given; ``reuse``: binaries to use as they are, Session.add); before
-        each round after the first, check that the rounds still
-        to run fit, and stop (unchecked) when they do not. A selection whose binary does not
-        build or run fails alone (``failures``): the others are still measured."""
+        """Build ``spec``'s binaries (``reuse``: those to use as they are, Session.add) and
+        run its `count` rounds (of only the benchmarks ``names``, when given); before each
+        round after the first, check that the rounds still to run fit, and stop (unchecked)
+        when they do not. A selection whose binary does not build or run fails alone
+        (``failures``): the others are still measured."""
         from benchguard.benchmatch import pattern_for
         from benchguard.errors import EXIT_BENCH_FAILED
 

@@ -65,8 +65,9 @@ class Trust:
     @property
     def worth_it(self) -> bool:
         """Whether a head-only run should cost less than side by side: it costs about 1 (the
-        head) + 2 × the share left open (both sides again, only those benchmarks) against 2,
-        and its confirmation builds the head a second time: at half left open it costs more."""
+        head) + 2 × the share left open (both sides again, only those benchmarks) against 2.
+        At half the two cost the same, and side by side is taken: it decides every benchmark
+        from paired rounds, which drift between pushes does not reach."""
         return 2 * self.open < self.settled + self.open
 
     def text(self) -> str:

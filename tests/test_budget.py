@@ -256,6 +256,9 @@ def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_
     push = project.sh("git push origin main", check=False)
     assert push.returncode == 0, said(push)  # confirmed side by side: the code is the same
     assert "leaves 1 benchmark open" in push.stderr
+    # The confirmation builds the base and runs the head's binary its head-only run built.
+    assert push.stderr.count(f"[head {second[:12]}] ./hashing: building the test binary") == 1
+    assert push.stderr.count(f"[base {first[:12]}] ./hashing: building the test binary") == 1
     [learned] = [r for r in records_on(project, second)
                  if r.kind == "baseline" and r.settings["interleaved"] is False]
     [timing] = learned.durations
@@ -304,7 +307,7 @@ def test_the_planner_trusts_stored_baselines_by_how_they_fared_on_this_machine_l
     trust = plan.trust_from(history, [a, b, c], here)
     # ./a: its own last three checks; ./c, never measured with one: the machine's last three
     assert trust[a] == plan.Trust(settled=3, open=3, checks=3, scope="selection")
-    assert not trust[a].worth_it  # 1 + 2 × ½ = 2, and the confirmation builds the head again
+    assert not trust[a].worth_it  # 1 + 2 × ½ = 2: no cheaper than side by side
     assert trust[b] == plan.Trust(settled=3, open=0, checks=1, scope="selection")
     assert trust[b].worth_it
     assert trust[c] == plan.Trust(settled=4, open=3, checks=3, scope="machine")
