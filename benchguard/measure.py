@@ -166,7 +166,9 @@ class Measurement:
         for spec in self.specs:
             source = (Source.THIS_MACHINE if spec in self.mine else
                       Source.ANOTHER_MACHINE if spec in self.elsewhere else Source.NONE)
-            known = trust.get(spec) if spec in stored else None  # what it is weighed by
+            # what it is weighed by; with confirm = false a head-only run costs 1× whatever
+            # the stored baseline leaves open: nothing to weigh
+            known = trust.get(spec) if spec in stored and self.config.confirm else None
             how = How.HEAD_ONLY if spec in stored and (known is None or known.worth_it) \
                 else How.SIDE_BY_SIDE
             steps.append(plan.Planned(spec, self.reasons[spec], source, how,

@@ -3,6 +3,7 @@ kept for the next push, configuration-only pushes. Real repositories, real Go.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -286,6 +287,16 @@ def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_
     [kept] = [r for r in records_on(project, third) if r.kind == "baseline"]
     [timing] = kept.durations
     assert timing.settled + timing.open == 1
+
+    # With confirm = false a head-only run costs the head alone, whatever it leaves open.
+    store.append(third, [baseline_record(third, kept.fingerprint, kept.settings, faster,
+                                         durations=[dataclasses.replace(timing, settled=0,
+                                                                        open=1)])])
+    project.write({"benchguard.toml": "confirm = false\n" + DEFAULT_CONFIG,
+                   "hashing/final.go": "package hashing\n\nconst Final = 1\n"})
+    project.commit("trust stored baselines as they are")
+    [step] = planned_steps(project)
+    assert (step["measure"], step["trust"]) == ("head only", None)
 
 
 def test_the_planner_trusts_stored_baselines_by_how_they_fared_on_this_machine_lately() -> None:
