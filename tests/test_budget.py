@@ -286,7 +286,7 @@ def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_
     # What the stored baseline would have done against this head is still learned.
     [kept] = [r for r in records_on(project, third) if r.kind == "baseline"]
     [timing] = kept.durations
-    assert timing.settled + timing.open == 1
+    assert timing.settled + timing.open == 1 and kept.fingerprint is not None
 
     # With confirm = false a head-only run costs the head alone, whatever it leaves open.
     store.append(third, [baseline_record(third, kept.fingerprint, kept.settings, faster,
