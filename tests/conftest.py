@@ -219,10 +219,17 @@ GO_MODULE: dict[str, str] = {
     """,
 }
 
-DEFAULT_CONFIG = """
+# The tests' threshold. At benchtime 2000x a run lasts ~100 µs, and on a shared 2-core machine two
+# runs of one binary seconds apart differ by ~33% (standard deviation of the log ratio, measured):
+# alpha = 0.05 then lets unchanged code block now and then, as it is meant to (seen in CI under
+# `pytest -n 2`). Every slowdown the tests make is 2× or more, well past 50%; a test about the
+# threshold itself sets its own.
+THRESHOLD = "50%"
+
+DEFAULT_CONFIG = f"""
     count = 6
     benchtime = "2000x"
-    threshold = "5%"
+    threshold = "{THRESHOLD}"
     alpha = 0.05
     timeout = "2m"
 

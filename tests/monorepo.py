@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Project, make_project
+from conftest import THRESHOLD, Project, make_project
 
 GO_MOD = "module example.com/mono\n\ngo 1.21\n"
 
@@ -262,10 +262,10 @@ FILES: dict[str, str] = {
     """,
 }
 
-CONFIG = """
+CONFIG = f"""
     count = 6
     benchtime = "2000x"
-    threshold = "5%"
+    threshold = "{THRESHOLD}"
     timeout = "2m"
 
     [[bench]]

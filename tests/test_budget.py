@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULT_CONFIG, GO_MODULE, Project, fake_go, make_project
+from conftest import DEFAULT_CONFIG, GO_MODULE, THRESHOLD, Project, fake_go, make_project
 from test_check import checked, said
 
 from benchguard import hook, plan
@@ -63,7 +63,7 @@ def planned_steps(project: Project) -> list[dict[str, Any]]:
 def installed_without_confirmations(tmp_path: Path) -> Project:
     """The demo module with the hook installed and a threshold noise never reaches: every
     result is clear, so a stored baseline is never re-measured side by side."""
-    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace('"5%"', '"1000%"'))
+    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace(f'"{THRESHOLD}"', '"1000%"'))
     assert project.benchguard("install").returncode == 0
     return project
 
@@ -241,11 +241,12 @@ def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_
     project.write({"hashing/doc.go": "// Package hashing hashes.\npackage hashing\n"})
     first = project.commit("document hashing")
     assert project.sh("git push origin main", check=False).returncode == 0
-    # The machine was a third faster when the head it kept was measured.
+    # The machine was three times as fast when the head it kept was measured: far past any
+    # threshold, so the stored baseline would block, and is confirmed side by side.
     store = NotesStore(project.root, "refs/notes/benchguard")
     [kept] = [r for r in records_on(project, first) if r.kind == "baseline"]
     assert kept.samples is not None and kept.fingerprint is not None
-    faster = BenchmarkSet(samples={key: [value * 0.7 for value in values]
+    faster = BenchmarkSet(samples={key: [value / 3 for value in values]
                                    for key, values in kept.samples.samples.items()})
     store.append(first, [baseline_record(first, kept.fingerprint, kept.settings, faster,
                                          durations=kept.durations)])

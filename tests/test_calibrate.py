@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_CONFIG, make_project
+from conftest import DEFAULT_CONFIG, THRESHOLD, make_project
 
 from benchguard import JSON_VERSION, config
 from benchguard.commands.calibrate import noise
@@ -39,7 +39,7 @@ def test_calibrate_measures_head_against_itself_and_warns_below_the_noise_floor(
     tmp_path: Path,
 ) -> None:
     # No timing is steady to 0.01%: this threshold is below any benchmark's noise floor.
-    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace('"5%"', '"0.01%"'))
+    project = make_project(tmp_path, config=DEFAULT_CONFIG.replace(f'"{THRESHOLD}"', '"0.01%"'))
     proc = project.benchguard("calibrate", "--rounds", "4", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)

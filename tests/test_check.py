@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULT_CONFIG, Project, fake_go, slow_down
+from conftest import DEFAULT_CONFIG, THRESHOLD, Project, fake_go, slow_down
 
 from benchguard import overrides
 from benchguard.notes import NotesStore
 
-LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
+LENIENT_CONFIG = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"', 'threshold = "60%"')
 
 
 def said(proc: subprocess.CompletedProcess[str]) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import monorepo
 import pytest
-from conftest import GO, Project, make_project, slow_down
+from conftest import GO, THRESHOLD, Project, make_project, slow_down
 
 from benchguard.notes import NotesStore
 
@@ -269,7 +269,7 @@ def test_a_nested_modules_kept_head_serves_the_next_pushes_while_nothing_it_is_b
     if GO is None:
         pytest.skip("go is not installed")
     # a threshold noise never reaches: nothing is confirmed side by side, nothing blocks
-    project = monorepo.make(tmp_path, config=monorepo.CONFIG.replace('"5%"', '"1000%"'))
+    project = monorepo.make(tmp_path, config=monorepo.CONFIG.replace(f'"{THRESHOLD}"', '"1000%"'))
     assert project.benchguard("install").returncode == 0
 
     def push_change(path: str, line: str) -> str:

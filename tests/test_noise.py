@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BENCHSTAT, DEFAULT_CONFIG, Project, make_project, slow_down
+from conftest import BENCHSTAT, DEFAULT_CONFIG, THRESHOLD, Project, make_project, slow_down
 
 from benchguard import config, decision, looks, notes, runner, verdict
 from benchguard.errors import BenchguardError
@@ -270,7 +270,7 @@ def drift_the_stored_baseline(project: Project, commit: str, factor: float) -> N
 
 
 # A threshold far above the noise of a busy 2-core machine, far below a 3× slowdown.
-LENIENT_CONFIG = DEFAULT_CONFIG.replace('threshold = "5%"', 'threshold = "60%"')
+LENIENT_CONFIG = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"', 'threshold = "60%"')
 
 
 @pytest.mark.slow

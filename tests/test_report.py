@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_CONFIG, Project, make_project, slow_down
+from conftest import DEFAULT_CONFIG, THRESHOLD, Project, make_project, slow_down
 
 from benchguard.notes import NotesStore
 
@@ -26,7 +26,7 @@ def test_a_report_on_a_regression_has_every_section_and_stores_the_baselines(
         tmp_path: Path) -> None:
     target = '\n[[target]]\nbench = "BenchmarkSum"\nmin_ops_per_sec = 1\n'
     # Sum gets 4x slower; a lenient threshold keeps noise in Fields from counting too.
-    lenient = DEFAULT_CONFIG.replace('threshold = "5%"',
+    lenient = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"',
                                      'threshold = "60%"\n    metrics = ["sec/op"]')
     project = make_project(tmp_path, config=lenient + target)
     slow_down(project.root, "hashing/hash.go", 4)
@@ -75,7 +75,7 @@ def test_a_report_on_a_regression_has_every_section_and_stores_the_baselines(
 def test_the_base_is_the_nearest_ancestor_with_a_baseline(tmp_path: Path) -> None:
     # The same code on both sides, measured minutes apart: only a gross change may count here,
     # so a busy machine (or B/op jitter of a few bytes) cannot fail it.
-    lenient = DEFAULT_CONFIG.replace('threshold = "5%"',
+    lenient = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"',
                                      'threshold = "300%"\n    metrics = ["sec/op"]')
     project = make_project(tmp_path, config=lenient)
     measured = project.head()

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_CONFIG, Project, make_project
+from conftest import DEFAULT_CONFIG, THRESHOLD, Project, make_project
 
 from benchguard import config, modules, targets
 from benchguard.config import Target
@@ -30,7 +30,7 @@ TARGETS = """
 
 def targeted_project(tmp_path: Path, *, enforce: bool = True) -> Project:
     # Only targets block here: a lenient threshold keeps a noisy machine from adding regressions.
-    lenient = DEFAULT_CONFIG.replace('threshold = "5%"',
+    lenient = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"',
                                      'threshold = "60%"\n    metrics = ["sec/op"]')
     text = lenient + TARGETS.format(enforce="true" if enforce else "false")
     return make_project(tmp_path, config=text)
@@ -158,7 +158,7 @@ def test_a_report_only_miss_does_not_block_and_a_target_matching_nothing_is_an_e
 @pytest.mark.slow
 def test_a_target_is_matched_through_the_pushed_commits_go_mod_not_the_working_trees(
         tmp_path: Path) -> None:
-    lenient = DEFAULT_CONFIG.replace('threshold = "5%"',
+    lenient = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"',
                                      'threshold = "60%"\n    metrics = ["sec/op"]')
     project = make_project(tmp_path, config=lenient + """
     [[target]]
