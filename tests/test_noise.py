@@ -315,7 +315,8 @@ def test_a_drifted_baseline_does_not_block_an_unchanged_commit_but_a_real_slowdo
 def test_a_3x_slowdown_and_an_added_allocation_block_at_the_first_look(tmp_path: Path) -> None:
     # At alpha 0.01 the rank test of the rule before could not block on 6 runs a side (p=0.002
     # is above alpha/5) and asked for more rounds; the paired rule blocks at its first look.
-    strict = DEFAULT_CONFIG.replace("alpha = 0.05", "alpha = 0.01\n    max_count = 8")
+    strict = DEFAULT_CONFIG.replace("alpha = 0.05", "alpha = 0.01\n    max_count = 8").replace(
+        f'"{THRESHOLD}"', '"5%"')  # the default threshold: a block tested against ¼ of it
     project = make_project(tmp_path, config=strict)
     base = project.head()
     slow_down(project.root, "hashing/hash.go", 3)
