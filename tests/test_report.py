@@ -25,9 +25,10 @@ def notes_of(project: Project, rev: str) -> list[str]:
 def test_a_report_on_a_regression_has_every_section_and_stores_the_baselines(
         tmp_path: Path) -> None:
     target = '\n[[target]]\nbench = "BenchmarkSum"\nmin_ops_per_sec = 1\n'
-    # Sum gets 4x slower; a lenient threshold keeps noise in Fields from counting too.
+    # Sum gets 4x slower (+300%); a lenient threshold keeps noise in Fields from counting too
+    # (report measures base and head one after the other, and at 60% Fields once counted in CI).
     lenient = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"',
-                                     'threshold = "60%"\n    metrics = ["sec/op"]')
+                                     'threshold = "150%"\n    metrics = ["sec/op"]')
     project = make_project(tmp_path, config=lenient + target)
     slow_down(project.root, "hashing/hash.go", 4)
     head = project.commit("make Sum slower")
