@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -242,6 +243,13 @@ DEFAULT_CONFIG = f"""
     paths = ["parse/**"]
     package = "./parse"
 """
+
+
+def interruptible() -> None:
+    """Popen's preexec_fn for a child the test interrupts: Ctrl-C at a terminal reaches a process
+    whose SIGINT is handled by default, but a shell that started the test suite in the background
+    (`nohup …&`, `( … & )`) left SIGINT ignored, and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def slow_down(root: Path, relative: str, factor: int, constant: str = "rounds") -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import Project, sh, slow_down
+from conftest import Project, interruptible, sh, slow_down
 
 from benchguard import JSON_VERSION
 
@@ -98,7 +98,8 @@ def test_ctrl_c_during_a_baseline_leaves_no_worktree_and_no_record(project: Proj
     """})
     project.commit("a slow benchmark")
     run = subprocess.Popen([sys.executable, "-m", "benchguard", "baseline"], cwd=project.root,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=interruptible)
     assert run.stderr is not None
     seen = []
     for line in run.stderr:
@@ -107,7 +108,7 @@ def test_ctrl_c_during_a_baseline_leaves_no_worktree_and_no_record(project: Proj
             break
     time.sleep(1.0)  # go is building or running the slow benchmark by now
     run.send_signal(signal.SIGINT)
-    rest, _ = run.communicate(timeout=60)
+    _, rest = run.communicate(timeout=60)
     assert run.returncode == 130, "".join(seen) + rest
     assert project.sh("git worktree list").stdout.count("\n") == 1
     assert project.sh("git notes --ref=benchguard list").stdout == ""

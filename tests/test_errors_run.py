@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import test_errors
-from conftest import Project, make_project
+from conftest import Project, interruptible, make_project
 from test_errors import (
     FAST_CONFIG,
     NOTES_REF,
@@ -271,7 +271,8 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     before = snapshot(project)
     child = subprocess.Popen([sys.executable, "-m", "benchguard", "check"], cwd=project.root,
                              env={**os.environ, "STARTED_FILE": str(started)},
-                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             preexec_fn=interruptible)
     deadline = time.monotonic() + 60
     while not started.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GO, Project, make_project, write
+from conftest import GO, Project, interruptible, make_project, write
 
 from benchguard import go
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
@@ -222,7 +222,7 @@ def test_ctrl_c_during_a_run_removes_the_worktree_and_stops_go(tmp_path: Path) -
     """)
     env = {**os.environ, "TMPDIR": str(temp), "PID_FILE": str(pid_file)}
     child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True,
-                             env=env)
+                             env=env, preexec_fn=interruptible)
     assert child.stderr is not None
     seen = []
     for line in child.stderr:  # wait until the benchmark itself is running
