@@ -193,9 +193,9 @@ class Measurement:
                 f" (the commits since it up to {git.short(self.base_commit)} change none of them)"
             self.reporter.progress(f"using the stored baseline of {git.short(commit)} for "
                                    f"{len(serves)} of {len(self.specs)} selections{since}")
+        # a step has a trust only when a stored baseline serves it (plan())
         passed_over = [step.trust for step in planned.steps
-                       if step.how == How.SIDE_BY_SIDE and step.spec in self._load_stored()
-                       and step.trust is not None]
+                       if step.how == How.SIDE_BY_SIDE and step.trust is not None]
         if passed_over:
             self.reporter.progress(
                 f"measuring {plural(len(passed_over), 'selection')} side by side although a "
@@ -500,11 +500,10 @@ class Measurement:
 
         if self.session is None or self.ledger is None:
             return
-        stored = self._load_stored()
+        stored = self._load_stored()  # holds every spec of self.mine
         series: dict[SeriesKey, Series] = {}
         for spec in self._completed(self.session):
-            if spec not in stored or spec not in self.mine or \
-                    (self.alone is not None and spec in self.alone.rounds):
+            if spec not in self.mine or (self.alone is not None and spec in self.alone.rounds):
                 continue
             series.update(looks.against_stored(
                 stored[spec], self.session.benchmarks("head", [spec]), self._judging,

@@ -233,12 +233,14 @@ def trust_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],
                     found.append(timing)
     trust = {}
     for spec, found in own.items():
-        scope, checks = ("selection", [[timing] for timing in found]) if found else \
-            ("machine", machine)
+        if found:
+            timings, checks, scope = found, len(found), "selection"
+        else:
+            timings, checks, scope = [t for told in machine for t in told], len(machine), \
+                "machine"
         if checks:
-            trust[spec] = Trust(sum(t.settled for timings in checks for t in timings),
-                                sum(t.open for timings in checks for t in timings),
-                                len(checks), scope)
+            trust[spec] = Trust(sum(t.settled for t in timings), sum(t.open for t in timings),
+                                checks, scope)
     return trust
 
 

@@ -62,7 +62,8 @@ class Timing:
     # from `check`, of the benchmarks it measured with a stored baseline of this machine at hand:
     # how many that baseline settled, and how many it left open (to confirm side by side) — or,
     # measured side by side, would have; the planner learns from them whether trusting this
-    # machine's stored baselines is worth a head-only run (docs/check.md, "The plan")
+    # machine's stored baselines is worth a head-only run (docs/check.md, "Whether to trust a
+    # stored baseline")
     settled: int = 0
     open: int = 0
 
