@@ -3,13 +3,13 @@ be trusted here (docs/check.md, "Whether to trust a stored baseline").
 
     python benchmarks/machine_drift.py [--minutes 5] [--gap 20] [--count 6] [--benchtime 100ms]
 
-Builds the test binaries of push_cost.py's throwaway module once, then every `--gap` seconds
-for `--minutes` runs a block of `--count` rounds (each binary once a round, `-test.count 1`, as
-benchguard's head-only run does). Nothing changes between blocks: the same binaries, the same
-code. For each benchmark it prints the median of every block, and how far the medians of two
-blocks minutes apart differ — what comparing the head against a stored baseline of the same code
-would read — as the share of block pairs more than 5% apart (the default threshold) and the
-worst.
+Builds the test binaries of push_cost.py's throwaway module once, then every `--gap` seconds for
+`--minutes` (at least two blocks) runs a block of `--count` rounds (each binary once a round,
+`-test.count 1`, as benchguard's head-only run does). Nothing changes between blocks: the same
+binaries, the same code. For each benchmark it prints the median of every block, and how far the
+medians of two blocks minutes apart differ — what comparing the head against a stored baseline
+of the same code would read — as the share of block pairs more than 5% apart (the default
+threshold) and the worst.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from push_cost import module
+from push_cost import write_module
 
 PACKAGES = ("hashing", "parse", "encode")
 LINE = re.compile(r"^(Benchmark\S+)\s+\d+\s+([\d.]+) ns/op")
@@ -67,9 +67,7 @@ def main() -> int:
     blocks: list[tuple[float, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory(prefix="machine-drift-") as directory:
         root = Path(directory)
-        for name, text in module().items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
+        write_module(root)
         binaries = []
         for package in PACKAGES:
             binary = root / f"{package}.test"
@@ -79,7 +77,7 @@ def main() -> int:
         end = time.monotonic() + args.minutes * 60
         while True:
             blocks.append((os.getloadavg()[0], block(binaries, args.count, args.benchtime)))
-            if time.monotonic() + args.gap >= end:
+            if len(blocks) >= 2 and time.monotonic() + args.gap >= end:  # two to compare
                 break
             time.sleep(args.gap)
 

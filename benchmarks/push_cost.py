@@ -113,6 +113,13 @@ class Push:
     rounds: int  # side-by-side rounds run, extra ones included
 
 
+def write_module(root: Path) -> None:
+    """module()'s files, written under ``root``."""
+    for name, text in module().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
 def repository(scratch: Path) -> tuple[dict[str, str], Path, Path]:
     """The environment to run in, and a bare remote and a clone of it in ``scratch`` holding
     module() in one pushed commit."""
@@ -122,9 +129,7 @@ def repository(scratch: Path) -> tuple[dict[str, str], Path, Path]:
     git("init", "-q", "--bare", str(remote), cwd=scratch)
     root.mkdir()
     git("init", "-q", "-b", "main", cwd=root)
-    for name, text in module().items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
+    write_module(root)
     git("add", "-A", cwd=root)
     git("commit", "-q", "-m", "initial", cwd=root)
     git("remote", "add", "origin", str(remote), cwd=root)
