@@ -113,9 +113,9 @@ package = "./parse"
 """
 
 # What a push that touches no Go code must never pay for.
-HEAVY = ("pygit2", "benchguard.results", "benchguard.stats", "benchguard.verdict",
-         "benchguard.report", "benchguard.notes", "benchguard.go", "benchguard.runner",
-         "benchguard.abtest")
+HEAVY = ("pygit2", "benchguard.engine.benchfmt", "benchguard.engine.stats",
+         "benchguard.engine.verdict", "benchguard.reports.table", "benchguard.store.notes",
+         "benchguard.tools.go", "benchguard.push.runner", "benchguard.push.session")
 
 
 def git(*args: str, cwd: Path) -> str:

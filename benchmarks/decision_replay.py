@@ -9,7 +9,7 @@ Reads what benchmarks/record_rounds.py recorded (every session: one base and thr
     (verdict.compare), starting at 6 rounds and adding a round while inconclusive() (below: what
     check used before issue #13) says more data could change a verdict, up to 30 rounds within a
     3-minute budget;
-(b) benchguard.decision: the sequential rule (looks at 6, 6 + step, … 30 rounds, alpha spent
+(b) benchguard.engine.decision: the sequential rule (looks at 6, 6 + step, … 30 rounds, alpha spent
     over the looks, split over the family), with the paired t, the signed-rank and the unpaired
     rank-sum analysis of the same rounds.
 
@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchguard import decision, effects
-from benchguard.decision import Boundary, Method, Rule, Spending, State
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
-from benchguard.verdict import REGRESSION, Comparison, Verdict, compare
+from benchguard.engine import decision, effects
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.engine.decision import Boundary, Method, Rule, Spending, State
+from benchguard.engine.verdict import REGRESSION, Comparison, Verdict, compare
 
 DATA = Path(__file__).parent / "data"
 KINDS = {"same": "A/A", "slower10": "10%", "slower3x": "3×"}

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from record_rounds import WORK_GO, WORK_TEST_GO
 
-from benchguard import machine
+from benchguard.tools import machine
 
 UNITS = {"same": 10, "slower": 11, "slower3x": 30}
 BASE_UNITS = 10

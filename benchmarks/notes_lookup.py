@@ -69,9 +69,9 @@ def build_notes(repo: Path, count: int, *, ref: str = REF) -> list[str]:
 
 
 def main() -> int:
-    from benchguard.go import Fingerprint
-    from benchguard.notes import NotesStore
-    from benchguard.reporter import Collector
+    from benchguard.progress import Collector
+    from benchguard.store.notes import NotesStore
+    from benchguard.tools.go import Fingerprint
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     fingerprint = Fingerprint(goos="linux", goarch="amd64", cpu="Test CPU",

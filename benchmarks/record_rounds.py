@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchguard import machine
-from benchguard.results import parse
+from benchguard.engine.benchfmt import parse
+from benchguard.tools import machine
 
 SIDES = {"base": 10, "same": 10, "slower10": 11, "slower3x": 30}  # side -> units of work
 

@@ -4,7 +4,7 @@
 
 Generates a repository of MODULES Go modules (services/s00 … each with its own go.mod) of
 PACKAGES packages each (a chain: p01 imports p00, …; every other package has a benchmark), commits
-it, and times benchguard.selection.select — what `check` does between reading the changed files
+it, and times benchguard.push.selection.select — what `check` does between reading the changed files
 and running benchmarks: the modules from git, a checkout of the pushed commit, `go list` — for:
 
 (a) one changed .go file at the bottom of one module's chain (every package above it depends on
@@ -26,9 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchguard import config, git
-from benchguard.gotree import Snapshot
-from benchguard.selection import select
+from benchguard import config
+from benchguard.push.selection import select
+from benchguard.tools import git
+from benchguard.tools.packages import Snapshot
 
 
 def generate(root: Path, modules: int, packages: int, *, workspace: bool) -> None:

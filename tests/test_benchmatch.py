@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import GO, write
 
-from benchguard import benchmatch, results
+from benchguard.engine import benchfmt, benchmatch
 
 TRICKY = {
     "go.mod": "module example.com/tricky\n\ngo 1.21\n",
@@ -66,7 +66,7 @@ def ran(root: Path, pattern: str) -> set[str]:
                            "-count=1", "."], cwd=root, capture_output=True, text=True,
                           check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return {key.bench.name for key in results.parse(proc.stdout).samples}
+    return {key.bench.name for key in benchfmt.parse(proc.stdout).samples}
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from conftest import GO, benchguard
 
-from benchguard import results, stats, units, verdict
 from benchguard.commands.baseline import render_summary
+from benchguard.engine import benchfmt, stats, units, verdict
 
 PERF = "golang.org/x/perf@v0.0.0-20260908200009-22c9c6c9d4da"
 
@@ -183,7 +183,7 @@ def test_one_file_alone_is_summarised_as_benchstat_prints_one_column() -> None:
     assert TESTDATA is not None
     expected = golden("crcOldNew")
     for name, want in (("crc-old.txt", expected[:2]), ("crc-new.txt", expected[2:])):
-        parsed = results.parse((TESTDATA / name).read_text(encoding="utf-8"))
+        parsed = benchfmt.parse((TESTDATA / name).read_text(encoding="utf-8"))
         got = tables(render_summary(parsed))
         assert len(got) == 2
         for want_table, got_table in zip(want, got, strict=True):
@@ -218,8 +218,8 @@ def test_sizes_by_polynomial_as_benchstat_rows_and_columns(tmp_path: Path) -> No
     assert TESTDATA is not None
     files = _by_poly(TESTDATA / "crc-new.txt", tmp_path)
     expected = golden("crcSizeVsPoly")
-    base = results.parse(files["IEEE"].read_text(encoding="utf-8"))
-    columns = {poly: verdict.compare(base, results.parse(path.read_text(encoding="utf-8")))
+    base = benchfmt.parse(files["IEEE"].read_text(encoding="utf-8"))
+    columns = {poly: verdict.compare(base, benchfmt.parse(path.read_text(encoding="utf-8")))
                for poly, path in files.items()}
     for position, poly in enumerate(["Castagnoli", "Koopman"], start=1):
         got, _ = compare_text(files["IEEE"], files[poly])
@@ -284,7 +284,7 @@ def test_one_name_over_its_sub_benchmarks_as_benchstat_csv_row_name(tmp_path: Pa
     path = tmp_path / "encode.txt"
     path.write_text(merged, encoding="utf-8")
     (table,) = compare_text(path, path)[0]
-    parsed = results.parse(merged)
+    parsed = benchfmt.parse(merged)
     (values,) = parsed.samples.values()
     median = stats.summarize(values).center
 

@@ -15,12 +15,12 @@ import pytest
 from conftest import DEFAULT_CONFIG, GO_MODULE, THRESHOLD, Project, fake_go, make_project
 from test_check import checked, said
 
-from benchguard import hook, plan
-from benchguard.budget import Deadline, Spent
-from benchguard.notes import NotesStore, Record, Timing, decode, encode
-from benchguard.records import baseline_record, unchecked_record
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
-from benchguard.runner import RunSpec
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.push import plan, ranges
+from benchguard.push.budget import Deadline, Spent
+from benchguard.push.runner import RunSpec
+from benchguard.store.notes import NotesStore, Record, Timing, decode, encode
+from benchguard.store.records import baseline_record, unchecked_record
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
 
@@ -301,7 +301,7 @@ def test_where_stored_baselines_keep_being_left_open_the_next_push_goes_side_by_
 
 
 def test_the_planner_trusts_stored_baselines_by_how_they_fared_on_this_machine_lately() -> None:
-    from benchguard.go import Fingerprint
+    from benchguard.tools.go import Fingerprint
 
     here = Fingerprint("linux", "amd64", "cpu", "go1.26", 2)
     there = Fingerprint("linux", "amd64", "another cpu", "go1.26", 2)
@@ -445,10 +445,10 @@ def test_an_ssh_remote_is_told_before_measuring_when_the_plan_outlasts_its_idle_
 def test_which_remotes_git_reaches_over_ssh() -> None:
     for url in ("ssh://host/repo.git", "git+ssh://git@host/x", "git@github.com:o/r.git",
                 "host:repo"):
-        assert hook.is_ssh(url), url
+        assert ranges.is_ssh(url), url
     for url in ("https://github.com/o/r.git", "/srv/git/repo.git", "./repo", "file:///x",
                 "../x:y", "git://host/repo"):
-        assert not hook.is_ssh(url), url
+        assert not ranges.is_ssh(url), url
 
 
 # -- the planner and the deadline, alone
@@ -472,7 +472,7 @@ def test_the_plan_runs_what_fits_in_order_and_skips_what_does_not() -> None:
 
 
 def test_costs_come_from_the_newest_run_of_this_machine_scaled_to_the_benchtime() -> None:
-    from benchguard.go import Fingerprint
+    from benchguard.tools.go import Fingerprint
 
     here = Fingerprint("linux", "amd64", "cpu", "go1.26", 2)
     there = Fingerprint("linux", "amd64", "another cpu", "go1.26", 2)
@@ -505,7 +505,7 @@ def test_nothing_starts_once_the_deadline_has_passed() -> None:
 
 
 def test_durations_and_unchecked_records_survive_the_notes_and_bad_ones_are_skipped() -> None:
-    from benchguard.go import Fingerprint
+    from benchguard.tools.go import Fingerprint
 
     samples = BenchmarkSet(samples={SeriesKey(BenchKey("m/a", "BenchmarkA", 2), "sec/op"): [1.0]})
     record = baseline_record("a" * 40, Fingerprint("linux", "amd64", "cpu", "go1.26", 2),

@@ -10,7 +10,7 @@ from conftest import DEFAULT_CONFIG, THRESHOLD, make_project
 
 from benchguard import JSON_VERSION, config
 from benchguard.commands.calibrate import noise
-from benchguard.results import BenchKey, SeriesKey
+from benchguard.engine.benchfmt import BenchKey, SeriesKey
 
 SUM = SeriesKey(BenchKey("example.com/demo/hashing", "BenchmarkSum"), "sec/op")
 

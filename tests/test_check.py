@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import DEFAULT_CONFIG, THRESHOLD, Project, fake_go, slow_down
 
-from benchguard import overrides
-from benchguard.notes import NotesStore
+from benchguard.store import overrides
+from benchguard.store.notes import NotesStore
 
 LENIENT_CONFIG = DEFAULT_CONFIG.replace(f'threshold = "{THRESHOLD}"', 'threshold = "60%"')
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import Project, benchguard, slow_down
 
-from benchguard import JSON_VERSION, report, verdict
-from benchguard.results import SeriesKey, parse
+from benchguard import JSON_VERSION
+from benchguard.engine import verdict
+from benchguard.engine.benchfmt import SeriesKey, parse
+from benchguard.reports import table
 
 # Ten runs that differ a little, so a real change is significant and noise is not.
 JITTER = [1.00, 1.01, 0.99, 1.02, 0.98, 1.005, 0.995, 1.015, 0.985, 1.0]
@@ -253,10 +255,10 @@ def test_thresholds_per_benchmark_and_allowed_regressions() -> None:
 
     result.comparisons[0] = dataclasses.replace(result.comparisons[0], allowed_by="Sum*")
     assert result.status == "pass"
-    text = report.render_text(result, colour=False)
+    text = table.render_text(result, colour=False)
     assert "regression (allowed: Sum*)" in text
     assert "PASS: 1 same, 1 allowed regression" in text
-    document = report.to_json(result)
+    document = table.to_json(result)
     assert document["status"] == "pass"
     assert document["benchmarks"][0]["allowed_by"] == "Sum*"
 
@@ -268,7 +270,7 @@ def test_zero_medians_have_no_relative_change() -> None:
 
     assert comparison.delta is None and comparison.significant
     assert comparison.verdict == "regression"
-    assert report.to_json(verdict.compare(old, new))["benchmarks"][0]["delta"] is None
+    assert table.to_json(verdict.compare(old, new))["benchmarks"][0]["delta"] is None
     assert verdict.relative_change(0.0, 0.0) == 0.0
 
 
@@ -293,7 +295,7 @@ def test_each_package_gets_its_own_tables_and_warnings_do_not_flood() -> None:
                    for package, name in [("a", "X"), ("b", "X"), ("b", "Y"), ("a", "Z"),
                                          ("c", "P"), ("c", "Q"), ("c", "R")])
     result = verdict.compare(parse(text), parse(text))
-    rendered = report.render_text(result, colour=False)
+    rendered = table.render_text(result, colour=False)
 
     assert [line for line in rendered.splitlines() if line.startswith("pkg: ")] == [
         "pkg: example.com/a", "pkg: example.com/b", "pkg: example.com/c"]
@@ -366,8 +368,8 @@ def test_the_tally_counts_in_plurals(tmp_path: Path) -> None:
     proc = benchguard("compare", old, new, cwd=tmp_path)
 
     assert "REGRESSION: 2 regressions, 1 same" in proc.stdout
-    assert report.counted(1, verdict.Verdict.IMPROVEMENT) == "1 improvement"
-    assert report.counted(138, verdict.Verdict.SAME) == "138 same"
+    assert table.counted(1, verdict.Verdict.IMPROVEMENT) == "1 improvement"
+    assert table.counted(138, verdict.Verdict.SAME) == "138 same"
 
 
 def test_control_characters_from_the_input_print_escaped(tmp_path: Path) -> None:
@@ -395,10 +397,11 @@ def test_control_characters_from_the_input_print_escaped(tmp_path: Path) -> None
 def test_the_engine_touches_no_git_go_notes_runner_or_terminal() -> None:
     """results, stats, verdict, units and report compute and render; the outside world and
     the user are the command layer's."""
-    code = ("import sys; import benchguard.results, benchguard.stats, benchguard.verdict, "
-            "benchguard.units, benchguard.report; print(*sorted(sys.modules))")
+    code = ("import sys; import benchguard.engine.benchfmt, benchguard.engine.stats, "
+            "benchguard.engine.verdict, benchguard.engine.units, benchguard.reports.table; "
+            "print(*sorted(sys.modules))")
     loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True).stdout.split())
-    outside = {"benchguard.git", "benchguard.go", "benchguard.notes", "benchguard.runner",
-               "benchguard.output", "subprocess"}
+    outside = {"benchguard.tools.git", "benchguard.tools.go", "benchguard.store.notes",
+               "benchguard.push.runner", "benchguard.commands.output", "subprocess"}
     assert not loaded & outside

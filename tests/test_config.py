@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from benchguard import config, paths
-from benchguard.config import BenchEntry, Config
-from benchguard.durations import parse_duration
+from benchguard import config
+from benchguard.config import BenchEntry, Config, paths
+from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) 
     ('notes_ref = "benchguard"\n', "benchguard.toml:1: notes_ref must be a ref under "
      'refs/notes/ like "refs/notes/benchguard" (git notes merge works only there), '
      "got 'benchguard'"),
-    # the notes store accepts nothing else: one rule (benchguard.values.check_notes_ref)
+    # the notes store accepts nothing else: one rule (benchguard.config.values.check_notes_ref)
     ('count = 6\nnotes_ref = "refs/heads/perf"\n', "benchguard.toml:2: notes_ref must be a "
      "ref under refs/notes/"),
     ('notes_ref = "refs/notes/"\n', "benchguard.toml:1: notes_ref must be a ref under"),

@@ -1,4 +1,4 @@
-"""The decision rule (benchguard.decision): each (benchmark, metric) blocks, settles or earns
+"""The decision rule (benchguard.engine.decision): each (benchmark, metric) blocks, settles or earns
 more rounds, as early as its rounds allow, and looking again never inflates false blocks.
 
 No timing here: constructed rounds, seeded simulations and the rounds recorded under
@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from benchguard import decision, effects
-from benchguard.decision import Boundary, Method, Rule, Spending, State, Why
+from benchguard.engine import decision, effects
+from benchguard.engine.decision import Boundary, Method, Rule, Spending, State, Why
 
 RULE = Rule()
 FAMILY = 13  # the sec/op and B/s comparisons of benchmarks/record_rounds.py's module

@@ -285,9 +285,9 @@ def test_compare_with_a_file_that_is_not_benchmark_output_exits_2(
 
 # --- the cost of a push that touches no Go code ------------------------------------------------
 
-HEAVY_MODULES = {"pygit2", "benchguard.results", "benchguard.stats", "benchguard.verdict",
-                 "benchguard.report", "benchguard.notes", "benchguard.go", "benchguard.runner",
-                 "benchguard.abtest"}
+HEAVY_MODULES = {"pygit2", "benchguard.engine.benchfmt", "benchguard.engine.stats",
+                 "benchguard.engine.verdict", "benchguard.reports.table", "benchguard.store.notes",
+                 "benchguard.tools.go", "benchguard.push.runner", "benchguard.push.session"}
 
 
 def test_a_push_that_touches_no_go_code_imports_nothing_heavy_and_runs_no_go(

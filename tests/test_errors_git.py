@@ -216,7 +216,7 @@ def test_a_users_stale_worktree_entry_survives_a_check(fast_project: Project,
 def test_a_worktree_git_will_not_remove_is_still_cleaned_up_and_only_it(
     fast_project: Project, tmp_path: Path
 ) -> None:
-    from benchguard import git
+    from benchguard.tools import git
 
     project = fast_project
     mine = tmp_path / "my-feature"

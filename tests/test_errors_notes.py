@@ -16,7 +16,7 @@ from test_errors import (
     warnings,
 )
 
-from benchguard.notes import NotesStore
+from benchguard.store.notes import NotesStore
 
 # A record as `benchguard baseline` writes it, but for a name that decodes to terminal escapes
 # (retitle the terminal, clear the screen): anyone who can push notes can write one.

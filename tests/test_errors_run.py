@@ -26,7 +26,7 @@ from test_errors import (
     warnings,
 )
 
-from benchguard.notes import NotesStore
+from benchguard.store.notes import NotesStore
 
 BROKEN = "package hashing\n\nfunc Broken() int { return \"x\" }\n"
 
@@ -159,7 +159,7 @@ def test_a_benchmark_that_hangs_is_stopped_at_the_timeout_and_exits_3(
     project.commit("a benchmark that hangs")
     before = snapshot(project)
     # The real entry point, with the 120 s allowed for building cut to 2 s.
-    script = ("import benchguard.go as go; go.KILL_GRACE_SECONDS = 2.0\n"
+    script = ("import benchguard.tools.go as go; go.KILL_GRACE_SECONDS = 2.0\n"
               "from benchguard.main import main; raise SystemExit(main(['check']))")
 
     proc = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True,

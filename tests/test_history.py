@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import Project, benchguard, sh, slow_down
 
-from benchguard import JSON_VERSION, go, history, notes, results
+from benchguard import JSON_VERSION
+from benchguard.engine import benchfmt
+from benchguard.store import history, notes
+from benchguard.tools import go
 
 COMMITS = 12
 SLOW_FROM = 7  # the commit (1-based, oldest first) that makes Sum 6x slower
@@ -25,7 +28,7 @@ def record_real_baseline(project: Project) -> None:
     store = notes.NotesStore(project.root, "refs/notes/benchguard")
     store.append(commit, [notes.baseline_record(commit, go.fingerprint(project.root),
                                                 {"count": 6, "benchtime": "200x"},
-                                                results.parse(out))])
+                                                benchfmt.parse(out))])
 
 
 @pytest.fixture
@@ -93,9 +96,9 @@ def test_history_in_ns_op_and_mb_s_shows_the_stored_numbers_in_those_units(
     repo = tmp_path / "repo"
     sh(f"git init -q {repo} && cd {repo} && git commit -q --allow-empty -m one "
        "&& git commit -q --allow-empty -m two", cwd=tmp_path)
-    key = results.BenchKey("example.com/demo/hashing", "BenchmarkSum", 2)
-    stored = results.BenchmarkSet(samples={results.SeriesKey(key, "sec/op"): [1.5e-6] * 4,
-                                           results.SeriesKey(key, "B/s"): [2.0e9] * 4},
+    key = benchfmt.BenchKey("example.com/demo/hashing", "BenchmarkSum", 2)
+    stored = benchfmt.BenchmarkSet(samples={benchfmt.SeriesKey(key, "sec/op"): [1.5e-6] * 4,
+                                           benchfmt.SeriesKey(key, "B/s"): [2.0e9] * 4},
                                   higher_is_better={"B/s": True})
     machine = go.Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2)
     store = notes.NotesStore(repo, "refs/notes/benchguard")

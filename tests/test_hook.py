@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import sh
 
-from benchguard import hook
 from benchguard.errors import BenchguardError
-from benchguard.git import ZERO_SHA
-from benchguard.reporter import Collector, Silent
+from benchguard.progress import Collector, Silent
+from benchguard.push import ranges
+from benchguard.tools.git import ZERO_SHA
 
 
 @pytest.fixture
@@ -45,9 +45,9 @@ def line(local_ref: str, local_sha: str, remote_ref: str, remote_sha: str) -> st
 def test_an_update_compares_against_the_remote_commit(repo: Path) -> None:
     old = rev(repo, "HEAD")
     new = commit(repo, "a")
-    updates = hook.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
-    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
-        hook.Range("refs/heads/main", old, new, "update")
+    updates = ranges.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
+    assert ranges.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
+        ranges.Range("refs/heads/main", old, new, "update")
     ]
 
 
@@ -56,8 +56,8 @@ def test_a_new_branch_compares_against_its_fork_from_the_default_branch(repo: Pa
     sh("git checkout -q -b topic HEAD~1", cwd=repo)
     commit(repo, "x")
     head = commit(repo, "y")
-    updates = hook.parse_ref_lines(line("refs/heads/topic", head, "refs/heads/topic", ZERO_SHA))
-    [found] = hook.ranges_for_push(repo, "origin", updates, reporter=Silent())
+    updates = ranges.parse_ref_lines(line("refs/heads/topic", head, "refs/heads/topic", ZERO_SHA))
+    [found] = ranges.ranges_for_push(repo, "origin", updates, reporter=Silent())
     assert (found.base, found.head, found.why) == (fork, head, "new branch")
 
 
@@ -65,8 +65,8 @@ def test_pushing_to_a_url_a_new_branch_starts_after_the_last_pushed_commit(repo:
     pushed = rev(repo, "HEAD")
     commit(repo, "x")
     head = commit(repo, "y")
-    updates = hook.parse_ref_lines(line("refs/heads/new", head, "refs/heads/new", ZERO_SHA))
-    [found] = hook.ranges_for_push(repo, "/elsewhere/remote.git", updates, reporter=Silent())
+    updates = ranges.parse_ref_lines(line("refs/heads/new", head, "refs/heads/new", ZERO_SHA))
+    [found] = ranges.ranges_for_push(repo, "/elsewhere/remote.git", updates, reporter=Silent())
     assert found.base == pushed
 
 
@@ -74,9 +74,9 @@ def test_pushing_a_whole_new_history_has_no_base(tmp_path: Path) -> None:
     sh("git init -q r && cd r && echo a > a && git add a && git commit -q -m a", cwd=tmp_path)
     repo = tmp_path / "r"
     head = rev(repo, "HEAD")
-    updates = hook.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", ZERO_SHA))
-    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
-        hook.Range("refs/heads/main", None, head, "new branch")
+    updates = ranges.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", ZERO_SHA))
+    assert ranges.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
+        ranges.Range("refs/heads/main", None, head, "new branch")
     ]
 
 
@@ -85,9 +85,9 @@ def test_a_force_push_compares_against_where_old_and_new_diverged(repo: Path) ->
     old = rev(repo, "HEAD")
     sh("git reset -q --hard HEAD~1", cwd=repo)
     new = commit(repo, "rewritten")
-    updates = hook.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
-    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
-        hook.Range("refs/heads/main", fork, new, "force push")
+    updates = ranges.parse_ref_lines(line("refs/heads/main", new, "refs/heads/main", old))
+    assert ranges.ranges_for_push(repo, "origin", updates, reporter=Silent()) == [
+        ranges.Range("refs/heads/main", fork, new, "force push")
     ]
 
 
@@ -100,8 +100,8 @@ def test_deletions_tags_and_notes_are_not_checked(repo: Path) -> None:
         + line("refs/tags/v1", head, "refs/tags/v1", ZERO_SHA)
         + line("refs/notes/benchguard", notes, "refs/notes/benchguard", ZERO_SHA)
     )
-    updates = hook.parse_ref_lines(text)
-    assert hook.ranges_for_push(repo, "origin", updates, reporter=Silent()) == []
+    updates = ranges.parse_ref_lines(text)
+    assert ranges.ranges_for_push(repo, "origin", updates, reporter=Silent()) == []
 
 
 def test_two_branches_are_each_checked_and_the_same_head_once(repo: Path) -> None:
@@ -114,7 +114,7 @@ def test_two_branches_are_each_checked_and_the_same_head_once(repo: Path) -> Non
         + line("refs/heads/main", a, "refs/heads/mirror", ZERO_SHA)
         + line("refs/heads/other", b, "refs/heads/other", ZERO_SHA)
     )
-    found = hook.ranges_for_push(repo, "origin", hook.parse_ref_lines(text), reporter=Silent())
+    found = ranges.ranges_for_push(repo, "origin", ranges.parse_ref_lines(text), reporter=Silent())
     assert [(r.ref, r.base, r.head) for r in found] == [
         ("refs/heads/main", old, a),
         ("refs/heads/other", rev(repo, "main~2"), b),
@@ -125,9 +125,9 @@ def test_an_unknown_remote_commit_falls_back_with_a_warning(repo: Path) -> None:
     pushed = rev(repo, "HEAD")
     head = commit(repo, "a")
     unknown = "1234567890" * 4
-    updates = hook.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", unknown))
+    updates = ranges.parse_ref_lines(line("refs/heads/main", head, "refs/heads/main", unknown))
     told = Collector()
-    [found] = hook.ranges_for_push(repo, "origin", updates, reporter=told)
+    [found] = ranges.ranges_for_push(repo, "origin", updates, reporter=told)
     assert found.base == pushed
     [warning] = told.warnings
     assert "not in this repository" in warning
@@ -135,10 +135,10 @@ def test_an_unknown_remote_commit_falls_back_with_a_warning(repo: Path) -> None:
 
 def test_a_local_ref_with_spaces_still_parses() -> None:
     sha = "a" * 40
-    [update] = hook.parse_ref_lines(f"HEAD with spaces {sha} refs/heads/x {ZERO_SHA}\n")
+    [update] = ranges.parse_ref_lines(f"HEAD with spaces {sha} refs/heads/x {ZERO_SHA}\n")
     assert update.local_ref == "HEAD with spaces"
     with pytest.raises(BenchguardError, match="line 1"):
-        hook.parse_ref_lines("garbage\n")
+        ranges.parse_ref_lines("garbage\n")
 
 
 def test_pre_commit_variables_describe_the_range(repo: Path) -> None:
@@ -146,23 +146,23 @@ def test_pre_commit_variables_describe_the_range(repo: Path) -> None:
     new = commit(repo, "a")
     env = {"PRE_COMMIT_FROM_REF": old, "PRE_COMMIT_TO_REF": new,
            "PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
-    assert hook.pre_commit_range(repo, env, reporter=Silent()) == \
-        hook.Range("refs/heads/main", old, new, "update")
+    assert ranges.pre_commit_range(repo, env, reporter=Silent()) == \
+        ranges.Range("refs/heads/main", old, new, "update")
     # a root push: pre-commit sets neither FROM nor TO, only the branches
     env = {"PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main", "PRE_COMMIT_REMOTE_NAME": "origin",
            "PRE_COMMIT_REMOTE_BRANCH": "refs/heads/main"}
-    found = hook.pre_commit_range(repo, env, reporter=Silent())
+    found = ranges.pre_commit_range(repo, env, reporter=Silent())
     assert found is not None and (found.base, found.head) == (old, new)
     tag = {**env, "PRE_COMMIT_REMOTE_BRANCH": "refs/tags/v1"}
-    assert hook.pre_commit_range(repo, tag, reporter=Silent()) is None
+    assert ranges.pre_commit_range(repo, tag, reporter=Silent()) is None
 
 
 def test_by_hand_the_default_base_is_the_upstream_fork(repo: Path, tmp_path: Path) -> None:
     pushed = rev(repo, "HEAD")
     head = commit(repo, "a")
-    found = hook.manual_range(repo, None, None)
+    found = ranges.manual_range(repo, None, None)
     assert (found.base, found.head) == (pushed, head)
-    assert hook.manual_range(repo, "HEAD~2", None).base == rev(repo, "HEAD~2")
+    assert ranges.manual_range(repo, "HEAD~2", None).base == rev(repo, "HEAD~2")
     sh("git init -q lonely && cd lonely && git commit -q --allow-empty -m a", cwd=tmp_path)
     with pytest.raises(BenchguardError, match="pass --base"):
-        hook.manual_range(tmp_path / "lonely", None, None)
+        ranges.manual_range(tmp_path / "lonely", None, None)

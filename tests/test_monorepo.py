@@ -12,7 +12,7 @@ import monorepo
 import pytest
 from conftest import GO, THRESHOLD, Project, make_project, slow_down
 
-from benchguard.notes import NotesStore
+from benchguard.store.notes import NotesStore
 
 
 @pytest.fixture

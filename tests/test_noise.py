@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from conftest import BENCHSTAT, DEFAULT_CONFIG, THRESHOLD, Project, make_project, slow_down
 
-from benchguard import config, decision, looks, notes, runner, verdict
+from benchguard import config
+from benchguard.engine import decision, ledger, verdict
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import BenchguardError
-from benchguard.go import Fingerprint
-from benchguard.notes import NotesStore
-from benchguard.reporter import Collector
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.progress import Collector
+from benchguard.push import runner
+from benchguard.store import notes
+from benchguard.store.notes import NotesStore
+from benchguard.tools.go import Fingerprint
 
 JITTER = [1.0, 1.004, 0.997, 1.002, 0.999, 1.003, 0.998, 1.001, 0.996, 1.005]
 
@@ -135,10 +138,10 @@ def test_compare_shows_benchstat_numbers_for_a_constant_allocs_change(tmp_path: 
     assert allocs["p"] == pytest.approx(0.0021645, abs=1e-6)
 
 
-# -- more rounds only where a block is possible (benchguard.looks, benchguard.decision)
+# -- more rounds only where a block is possible (engine.ledger, engine.decision)
 
 
-RULE = looks.rule_of(config.parse("", filename="benchguard.toml"))
+RULE = ledger.rule_of(config.parse("", filename="benchguard.toml"))
 
 
 # a run's own noise, in units of ``spread``: what pairing round i's base and head leaves
@@ -177,14 +180,14 @@ def test_a_large_regression_among_many_blocks_at_the_first_look() -> None:
     # Seen on a real push with the rule before: +559.7% at p=0.002 among 9 comparisons (Holm
     # 0.019) needed more rounds, as 6 runs a side can never give Mann–Whitney a p below 0.002.
     # The paired test's p is not capped by the number of rounds.
-    ledger = looks.Ledger(RULE, family=9)
+    book = ledger.Ledger(RULE, family=9)
     series = {series_(f"BenchmarkCold{index}"): decision.Series(*paired_rounds(50, 50), 0.05)
               for index in range(8)}
     hot = series_("BenchmarkHot")
     series[hot] = decision.Series(*paired_rounds(100, 659.7), 0.05)
-    undecided = ledger.look(series, RULE.first)
-    assert ledger.made[hot].blocks and ledger.at[hot] == RULE.first
-    assert hot not in undecided and ledger.blocked == 1
+    undecided = book.look(series, RULE.first)
+    assert book.made[hot].blocks and book.at[hot] == RULE.first
+    assert hot not in undecided and book.blocked == 1
 
 
 def test_each_decision_says_why() -> None:
@@ -195,11 +198,11 @@ def test_each_decision_says_why() -> None:
     assert "p=" in decided(100, 140).reason and "more than the 5% threshold worse" in \
         decided(100, 140).reason
     assert decided(2, 3, exact=True).reason == "2 → 3, exact: worse than the 5% threshold"
-    ledger = looks.Ledger(RULE, family=1)
+    book = ledger.Ledger(RULE, family=1)
     key = series_("BenchmarkSum")
-    ledger.give_up({key: decided(100, 104.5)}, 8, "the time budget 4m ran out after 8 rounds")
-    assert ledger.made[key].state == decision.State.UNRESOLVED
-    assert ledger.made[key].reason.endswith(", but the time budget 4m ran out after 8 rounds")
+    book.give_up({key: decided(100, 104.5)}, 8, "the time budget 4m ran out after 8 rounds")
+    assert book.made[key].state == decision.State.UNRESOLVED
+    assert book.made[key].reason.endswith(", but the time budget 4m ran out after 8 rounds")
 
 
 # -- configuration, load

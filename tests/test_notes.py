@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import sh
 
-from benchguard import notes
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import BenchguardError
-from benchguard.go import Fingerprint
-from benchguard.reporter import Collector
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.progress import Collector
+from benchguard.store import notes
+from benchguard.tools.go import Fingerprint
 
 REF = "refs/notes/benchguard"
 HERE = Fingerprint(goos="linux", goarch="amd64", cpu="Test CPU", go_version="go1.26.0",
@@ -151,10 +151,10 @@ def test_bad_lines_are_skipped_with_a_warning_and_never_deleted(repo: Path) -> N
 WRITER = """
 import sys, time
 from pathlib import Path
-from benchguard import notes
+from benchguard.store import notes
 from benchguard.errors import BenchguardError
-from benchguard.go import Fingerprint
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.tools.go import Fingerprint
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 repo, commit, value, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 key = SeriesKey(BenchKey("example.com/demo/hashing", "BenchmarkSum", 2), "sec/op")
 record = notes.baseline_record(commit, Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2),
@@ -240,9 +240,9 @@ def test_show_lists_baselines_per_machine_and_overrides_and_warns_about_bad_line
 def test_a_units_exact_declaration_survives_the_note() -> None:
     """`Unit allocs/op assume=exact` must mean the same when the base comes from a stored
     baseline as when it is measured now."""
-    from benchguard import notes
-    from benchguard.go import Fingerprint
-    from benchguard.results import parse
+    from benchguard.engine.benchfmt import parse
+    from benchguard.store import notes
+    from benchguard.tools.go import Fingerprint
 
     samples = parse("pkg: example.com/x\nUnit widgets assume=exact better=higher\n"
                     "BenchmarkA-2 10 5 widgets\n")

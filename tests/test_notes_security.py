@@ -14,10 +14,10 @@ import pytest
 import test_notes
 from conftest import benchguard, sh
 
-from benchguard import notes, records
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import BenchguardError
-from benchguard.go import Fingerprint
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.store import notes, records
+from benchguard.tools.go import Fingerprint
 
 REF = "refs/notes/benchguard"
 HERE = Fingerprint("linux", "amd64", "Test CPU", "go1.26.0", 2)
@@ -228,8 +228,8 @@ def test_text_a_check_recorded_with_escapes_shows_them_as_text(repo: Path) -> No
 
 
 def test_the_store_never_talks_to_the_user() -> None:
-    code = ("import sys, benchguard.notes, benchguard.records; "
-            "print(sorted(m for m in sys.modules if m == 'benchguard.output'))")
+    code = ("import sys, benchguard.store.notes, benchguard.store.records; "
+            "print(sorted(m for m in sys.modules if m == 'benchguard.commands.output'))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip() == "[]"

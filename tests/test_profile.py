@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, GO, make_project, slow_down
 
-from benchguard import profile
+from benchguard.reports import profile
 
 # Sum spends its time in two functions; the test makes one of them slower.
 MODULE = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, THRESHOLD, Project, make_project, slow_down
 
-from benchguard.notes import NotesStore
+from benchguard.store.notes import NotesStore
 
 SECTIONS = ["## Benchmark Report - ", "### Summary", "### Performance Metrics",
             "### Memory Analysis", "### Recommendations", "### Action Taken"]

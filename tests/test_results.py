@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from conftest import GO, write
 
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey, merge, parse, tidy_unit
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge, parse, tidy_unit
 
 TINY_MODULE = {
     "go.mod": """
@@ -263,7 +263,7 @@ def test_a_large_file_parses_the_same_as_line_by_line() -> None:
 
 
 def test_a_large_file_parsed_in_a_second_process_reads_the_same_as_in_this_one() -> None:
-    from benchguard.results import parse_large
+    from benchguard.engine.benchfmt import parse_large
 
     lines = ["goos: linux", "pkg: example.com/big", "Unit widgets/op better=higher assume=exact"]
     for i in range(16_000):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import GO, Project, interruptible, make_project, write
 
-from benchguard import go
+from benchguard.engine.benchfmt import BenchKey
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-from benchguard.reporter import Collector
-from benchguard.results import BenchKey
-from benchguard.runner import RunSettings, RunSpec, run_commit, run_in_tree
+from benchguard.progress import Collector
+from benchguard.push.runner import RunSettings, RunSpec, run_commit, run_in_tree
+from benchguard.tools import go
 
 pytestmark = pytest.mark.skipif(GO is None, reason="go is not installed")
 
@@ -214,8 +214,8 @@ def test_ctrl_c_during_a_run_removes_the_worktree_and_stops_go(tmp_path: Path) -
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from benchguard.output import STDERR
-        from benchguard.runner import RunSettings, RunSpec, run_commit
+        from benchguard.commands.output import STDERR
+        from benchguard.push.runner import RunSettings, RunSpec, run_commit
         run_commit(Path({str(project.root)!r}), "HEAD", [RunSpec("./trouble", "BenchmarkNaps")],
                    RunSettings(count=1, benchtime="600x", timeout="5m"), label="head",
                    reporter=STDERR, on_line=lambda line: print(line, file=sys.stderr, flush=True))

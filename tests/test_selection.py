@@ -12,10 +12,11 @@ import monorepo
 import pytest
 from conftest import DEFAULT_CONFIG, GO, Project, make_project, slow_down
 
-from benchguard import config, git
+from benchguard import config
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.gotree import Snapshot
-from benchguard.selection import Selection, select
+from benchguard.push.selection import Selection, select
+from benchguard.tools import git
+from benchguard.tools.packages import Snapshot
 
 CONFIG = config.parse(textwrap.dedent(DEFAULT_CONFIG), filename="benchguard.toml")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import BENCHSTAT
 
-from benchguard import results, stats, verdict
-from benchguard.report import bench_label, format_test
+from benchguard.engine import benchfmt, stats, verdict
+from benchguard.reports.table import bench_label, format_test
 
 pytestmark = pytest.mark.skipif(BENCHSTAT is None, reason="benchstat is not installed")
 
@@ -111,7 +111,7 @@ def test_matches_benchstat(seed: int, tmp_path: Path) -> None:
     (tmp_path / "new.txt").write_text(new_text, encoding="utf-8")
     expected = benchstat_csv(tmp_path / "old.txt", tmp_path / "new.txt")
 
-    report = verdict.compare(results.parse(old_text), results.parse(new_text))
+    report = verdict.compare(benchfmt.parse(old_text), benchfmt.parse(new_text))
     assert len(report.comparisons) == len(samples)
     for comparison in report.comparisons:
         assert comparison.base is not None and comparison.head is not None
@@ -146,7 +146,7 @@ def test_generated_pairs_cover_the_hard_cases() -> None:
     sizes: set[int] = set()
     for seed in range(PAIRS):
         old_text, new_text, _ = generate_pair(seed)
-        report = verdict.compare(results.parse(old_text), results.parse(new_text))
+        report = verdict.compare(benchfmt.parse(old_text), benchfmt.parse(new_text))
         for c in report.comparisons:
             assert c.base is not None and c.head is not None
             sizes |= {c.base.n, c.head.n}

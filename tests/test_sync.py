@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import benchguard, sh
 
-from benchguard import JSON_VERSION, notes
-from benchguard.go import Fingerprint
-from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
+from benchguard import JSON_VERSION
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.store import notes
+from benchguard.tools.go import Fingerprint
 
 REF = "refs/notes/benchguard"
 SUM = SeriesKey(BenchKey("example.com/demo/hashing", "BenchmarkSum", 1), "sec/op")

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_CONFIG, THRESHOLD, Project, make_project
 
-from benchguard import config, modules, targets
+from benchguard import config
 from benchguard.config import Target
+from benchguard.engine.benchfmt import parse
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.results import parse
+from benchguard.push import targets
+from benchguard.tools import modules
 
 # Sum is far faster than 1 op/s; no benchmark runs in 1 ns.
 TARGETS = """

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchguard.ci.event import SHA
+from benchguard.engine.verdict import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.verdict import Status
 
 SUMMARY = "benchguard.json"
 REPORT = "report.md"

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard import guard, hook, notes, overrides
 from benchguard.ci import artifact, checkout, comment, environment, github
 from benchguard.ci.environment import ALLOW_LABEL, Options, Provider, PullRequest
+from benchguard.engine.verdict import Status, Verdict
 from benchguard.errors import BenchguardError
-from benchguard.guard import Outcome
-from benchguard.reporter import Reporter
-from benchguard.verdict import Status, Verdict
+from benchguard.progress import Reporter
+from benchguard.push import branch, ranges
+from benchguard.push.branch import Outcome
+from benchguard.store import notes, overrides
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
         _fetch_notes(repo, request, options, reporter)
         given = [*overrides.from_invocation(repo, environ, options.allow_regression),
                  *label_overrides(request)]
-        found = hook.Range(request.name, request.base, request.head, request.kind)
-        outcome = guard.check_range(repo, found, given, config_path=options.config_path,
+        found = ranges.Range(request.name, request.base, request.head, request.kind)
+        outcome = branch.check_range(repo, found, given, config_path=options.config_path,
                                     verbose=options.verbose, reporter=reporter,
                                     budget=options.budget)
     except BenchguardError as error:
@@ -93,7 +94,7 @@ def _fetch_notes(repo: Path, request: PullRequest, options: Options,
                  reporter: Reporter) -> None:
     """The remote's baselines: one recorded for the base on this kind of runner spares
     measuring the base again."""
-    ref = guard.config_at(repo, request.head, options.config_path).notes_ref
+    ref = branch.config_at(repo, request.head, options.config_path).notes_ref
     try:
         fetched = notes.fetch(repo, options.remote, ref)
     except BenchguardError as error:
@@ -113,7 +114,7 @@ class _Delivery:
 
     def deliver(self, status: Status, regressions: int, report: str) -> Path:
         """Write the report everywhere it goes; the report file's path."""
-        from benchguard import markdown_report
+        from benchguard.reports import benchmark_report
 
         path = environment.report_path(self.options, self.environ)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ class _Delivery:
             self.reporter.progress(f"artifact for the comment written to {directory}")
         if self.request.provider != Provider.GITHUB:
             return path
-        markdown_report.append_step_summary(report)
+        benchmark_report.append_step_summary(report)
         github.report_outputs(self.environ, status, regressions, path)
         if self.options.comment:
             self._comment(status, report)

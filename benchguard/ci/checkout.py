@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchguard import git
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.reporter import Reporter
+from benchguard.progress import Reporter
+from benchguard.tools import git
 
 _DEEPEN = (50, 500)  # then the whole history
 

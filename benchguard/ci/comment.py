@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from benchguard.ci.environment import GitHub
 from benchguard.ci.github import ApiError, Client, Comment
-from benchguard.reporter import Reporter
+from benchguard.progress import Reporter
 from benchguard.style import printable
 
 MARKER = "<!-- benchguard: pull request report -->"

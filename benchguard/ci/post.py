@@ -13,10 +13,10 @@ from pathlib import Path
 from benchguard.ci import artifact, comment, environment, github
 from benchguard.ci.artifact import Artifact
 from benchguard.ci.environment import GitHub, Options, PostFromArtifact
+from benchguard.engine.verdict import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.reporter import Reporter
+from benchguard.progress import Reporter
 from benchguard.style import plural
-from benchguard.verdict import Status
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Posted:
 
 def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
          reporter: Reporter) -> Posted:
-    from benchguard import markdown_report
+    from benchguard.reports import benchmark_report
 
     if not options.artifact_dir:
         raise BenchguardError("a workflow_run needs --artifact-dir DIR: where "
@@ -58,7 +58,7 @@ def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
                               author=options.comment_author,
                               create=found.status != Status.SKIPPED, reporter=reporter)
     where = f"pull request #{found.pull_request}"
-    markdown_report.append_step_summary(
+    benchmark_report.append_step_summary(
         f"benchguard: the check of {where} ({found.status.value}, "
         f"{plural(found.regressions, 'regression')}): "
         + (f"{result.posted} the comment" if result else "no comment posted"))

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard import git, guard, notes
 from benchguard.ci import checkout, environment, github
 from benchguard.ci.environment import Merge, Options
-from benchguard.notes import Synced
-from benchguard.reporter import Reporter
-from benchguard.verdict import Status
+from benchguard.engine.verdict import Status
+from benchguard.progress import Reporter
+from benchguard.push import branch
+from benchguard.store import notes
+from benchguard.store.notes import Synced
+from benchguard.tools import git
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,13 @@ class Recorded:
 
 def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str], *,
            reporter: Reporter) -> Recorded:
-    from benchguard import markdown_report
     from benchguard.commands import baseline, sync
+    from benchguard.reports import benchmark_report
 
     if not git.has_commit(repo, merge.commit):
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
-    settings = guard.config_at(repo, merge.commit, options.config_path)
+    settings = branch.config_at(repo, merge.commit, options.config_path)
     result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
                                          reporter=reporter)
     recorded = baseline.recorded_message(settings, merge.commit, result.fingerprint)
@@ -46,7 +48,7 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
     path = environment.report_path(options, environ)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report, encoding="utf-8")
-    markdown_report.append_step_summary(report)
+    benchmark_report.append_step_summary(report)
     # Nothing was compared: the status says skipped, the baseline is in the report.
     github.report_outputs(environ, Status.SKIPPED, 0, path)
     return Recorded(merge.commit, synced, path, summary)

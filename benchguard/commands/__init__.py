@@ -30,7 +30,8 @@ def add_allow(parser: argparse.ArgumentParser) -> None:
 def repository(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository benchguard runs in, and its configuration: --config, else benchguard.toml
     at the repository's root (the working tree's), else the defaults."""
-    from benchguard import config, git
+    from benchguard import config
+    from benchguard.tools import git
 
     repo = git.toplevel()
     return repo, config.load(repo, Path(args.config) if args.config else None)

@@ -14,12 +14,12 @@ from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
     from benchguard.config import Config
-    from benchguard.go import Fingerprint
-    from benchguard.modules import Layout
-    from benchguard.records import Record
-    from benchguard.reporter import Reporter
-    from benchguard.results import BenchmarkSet
-    from benchguard.runner import RunResult, RunSettings, RunSpec
+    from benchguard.engine.benchfmt import BenchmarkSet
+    from benchguard.progress import Reporter
+    from benchguard.push.runner import RunResult, RunSettings, RunSpec
+    from benchguard.store.records import Record
+    from benchguard.tools.go import Fingerprint
+    from benchguard.tools.modules import Layout
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,8 +38,11 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from benchguard import JSON_VERSION, git, modules, notes, output, targets
-    from benchguard.commands import sync
+    from benchguard import JSON_VERSION
+    from benchguard.commands import output, sync
+    from benchguard.push import targets
+    from benchguard.store import notes
+    from benchguard.tools import git, modules
 
     repo, settings = repository(args)
     commit = git.resolve(repo, args.rev)
@@ -79,8 +82,10 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
     """Run the configured benchmarks (all packages with benchmarks, in every module, when none
     are configured) at ``commit`` (whose modules ``layout`` holds, when already read) and
     append their baseline record to the commit's note."""
-    from benchguard import modules, notes, runner
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+    from benchguard.push import runner
+    from benchguard.store import notes
+    from benchguard.tools import modules
 
     run_settings = runner.RunSettings.from_config(settings)
     specs = configured_specs(settings, bench, layout or modules.at_commit(repo, commit))
@@ -109,7 +114,7 @@ def recorded_message(settings: Config, commit: str, fingerprint: Fingerprint) ->
 def configured_specs(settings: Config, bench: str | None, layout: Layout) -> list[RunSpec]:
     """One run per package of each [[bench]] entry (``bench`` replaces every pattern), from
     the root of the package's module in ``layout``."""
-    from benchguard.runner import spec_for
+    from benchguard.push.runner import spec_for
 
     specs = [spec_for(layout, package, bench or entry.pattern, entry.tags)
              for entry in settings.benches for package in entry.packages]
@@ -119,8 +124,8 @@ def configured_specs(settings: Config, bench: str | None, layout: Layout) -> lis
 def benchmarked_specs(repo: Path, commit: str, tree: Path, bench: str | None) -> list[RunSpec]:
     """One run per package with benchmarks, in every module go builds at ``commit`` (checked
     out in ``tree``)."""
-    from benchguard.gotree import Snapshot
-    from benchguard.runner import spec_for
+    from benchguard.push.runner import spec_for
+    from benchguard.tools.packages import Snapshot
 
     snapshot = Snapshot(repo, commit, lambda: tree)
     return [spec_for(snapshot.layout, package.directory, bench or ".")
@@ -129,8 +134,9 @@ def benchmarked_specs(repo: Path, commit: str, tree: Path, bench: str | None) ->
 
 def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench: str | None,
                        label: str, reporter: Reporter) -> RunResult:
-    from benchguard import git, runner
     from benchguard.errors import BenchguardError
+    from benchguard.push import runner
+    from benchguard.tools import git
 
     with git.worktree(repo, commit) as tree:
         specs = benchmarked_specs(repo, commit, tree, bench)
@@ -151,10 +157,10 @@ def describe_fingerprint(fingerprint: Fingerprint) -> str:
 def render_summary(benchmarks: BenchmarkSet) -> str:
     """A benchstat-style single column per package and unit: each benchmark's median ± its 95%
     confidence interval, as `benchstat` prints one file."""
-    from benchguard import stats
-    from benchguard.names import tags_line
+    from benchguard.engine import stats
+    from benchguard.engine.names import tags_line
+    from benchguard.engine.units import format_value, range_percent
     from benchguard.style import printable
-    from benchguard.units import format_value, range_percent
 
     builds: dict[tuple[str, tuple[str, ...]], dict[str, list[tuple[str, list[float]]]]] = {}
     for key, values in benchmarks.samples.items():
@@ -185,7 +191,7 @@ def render_summary(benchmarks: BenchmarkSet) -> str:
 
 def summary_json(benchmarks: BenchmarkSet) -> list[dict[str, Any]]:
     """render_summary's numbers for scripts (docs/json.md, "show")."""
-    from benchguard import stats
+    from benchguard.engine import stats
 
     rows = []
     for key, values in benchmarks.samples.items():

@@ -17,8 +17,8 @@ from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
     from benchguard.config import BenchEntry, Config
-    from benchguard.results import SeriesKey
-    from benchguard.runner import RunSpec
+    from benchguard.engine.benchfmt import SeriesKey
+    from benchguard.push.runner import RunSpec
 
 # The change calibrate asks about: "can a check tell a 5% change from noise?"
 CHANGE = 0.05
@@ -76,8 +76,11 @@ class Noise:
 def run(args: argparse.Namespace) -> int:
     import tempfile
 
-    from benchguard import JSON_VERSION, abtest, git, output, runner
-    from benchguard.results import tidy_unit
+    from benchguard import JSON_VERSION
+    from benchguard.commands import output
+    from benchguard.engine.benchfmt import tidy_unit
+    from benchguard.push import runner, session
+    from benchguard.tools import git
 
     repo, settings = repository(args)
     commit = git.resolve(repo, "HEAD")
@@ -86,17 +89,17 @@ def run(args: argparse.Namespace) -> int:
     with git.worktree(repo, commit) as tree, tempfile.TemporaryDirectory(
             prefix="benchguard-bin-") as workdir:
         specs, thresholds = _specs(settings, repo, commit, tree, args.bench)
-        session = abtest.Session([abtest.Side("A", f"A {label}", tree),
-                                  abtest.Side("B", f"B {label}", tree)],
-                                 run_settings, workdir=Path(workdir), reporter=output.STDERR)
+        interleaved = session.Session([session.Side("A", f"A {label}", tree),
+                                       session.Side("B", f"B {label}", tree)],
+                                      run_settings, workdir=Path(workdir), reporter=output.STDERR)
         output.progress(f"calibrating at {label}: {args.rounds} rounds of HEAD against itself")
-        session.add(specs)
+        interleaved.add(specs)
         for _ in range(args.rounds):
-            session.one_round(specs, total=args.rounds)
+            interleaved.one_round(specs, total=args.rounds)
         wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
         by_series: dict[SeriesKey, Noise] = {}
         for spec in specs:  # each result is its own run's: judged by its entry's threshold
-            first, second = session.benchmarks("A", [spec]), session.benchmarks("B", [spec])
+            first, second = interleaved.benchmarks("A", [spec]), interleaved.benchmarks("B", [spec])
             entry = thresholds.get(spec)
             for key, values in first.samples.items():
                 if key.unit in wanted and key not in by_series:
@@ -121,10 +124,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None
            ) -> tuple[list[RunSpec], dict[RunSpec, BenchEntry | None]]:
-    from benchguard import modules
     from benchguard.commands.baseline import benchmarked_specs
     from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.runner import spec_for
+    from benchguard.push.runner import spec_for
+    from benchguard.tools import modules
 
     layout = modules.at_commit(repo, commit)
     thresholds: dict[RunSpec, BenchEntry | None] = {}
@@ -144,8 +147,9 @@ def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | N
 def noise(key: SeriesKey, first: list[float], second: list[float], settings: Config,
           threshold: float) -> Noise:
     """The noise of one series from its A/A runs, and what it means for a check."""
-    from benchguard import config, stats
-    from benchguard.verdict import relative_change
+    from benchguard import config
+    from benchguard.engine import stats
+    from benchguard.engine.verdict import relative_change
 
     values = [*first, *second]
     mean = statistics.fmean(values)
@@ -192,7 +196,7 @@ def render(rows: list[Noise], count: int) -> str:
 
 
 def _name(row: Noise) -> str:
-    from benchguard.results import BenchKey
+    from benchguard.engine.benchfmt import BenchKey
 
     return BenchKey(row.package, row.name, row.procs, row.tags).describe()
 

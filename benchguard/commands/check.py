@@ -17,10 +17,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from benchguard import git, guard, hook, output, overrides
-from benchguard.commands import add_allow, add_format
+from benchguard.commands import add_allow, add_format, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.guard import Outcome, Prepared
+from benchguard.push import branch, ranges
+from benchguard.push.branch import Outcome, Prepared
+from benchguard.store import overrides
+from benchguard.tools import git
 
 # Hosted remotes close an SSH session left idle for a few minutes (about six on GitHub), and
 # git holds it idle while the hook runs: a longer check makes the push fail after it passed.
@@ -57,73 +59,74 @@ def run(args: argparse.Namespace) -> int:
         output.progress("BENCHGUARD_SKIP is set: benchmarks not checked")
         _emit(args, [], "BENCHGUARD_SKIP is set: benchmarks not checked")
         return 0
-    ranges = _ranges(repo, args, environ)
+    pushed = _ranges(repo, args, environ)
     given = overrides.from_invocation(repo, environ, args.allow_regression)
-    if not ranges:
+    if not pushed:
         output.progress("no branch updates in this push; nothing to check")
         _emit(args, [], "no branch updates to check")
         return 0
     with contextlib.ExitStack() as stack:
-        prepared = _prepare(repo, ranges, given, args, stack, started)
+        prepared = _prepare(repo, pushed, given, args, stack, started)
         _warn_about_ssh(args, prepared)
         if args.dry_run:
             _emit_plans(args, prepared)
             return 0
-        outcomes = [guard.finish(branch, reporter=output.STDERR) for branch in prepared]
+        outcomes = [branch.finish(one, reporter=output.STDERR) for one in prepared]
     _emit(args, outcomes)
     if args.profile:
         _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)
     if environ.get("GITHUB_STEP_SUMMARY"):
-        from benchguard import markdown_report
+        from benchguard.reports import benchmark_report
 
-        markdown_report.append_step_summary("\n\n".join(o.render_markdown() for o in outcomes))
+        benchmark_report.append_step_summary("\n\n".join(o.render_markdown() for o in outcomes))
     return max(outcome.exit_code for outcome in outcomes)
 
 
 def _ranges(repo: Path, args: argparse.Namespace, environ: Mapping[str, str]
-            ) -> list[hook.Range]:
+            ) -> list[ranges.Range]:
     if args.pre_push is not None:
         if len(args.pre_push) > 2:
             raise BenchguardError("--pre-push takes the remote name and, optionally, its URL",
                                   exit_code=EXIT_USAGE)
-        return hook.ranges_for_push(repo, args.pre_push[0], hook.parse_ref_lines(sys.stdin.read()),
-                                    reporter=output.STDERR)
+        return ranges.ranges_for_push(repo, args.pre_push[0],
+                                      ranges.parse_ref_lines(sys.stdin.read()),
+                                      reporter=output.STDERR)
     by_hand = args.base is not None or args.head is not None
     pre_commit = environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_REMOTE_BRANCH")
     if pre_commit and not by_hand:
-        found = hook.pre_commit_range(repo, environ, reporter=output.STDERR)
+        found = ranges.pre_commit_range(repo, environ, reporter=output.STDERR)
         return [] if found is None else [found]
-    return [hook.manual_range(repo, args.base, args.head)]
+    return [ranges.manual_range(repo, args.base, args.head)]
 
 
-def _prepare(repo: Path, ranges: Sequence[hook.Range], given: Sequence[overrides.Override],
+def _prepare(repo: Path, pushed: Sequence[ranges.Range], given: Sequence[overrides.Override],
              args: argparse.Namespace, stack: contextlib.ExitStack, started: float
              ) -> list[Prepared]:
     """Every branch up to its plan, before any is measured: each plan leaves the time the
     plans of the branches before it need."""
     prepared = []
     planned = 0.0
-    for found in ranges:
-        branch = guard.prepare(repo, found, given, config_path=args.config,
+    for found in pushed:
+        one = branch.prepare(repo, found, given, config_path=args.config,
                                verbose=args.verbose, reporter=output.STDERR, stack=stack,
                                any_machine=args.any_machine, started=started,
                                planned_before=planned)
-        planned += branch.plan.estimate if branch.plan is not None else 0.0
-        prepared.append(branch)
+        planned += one.plan.estimate if one.plan is not None else 0.0
+        prepared.append(one)
     return prepared
 
 
 def _warn_about_ssh(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
     """One line before measuring when the push goes over SSH and its plan outlasts the idle
     time hosted remotes allow."""
-    from benchguard.budget import seconds_text
+    from benchguard.push.budget import seconds_text
 
-    if args.pre_push is None or len(args.pre_push) < 2 or not hook.is_ssh(args.pre_push[1]):
+    if args.pre_push is None or len(args.pre_push) < 2 or not ranges.is_ssh(args.pre_push[1]):
         return
-    estimate = sum(branch.plan.estimate for branch in prepared if branch.plan is not None)
+    estimate = sum(one.plan.estimate for one in prepared if one.plan is not None)
     if estimate <= SSH_IDLE_SECONDS:
         return
-    budget = next(branch.config.budget for branch in prepared if branch.config is not None)
+    budget = next(one.config.budget for one in prepared if one.config is not None)
     output.warn(f"this check should take ~{seconds_text(estimate)} while git holds the SSH "
                 f"connection to {args.pre_push[0]} idle; hosted remotes close idle SSH sessions "
                 "after a few minutes, failing the push after the check: keep budget in "
@@ -136,15 +139,15 @@ def _emit_plans(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
         from benchguard import JSON_VERSION
 
         print(json.dumps({"version": JSON_VERSION, "dry_run": True,
-                          "checks": [branch.to_json() for branch in prepared]}, indent=2))
+                          "checks": [one.to_json() for one in prepared]}, indent=2))
     else:
-        print("\n".join(branch.render_text() for branch in prepared))
+        print("\n".join(one.render_text() for one in prepared))
 
 
 def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") -> None:
     """What was checked on stdout: one JSON document (docs/json.md), markdown or text."""
     if args.format == "json":
-        print(json.dumps(guard.to_json(outcomes, message=message), indent=2))
+        print(json.dumps(branch.to_json(outcomes, message=message), indent=2))
     elif args.format == "markdown":
         print("\n\n".join([outcome.render_markdown() for outcome in outcomes]
                            or [f"**benchguard**: {message}"]))
@@ -158,8 +161,8 @@ def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") 
 def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
     """`check --profile`: profile each regression nobody allowed, at its range's base and head,
     and print which functions got slower."""
-    from benchguard import profile
-    from benchguard.verdict import Status
+    from benchguard.engine.verdict import Status
+    from benchguard.reports import profile
 
     for outcome in outcomes:
         found, report, measured = outcome.range, outcome.report, outcome.measured

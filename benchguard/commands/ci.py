@@ -40,10 +40,12 @@ def run(args: argparse.Namespace) -> int:
     import os
     import sys
 
-    from benchguard import git, output, values
     from benchguard.ci import environment
     from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact
+    from benchguard.commands import output
+    from benchguard.config import values
     from benchguard.errors import EXIT_USAGE, BenchguardError
+    from benchguard.tools import git
 
     if args.budget is not None:
         try:

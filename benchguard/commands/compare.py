@@ -9,12 +9,13 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from benchguard import JSON_VERSION, values
+from benchguard import JSON_VERSION
 from benchguard.commands import add_format
+from benchguard.config import values
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
-    from benchguard.results import BenchmarkSet
+    from benchguard.engine.benchfmt import BenchmarkSet
 
 
 def parse_fraction(text: str) -> float:
@@ -74,23 +75,23 @@ def _checked(parsed: BenchmarkSet, source: str) -> BenchmarkSet:
 
 def _read_both(old: str, new: str) -> tuple[BenchmarkSet, BenchmarkSet]:
     """Both files; large ones are parsed at the same time, the new one in a second process."""
-    from benchguard import results
+    from benchguard.engine import benchfmt
 
     stdin_used: list[bool] = []
     old_text, old_source = _load(old, stdin_used)
     try:
         new_text, new_source = _load(new, stdin_used)
     except BenchguardError as error:
-        _checked(results.parse(old_text, source=old_source), old_source)  # reported first
+        _checked(benchfmt.parse(old_text, source=old_source), old_source)  # reported first
         raise error from None
-    parsing = results.parse_large(new_text, source=new_source)
-    base = results.parse(old_text, source=old_source)
+    parsing = benchfmt.parse_large(new_text, source=new_source)
+    base = benchfmt.parse(old_text, source=old_source)
     head = parsing(base)  # collected before any error: no child is left waiting on its pipe
     return _checked(base, old_source), _checked(head, new_source)
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard.results import gc_paused
+    from benchguard.engine.benchfmt import gc_paused
 
     # Nothing here forms reference cycles; a collector re-enabled between the steps would
     # sweep the 100,000s of objects of a large comparison once per step.
@@ -99,9 +100,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from benchguard import output, report, verdict
-    from benchguard.results import tidy_unit
-    from benchguard.verdict import Status
+    from benchguard.commands import output
+    from benchguard.engine import verdict
+    from benchguard.engine.benchfmt import tidy_unit
+    from benchguard.engine.verdict import Status
+    from benchguard.reports import table
 
     try:
         base, head = _read_both(args.old, args.new)
@@ -118,12 +121,12 @@ def _compare(args: argparse.Namespace) -> int:
         if tidy_unit(metric)[0] not in present:
             comparison.warnings.append(f"no results in unit {metric}")
     if args.format == "text":
-        sys.stdout.write(report.render_text(comparison, colour=output.use_colour(sys.stdout)))
+        sys.stdout.write(table.render_text(comparison, colour=output.use_colour(sys.stdout)))
     else:
         for warning in comparison.warnings:
             output.warn(warning)
         if args.format == "json":
-            print(json.dumps(report.to_json(comparison), indent=2))
+            print(json.dumps(table.to_json(comparison), indent=2))
         else:
-            sys.stdout.write(report.render_markdown(comparison))
+            sys.stdout.write(table.render_markdown(comparison))
     return EXIT_REGRESSION if comparison.status == Status.REGRESSION else EXIT_OK

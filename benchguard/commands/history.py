@@ -27,14 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import go, history, output
+    from benchguard.commands import output
     from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.reporter import Collector
+    from benchguard.progress import Collector
+    from benchguard.store import history
+    from benchguard.tools import go
 
     if args.limit < 1:
         raise BenchguardError("--limit must be at least 1", exit_code=EXIT_USAGE)
     if args.plot:
-        from benchguard import plot
+        from benchguard.reports import plot
 
         plot.check(Path(args.plot))
     repo, settings = repository(args)

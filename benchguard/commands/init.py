@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from benchguard.errors import EXIT_OK, EXIT_USAGE, BenchguardError
 
 if TYPE_CHECKING:
-    from benchguard.go import GoPackage
-    from benchguard.modules import Layout
+    from benchguard.tools.go import GoPackage
+    from benchguard.tools.modules import Layout
 
 HEADER = """\
 # benchguard configuration, written by `benchguard init`; see docs/config.md.
@@ -28,8 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import tomli_w
 
-    from benchguard import config, git, modules
-    from benchguard.gotree import Snapshot
+    from benchguard import config
+    from benchguard.tools import git, modules
+    from benchguard.tools.packages import Snapshot
 
     repo = git.toplevel(".")
     target = Path(args.config) if args.config else repo / config.FILENAME

@@ -7,8 +7,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchguard import git, output
+from benchguard.commands import output
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.tools import git
 
 # The line benchguard knows its own hook by; "v1" hooks (before 0.2) are upgraded by `install`.
 MARK = "# benchguard-hook: pre-push v"

@@ -25,13 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import git, hook, modules, output, profile
+    from benchguard.commands import output
     from benchguard.commands.baseline import benchmarked_specs, configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+    from benchguard.push import ranges
+    from benchguard.reports import profile
+    from benchguard.tools import git, modules
 
     repo, settings = repository(args)
     head = git.resolve(repo, args.head)
-    base = hook.manual_range(repo, args.base, args.head).base if args.base else _default_base(
+    base = ranges.manual_range(repo, args.base, args.head).base if args.base else _default_base(
         repo, args.head, head)
     if base is None or base == head:
         raise BenchguardError("nothing to diff against: pass --base REV", exit_code=EXIT_USAGE)
@@ -50,11 +53,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_base(repo: Path, rev: str, head: str) -> str | None:
-    from benchguard import git, hook
     from benchguard.errors import BenchguardError
+    from benchguard.push import ranges
+    from benchguard.tools import git
 
     try:
-        fork = hook.manual_range(repo, None, rev).base
+        fork = ranges.manual_range(repo, None, rev).base
     except BenchguardError:
         fork = None
     if fork is None or fork == head:

@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from benchguard.config import Config
-    from benchguard.go import Fingerprint
-    from benchguard.markdown_report import Action
-    from benchguard.modules import Layout
-    from benchguard.notes import NotesStore
-    from benchguard.overrides import Override
-    from benchguard.results import BenchKey, BenchmarkSet, SeriesKey
-    from benchguard.runner import RunSpec
+    from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+    from benchguard.push.runner import RunSpec
+    from benchguard.reports.benchmark_report import Action
+    from benchguard.store.notes import NotesStore
+    from benchguard.store.overrides import Override
+    from benchguard.tools.go import Fingerprint
+    from benchguard.tools.modules import Layout
 
 # How far back along the first parents to look for a baselined commit to compare with.
 BASE_SEARCH = 200
@@ -58,19 +58,14 @@ def run(args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from benchguard import (
-        git,
-        go,
-        modules,
-        output,
-        overrides,
-        profile,
-        selection,
-        targets,
-        verdict,
-    )
-    from benchguard import markdown_report as rendering
-    from benchguard.notes import NotesStore
+    from benchguard.commands import output
+    from benchguard.engine import verdict
+    from benchguard.push import selection, targets
+    from benchguard.reports import benchmark_report as rendering
+    from benchguard.reports import profile
+    from benchguard.store import overrides
+    from benchguard.store.notes import NotesStore
+    from benchguard.tools import git, go, modules
 
     repo, settings = repository(args)
     store = NotesStore(repo, settings.notes_ref)
@@ -152,7 +147,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
                   ) -> str | None:
-    from benchguard import git, history, output
+    from benchguard.commands import output
+    from benchguard.store import history
+    from benchguard.tools import git
 
     ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
     noted = history.noted_commits(repo, store.ref)
@@ -165,9 +162,12 @@ def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerp
 
 def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
              fingerprint: Fingerprint, side: str) -> Side:
-    from benchguard import git, modules, notes, output, runner
+    from benchguard.commands import output
     from benchguard.commands.baseline import benchmarked_specs, configured_specs
     from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+    from benchguard.push import runner
+    from benchguard.store import notes
+    from benchguard.tools import git, modules
 
     stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
     if stored is not None:
@@ -198,7 +198,7 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
 
 
 def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
-    from benchguard.markdown_report import Action
+    from benchguard.reports.benchmark_report import Action
 
     actions = []
     when = head.date[:10] or "unknown date"
@@ -214,8 +214,8 @@ def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
 
 
 def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
-    from benchguard import overrides
-    from benchguard.notes import Kind
+    from benchguard.store import overrides
+    from benchguard.store.notes import Kind
 
     records, _ = store.read(head)
     found = []
@@ -253,8 +253,8 @@ def _owner(settings: Config, layout: Layout, packages: dict[str, str]
            ) -> Callable[[BenchKey], RunSpec | None]:
     """Which run stored results would have come from: the first [[bench]] entry whose package,
     build tags and -bench pattern give it (benchmatch, Go's rule), else all of its package's."""
-    from benchguard import benchmatch
-    from benchguard.runner import spec_for
+    from benchguard.engine import benchmatch
+    from benchguard.push.runner import spec_for
 
     directories = {path: directory for directory, path in packages.items()}
 

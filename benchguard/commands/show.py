@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
-    from benchguard.go import Fingerprint
-    from benchguard.notes import Record
+    from benchguard.store.notes import Record
+    from benchguard.tools.go import Fingerprint
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard import git, notes, output
+    from benchguard.commands import output
+    from benchguard.store import notes
+    from benchguard.tools import git
 
     repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _by_fingerprint(records: list[Record]) -> dict[Fingerprint, list[Record]]:
-    from benchguard.notes import Kind
+    from benchguard.store.notes import Kind
 
     groups: dict[Fingerprint, list[Record]] = {}
     for record in records:
@@ -57,8 +59,8 @@ def _by_fingerprint(records: list[Record]) -> dict[Fingerprint, list[Record]]:
 
 
 def _this_machine() -> Fingerprint | None:
-    from benchguard import go
     from benchguard.errors import BenchguardError
+    from benchguard.tools import go
 
     try:
         return go.fingerprint()
@@ -68,7 +70,7 @@ def _this_machine() -> Fingerprint | None:
 
 def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
     """Per run: whether a check on its machine takes any benchmark from it."""
-    from benchguard.notes import baseline_sources
+    from benchguard.store.notes import baseline_sources
 
     sources = baseline_sources(records, fingerprint)
     chosen = {id(record) for record in sources.values()}
@@ -78,7 +80,7 @@ def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
 def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], unchecked: list[Record], here: Fingerprint | None) -> str:
     from benchguard.commands.baseline import describe_fingerprint, render_summary
-    from benchguard.notes import baseline_samples
+    from benchguard.store.notes import baseline_samples
     from benchguard.style import printable
 
     if not groups and not overrides and not unchecked:
@@ -120,7 +122,7 @@ def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           warnings: list[str]) -> dict[str, Any]:
     from benchguard import JSON_VERSION
     from benchguard.commands.baseline import summary_json
-    from benchguard.notes import baseline_samples, baseline_sources
+    from benchguard.store.notes import baseline_samples, baseline_sources
 
     baselines = []
     for fingerprint, records in groups.items():

@@ -13,9 +13,9 @@ from benchguard.style import plural
 
 if TYPE_CHECKING:
     from benchguard.config import Config
-    from benchguard.go import Fingerprint
-    from benchguard.notes import NotesStore, Record
-    from benchguard.selection import Selected
+    from benchguard.push.selection import Selected
+    from benchguard.store.notes import NotesStore, Record
+    from benchguard.tools.go import Fingerprint
 
 # How far back along the first-parent history to look for a baseline.
 SEARCH_DEPTH = 10_000
@@ -54,7 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import git, go, notes, output
+    from benchguard.commands import output
+    from benchguard.store import notes
+    from benchguard.tools import git, go
 
     repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
@@ -78,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _nearest(store: NotesStore, repo: Path, status: Status) -> Found | None:
-    from benchguard import git
-    from benchguard.notes import baseline_sources
+    from benchguard.store.notes import baseline_sources
+    from benchguard.tools import git
 
     history = git.output(["rev-list", "--first-parent", f"--max-count={SEARCH_DEPTH}", "HEAD"],
                          cwd=repo).split()
@@ -100,8 +102,9 @@ def _needs_rerun(repo: Path, settings: Config, status: Status) -> list[Selected]
     graph (selection.select), each with its reason."""
     import contextlib
 
-    from benchguard import git, selection
-    from benchguard.gotree import Snapshot
+    from benchguard.push import selection
+    from benchguard.tools import git
+    from benchguard.tools.packages import Snapshot
 
     assert status.found is not None
     found = status.found.commit

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from benchguard.commands import add_format, repository
 
 if TYPE_CHECKING:
-    from benchguard.notes import Synced
+    from benchguard.store.notes import Synced
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from benchguard import JSON_VERSION, notes, output
+    from benchguard import JSON_VERSION
+    from benchguard.commands import output
+    from benchguard.store import notes
 
     repo, settings = repository(args)
     synced = notes.sync(repo, args.remote, settings.notes_ref, reporter=output.STDERR)
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary(synced: Synced) -> str:
-    from benchguard.notes import SyncOutcome
+    from benchguard.store.notes import SyncOutcome
 
     if synced.outcome == SyncOutcome.NOTHING:
         return f"no notes in {synced.ref} here or on {synced.remote}; nothing to sync"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchguard import git
 from benchguard.commands.install import HOOK, LEGACY, hooks_dir, is_ours
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.tools import git
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,2 @@
+"""What benchguard shows: comparison tables, the check's and the report command's text, JSON
+and Markdown, history, plots, targets and profiles."""

@@ -1,0 +1,128 @@
+"""`history --plot`: a line chart per benchmark as a hand-written SVG (no plotting dependency:
+a pre-push hook must stay small)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from benchguard.engine.verdict import Verdict
+from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.store.history import Series, format_value
+from benchguard.style import printable
+
+WIDTH = 820
+PANEL = 280
+LEFT, RIGHT, TOP, BOTTOM = 90, 30, 44, 74
+LINE, STEP_UP, STEP_DOWN = "#1f6feb", "#cf222e", "#1a7f37"
+
+
+def check(path: Path) -> None:
+    if path.suffix.lower() != ".svg":
+        raise BenchguardError(f"--plot {path}: only SVG charts can be written (name the file "
+                              "*.svg; any browser opens it)", exit_code=EXIT_USAGE)
+
+
+def write(path: Path, series: Sequence[Series]) -> None:
+    check(path)
+    path.write_text(svg(series), encoding="utf-8")
+
+
+def svg(series: Sequence[Series]) -> str:
+    height = PANEL * max(1, len(series))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
+             f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
+    for index, one in enumerate(series):
+        parts += _panel(one, index * PANEL)
+    if not series:
+        parts.append(f'<text x="{WIDTH / 2}" y="{PANEL / 2}" text-anchor="middle">'
+                     "no baselined commits match</text>")
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _panel(one: Series, top: float) -> list[str]:
+    values = [point.summary.center for point in one.points]
+    finite = [value for value in values if math.isfinite(value)] or [0.0]
+    ticks = nice_ticks(min(finite), max(finite))
+    low, high = ticks[0], ticks[-1]
+    x0, x1 = LEFT, WIDTH - RIGHT
+    y0, y1 = top + PANEL - BOTTOM, top + TOP  # y0 is the bottom of the plot area
+
+    def x(index: int) -> float:
+        return (x0 + x1) / 2 if len(values) == 1 else x0 + index * (x1 - x0) / (len(values) - 1)
+
+    def y(value: float) -> float:
+        return y0 - (value - low) / (high - low) * (y0 - y1)
+
+    # printable: control characters are not even allowed in XML
+    title = printable(f"{one.label} — {one.bench.package} — {one.metric}")
+    out = [f'<g><text x="{x0}" y="{top + 24}" font-size="14" font-weight="bold">'
+           f"{escape(title)}</text>",
+           f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>',
+           f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/>']
+    for tick in ticks:
+        ty = y(tick)
+        out.append(f'<line x1="{x0}" y1="{ty:.1f}" x2="{x1}" y2="{ty:.1f}" stroke="#eee"/>')
+        out.append(f'<text x="{x0 - 6}" y="{ty + 4:.1f}" text-anchor="end">'
+                   f"{escape(_tick_label(tick, one.metric))}</text>")
+    out.append(f'<text x="16" y="{(y0 + y1) / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 16 {(y0 + y1) / 2:.1f})">'
+               f"{escape(printable(one.metric))}</text>")
+    every = max(1, math.ceil(len(values) / 30))
+    for index, point in enumerate(one.points):
+        if index % every == 0 or point.step:
+            lx, ly = x(index), y0 + 12
+            out.append(f'<text x="{lx:.1f}" y="{ly}" text-anchor="end" font-family="monospace" '
+                       f'transform="rotate(-45 {lx:.1f} {ly})">{point.commit.sha[:7]}</text>')
+    coordinates = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values)
+                           if math.isfinite(v))
+    out.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" '
+               'stroke-width="2"/>')
+    for index, point in enumerate(one.points):
+        value = point.summary.center
+        if not math.isfinite(value):
+            continue
+        tip = f"{point.commit.sha[:12]} {point.commit.date} {format_value(value, one.metric)}"
+        if point.step:
+            worse = point.verdict == Verdict.REGRESSION
+            colour = STEP_UP if worse else STEP_DOWN
+            change = f"{point.change * 100:+.1f}%" if point.change is not None else point.verdict
+            out.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="6" fill="{colour}">'
+                       f"<title>{escape(tip)} {escape(str(point.verdict))}</title></circle>")
+            out.append(f'<text x="{x(index):.1f}" y="{y(value) - 10:.1f}" text-anchor="middle" '
+                       f'fill="{colour}" font-weight="bold">{escape(str(change))}</text>')
+        else:
+            out.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" '
+                       f'fill="{LINE}"><title>{escape(tip)}</title></circle>')
+    out.append("</g>")
+    return out
+
+
+def _tick_label(value: float, metric: str) -> str:
+    """"80.00µ" reads better as "80µ" on an axis."""
+    text = format_value(value, metric)
+    digits = text.rstrip("TGMkmµnKi")
+    if "." in digits:
+        digits = digits.rstrip("0").rstrip(".")
+    return digits + text[len(text.rstrip("TGMkmµnKi")):]
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values covering [low, high], from 0 when the data is near it."""
+    if high == low:
+        spread = abs(high) * 0.1 or 1.0
+        low, high = low - spread, high + spread
+    if low > 0 and low < (high - low):
+        low = 0.0
+    raw = (high - low) / (count - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(low / step) * step
+    ticks = [start]
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(ticks[-1] + step)
+    return ticks
