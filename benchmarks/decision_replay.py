@@ -37,7 +37,8 @@ from typing import Any
 from benchguard.engine import decision, effects
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.engine.decision import Boundary, Method, Rule, Spending, State
-from benchguard.engine.verdict import REGRESSION, Comparison, Verdict, compare
+from benchguard.engine.status import Verdict
+from benchguard.engine.verdict import Comparison, compare
 
 DATA = Path(__file__).parent / "data"
 KINDS = {"same": "A/A", "slower10": "10%", "slower3x": "3×"}
@@ -224,7 +225,7 @@ def present(check: Check) -> Outcome:
         narrowed += check.walls[rounds] * len(pending) / len(benches)
         rounds += 1
     blocked = frozenset(c.series.bench.name + "|" + c.series.unit for c in report.comparisons
-                        if c.verdict == REGRESSION)
+                        if c.verdict == Verdict.REGRESSION)
     return Outcome(blocked, dict.fromkeys(check.series, rounds), rounds, elapsed, narrowed)
 
 
@@ -456,7 +457,7 @@ def stored_baseline(checks: list[Check], rule: Rule) -> None:
             report = compare(*_sets(stored, COUNT), alpha=ALPHA, threshold=THRESHOLD,
                              correction="holm")
             unsure = {c.series.bench.name + "|" + c.series.unit for c in report.comparisons
-                      if c.verdict == REGRESSION or _unclear(c)}
+                      if c.verdict == Verdict.REGRESSION or _unclear(c)}
             family = sum(1 for b, h in stored.series.values() if not _constant(b, h))
             for name, (base, head) in stored.series.items():
                 if _constant(base, head):

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from conftest import GO, benchguard
 
-from benchguard.commands.baseline import render_summary
 from benchguard.engine import benchfmt, stats, units, verdict
+from benchguard.reports.notes import render_summary
 
 PERF = "golang.org/x/perf@v0.0.0-20260908200009-22c9c6c9d4da"
 

@@ -23,7 +23,7 @@ from fake_github import TOKEN, FakeGitHub
 
 from benchguard import redact
 from benchguard.ci import artifact, comment, github
-from benchguard.engine.verdict import Status
+from benchguard.engine.status import Status
 
 HEAD = "9ab2" + "c" * 36
 BASE = "3f1c" + "d" * 36

@@ -12,8 +12,9 @@ import pytest
 from conftest import Project, benchguard, slow_down
 
 from benchguard import JSON_VERSION
-from benchguard.engine import verdict
+from benchguard.engine import stats, verdict
 from benchguard.engine.benchfmt import SeriesKey, parse
+from benchguard.engine.status import Verdict
 from benchguard.reports import table
 
 # Ten runs that differ a little, so a real change is significant and noise is not.
@@ -271,7 +272,7 @@ def test_zero_medians_have_no_relative_change() -> None:
     assert comparison.delta is None and comparison.significant
     assert comparison.verdict == "regression"
     assert table.to_json(verdict.compare(old, new))["benchmarks"][0]["delta"] is None
-    assert verdict.relative_change(0.0, 0.0) == 0.0
+    assert stats.relative_change(0.0, 0.0) == 0.0
 
 
 @pytest.mark.slow
@@ -368,8 +369,8 @@ def test_the_tally_counts_in_plurals(tmp_path: Path) -> None:
     proc = benchguard("compare", old, new, cwd=tmp_path)
 
     assert "REGRESSION: 2 regressions, 1 same" in proc.stdout
-    assert table.counted(1, verdict.Verdict.IMPROVEMENT) == "1 improvement"
-    assert table.counted(138, verdict.Verdict.SAME) == "138 same"
+    assert table.counted(1, Verdict.IMPROVEMENT) == "1 improvement"
+    assert table.counted(138, Verdict.SAME) == "138 same"
 
 
 def test_control_characters_from_the_input_print_escaped(tmp_path: Path) -> None:

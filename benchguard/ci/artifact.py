@@ -4,7 +4,6 @@ write token reads them back and posts the comment. Everything read here was writ
 the pull request's code, so it is checked strictly and trusted for nothing but what it says.
 
 benchguard.json (docs/ci.md, "The artifact"):
-
     {"version": 1, "pull_request": 7, "status": "regression", "regressions": 1,
      "base_sha": "<40 or 64 hex>", "head_sha": "<40 or 64 hex>"}
 """
@@ -17,8 +16,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchguard import JSON_VERSION
 from benchguard.ci.event import SHA
-from benchguard.engine.verdict import Status
+from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
 SUMMARY = "benchguard.json"
@@ -41,7 +41,6 @@ class Artifact:
 
 def write(directory: Path, artifact: Artifact, report: str) -> Path:
     """Write the report and benchguard.json into ``directory``; the report's path."""
-    from benchguard import JSON_VERSION
 
     directory.mkdir(parents=True, exist_ok=True)
     (directory / REPORT).write_text(report, encoding="utf-8")
@@ -68,7 +67,6 @@ def read(directory: Path) -> tuple[Artifact, str]:
         raise _bad(where, "keys differ from the expected ones"
                    + (f"; unexpected: {', '.join(repr(k[:40]) for k in extra[:5])}" if extra
                       else "") + (f"; missing: {', '.join(missing)}" if missing else ""))
-    from benchguard import JSON_VERSION
 
     if _integer(data["version"]) != JSON_VERSION:
         raise _bad(where, f"version is not {JSON_VERSION}")

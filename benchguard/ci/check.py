@@ -11,12 +11,13 @@ from pathlib import Path
 
 from benchguard.ci import artifact, checkout, comment, environment, github
 from benchguard.ci.environment import ALLOW_LABEL, Options, Provider, PullRequest
-from benchguard.engine.verdict import Status, Verdict
+from benchguard.engine.status import Status, Verdict
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
 from benchguard.push import branch, ranges
 from benchguard.push.branch import Outcome
-from benchguard.store import notes, overrides
+from benchguard.reports import benchmark_report
+from benchguard.store import overrides, sync
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _fetch_notes(repo: Path, request: PullRequest, options: Options,
     measuring the base again."""
     ref = branch.config_at(repo, request.head, options.config_path).notes_ref
     try:
-        fetched = notes.fetch(repo, options.remote, ref)
+        fetched = sync.fetch(repo, options.remote, ref)
     except BenchguardError as error:
         reporter.warn(f"cannot fetch {ref} from {options.remote} ({error.message}); "
                       "measuring the base side by side")
@@ -114,7 +115,6 @@ class _Delivery:
 
     def deliver(self, status: Status, regressions: int, report: str) -> Path:
         """Write the report everywhere it goes; the report file's path."""
-        from benchguard.reports import benchmark_report
 
         path = environment.report_path(self.options, self.environ)
         path.parent.mkdir(parents=True, exist_ok=True)

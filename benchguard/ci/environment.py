@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from benchguard.ci import artifact
 from benchguard.ci.event import Event, checked_sha
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
@@ -218,7 +219,6 @@ def report_path(options: Options, environ: Mapping[str, str]) -> Path:
     if options.report_path:
         return Path(options.report_path).absolute()
     if options.artifact_dir:
-        from benchguard.ci import artifact
 
         return (Path(options.artifact_dir) / artifact.REPORT).absolute()
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("RUNNER_TEMP"):

@@ -25,7 +25,7 @@ from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.style import printable
 
 if TYPE_CHECKING:
-    from benchguard.engine.verdict import Status
+    from benchguard.engine.status import Status
 
 _TIMEOUT = 30.0
 _LARGEST_RESPONSE = 20 * 1024 * 1024

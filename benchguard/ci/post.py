@@ -13,9 +13,10 @@ from pathlib import Path
 from benchguard.ci import artifact, comment, environment, github
 from benchguard.ci.artifact import Artifact
 from benchguard.ci.environment import GitHub, Options, PostFromArtifact
-from benchguard.engine.verdict import Status
+from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.reports import benchmark_report
 from benchguard.style import plural
 
 
@@ -27,8 +28,6 @@ class Posted:
 
 def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
          reporter: Reporter) -> Posted:
-    from benchguard.reports import benchmark_report
-
     if not options.artifact_dir:
         raise BenchguardError("a workflow_run needs --artifact-dir DIR: where "
                               "actions/download-artifact put the check's artifact",

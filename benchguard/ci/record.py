@@ -9,11 +9,13 @@ from pathlib import Path
 
 from benchguard.ci import checkout, environment, github
 from benchguard.ci.environment import Merge, Options
-from benchguard.engine.verdict import Status
+from benchguard.engine.status import Status
 from benchguard.progress import Reporter
-from benchguard.push import branch
-from benchguard.store import notes
-from benchguard.store.notes import Synced
+from benchguard.push import baseline, branch
+from benchguard.reports import benchmark_report
+from benchguard.reports import notes as notes_report
+from benchguard.store import sync
+from benchguard.store.sync import Synced
 from benchguard.tools import git
 
 
@@ -27,22 +29,19 @@ class Recorded:
 
 def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str], *,
            reporter: Reporter) -> Recorded:
-    from benchguard.commands import baseline, sync
-    from benchguard.reports import benchmark_report
-
     if not git.has_commit(repo, merge.commit):
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
     settings = branch.config_at(repo, merge.commit, options.config_path)
     result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
                                          reporter=reporter)
-    recorded = baseline.recorded_message(settings, merge.commit, result.fingerprint)
+    recorded = notes_report.recorded_message(settings, merge.commit, result.fingerprint)
     reporter.progress(recorded)
-    synced = notes.sync(repo, options.remote, settings.notes_ref, reporter=reporter)
-    shared = sync.summary(synced) + (f" ({synced.retries} retries: others pushed notes "
-                                     "meanwhile)" if synced.retries else "")
+    synced = sync.sync(repo, options.remote, settings.notes_ref, reporter=reporter)
+    shared = notes_report.sync_summary(synced) + (
+        f" ({synced.retries} retries: others pushed notes meanwhile)" if synced.retries else "")
     reporter.progress(shared)
-    summary = baseline.render_summary(result.benchmarks)
+    summary = notes_report.render_summary(result.benchmarks)
     report = (f"### benchguard: baseline for {merge.branch} at `{merge.commit[:12]}`\n\n"
               f"{recorded}; {shared}.\n\n```\n{summary.rstrip()}\n```\n")
     path = environment.report_path(options, environ)

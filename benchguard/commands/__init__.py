@@ -7,6 +7,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchguard import config
+from benchguard.tools import git
+
 if TYPE_CHECKING:
     from benchguard.config import Config
 
@@ -30,8 +33,6 @@ def add_allow(parser: argparse.ArgumentParser) -> None:
 def repository(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository benchguard runs in, and its configuration: --config, else benchguard.toml
     at the repository's root (the working tree's), else the defaults."""
-    from benchguard import config
-    from benchguard.tools import git
 
     repo = git.toplevel()
     return repo, config.load(repo, Path(args.config) if args.config else None)

@@ -8,12 +8,23 @@ import argparse
 import json
 import math
 import statistics
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
-from benchguard.commands import add_format, repository
+from benchguard import JSON_VERSION, config
+from benchguard.commands import add_format, output, repository
+from benchguard.engine import stats
+from benchguard.engine.benchfmt import BenchKey, tidy_unit
+from benchguard.engine.stats import relative_change
+from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.push import runner, session
+from benchguard.push.baseline import benchmarked_specs
+from benchguard.push.runner import spec_for
+from benchguard.style import printable
+from benchguard.tools import git, modules
 
 if TYPE_CHECKING:
     from benchguard.config import BenchEntry, Config
@@ -74,14 +85,6 @@ class Noise:
 
 
 def run(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from benchguard import JSON_VERSION
-    from benchguard.commands import output
-    from benchguard.engine.benchfmt import tidy_unit
-    from benchguard.push import runner, session
-    from benchguard.tools import git
-
     repo, settings = repository(args)
     commit = git.resolve(repo, "HEAD")
     label = commit[:12]
@@ -124,11 +127,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None
            ) -> tuple[list[RunSpec], dict[RunSpec, BenchEntry | None]]:
-    from benchguard.commands.baseline import benchmarked_specs
-    from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.push.runner import spec_for
-    from benchguard.tools import modules
-
     layout = modules.at_commit(repo, commit)
     thresholds: dict[RunSpec, BenchEntry | None] = {}
     for entry in settings.benches:
@@ -147,9 +145,6 @@ def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | N
 def noise(key: SeriesKey, first: list[float], second: list[float], settings: Config,
           threshold: float) -> Noise:
     """The noise of one series from its A/A runs, and what it means for a check."""
-    from benchguard import config
-    from benchguard.engine import stats
-    from benchguard.engine.verdict import relative_change
 
     values = [*first, *second]
     mean = statistics.fmean(values)
@@ -176,8 +171,6 @@ def noise(key: SeriesKey, first: list[float], second: list[float], settings: Con
 
 
 def render(rows: list[Noise], count: int) -> str:
-    from benchguard.style import printable
-
     header = ("benchmark", "metric", "runs", "noise (CV)", "spread", "A/A change",
               f"count for {_percent(CHANGE)}", f"noise floor at count {count}", "threshold")
     table = [header]
@@ -196,8 +189,6 @@ def render(rows: list[Noise], count: int) -> str:
 
 
 def _name(row: Noise) -> str:
-    from benchguard.engine.benchfmt import BenchKey
-
     return BenchKey(row.package, row.name, row.procs, row.tags).describe()
 
 

@@ -17,10 +17,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from benchguard import JSON_VERSION
 from benchguard.commands import add_allow, add_format, output
+from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.push import branch, ranges
 from benchguard.push.branch import Outcome, Prepared
+from benchguard.push.budget import seconds_text
+from benchguard.reports import benchmark_report, profile
 from benchguard.store import overrides
 from benchguard.tools import git
 
@@ -76,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
     if args.profile:
         _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)
     if environ.get("GITHUB_STEP_SUMMARY"):
-        from benchguard.reports import benchmark_report
-
         benchmark_report.append_step_summary("\n\n".join(o.render_markdown() for o in outcomes))
     return max(outcome.exit_code for outcome in outcomes)
 
@@ -119,7 +121,6 @@ def _prepare(repo: Path, pushed: Sequence[ranges.Range], given: Sequence[overrid
 def _warn_about_ssh(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
     """One line before measuring when the push goes over SSH and its plan outlasts the idle
     time hosted remotes allow."""
-    from benchguard.push.budget import seconds_text
 
     if args.pre_push is None or len(args.pre_push) < 2 or not ranges.is_ssh(args.pre_push[1]):
         return
@@ -136,7 +137,6 @@ def _warn_about_ssh(args: argparse.Namespace, prepared: Sequence[Prepared]) -> N
 def _emit_plans(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
     """`--dry-run`: each branch's plan on stdout, as JSON (docs/json.md) or text."""
     if args.format == "json":
-        from benchguard import JSON_VERSION
 
         print(json.dumps({"version": JSON_VERSION, "dry_run": True,
                           "checks": [one.to_json() for one in prepared]}, indent=2))
@@ -161,8 +161,6 @@ def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") 
 def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
     """`check --profile`: profile each regression nobody allowed, at its range's base and head,
     and print which functions got slower."""
-    from benchguard.engine.verdict import Status
-    from benchguard.reports import profile
 
     for outcome in outcomes:
         found, report, measured = outcome.range, outcome.report, outcome.measured

@@ -6,8 +6,15 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
-from benchguard.commands import add_allow
+from benchguard.ci import check, environment, post, record
+from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact
+from benchguard.commands import add_allow, output
+from benchguard.config import values
+from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.tools import git
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,16 +44,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    import sys
-
-    from benchguard.ci import environment
-    from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact
-    from benchguard.commands import output
-    from benchguard.config import values
-    from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.tools import git
-
     if args.budget is not None:
         try:
             values.check_duration(args.budget, "--budget")
@@ -64,18 +61,13 @@ def run(args: argparse.Namespace) -> int:
         output.progress(task.reason)
         return 0
     if isinstance(task, PostFromArtifact):
-        from benchguard.ci import post
-
         post.post(task, options, environ, reporter=output.STDERR)
         return 0
     repo = git.toplevel()
     if isinstance(task, Merge):
-        from benchguard.ci import record
-
         recorded = record.record(repo, task, options, environ, reporter=output.STDERR)
         print(recorded.summary, end="")
         return 0
-    from benchguard.ci import check
 
     checked = check.check(repo, task, options, environ, reporter=output.STDERR)
     print(checked.outcome.render_text(colour=output.use_colour(sys.stdout), blocked=task.name,

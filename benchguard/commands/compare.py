@@ -10,9 +10,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION
-from benchguard.commands import add_format
+from benchguard.commands import add_format, output
 from benchguard.config import values
+from benchguard.engine import benchfmt, verdict
+from benchguard.engine.benchfmt import gc_paused, tidy_unit
+from benchguard.engine.status import Status
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
+from benchguard.reports import table
 
 if TYPE_CHECKING:
     from benchguard.engine.benchfmt import BenchmarkSet
@@ -75,7 +79,6 @@ def _checked(parsed: BenchmarkSet, source: str) -> BenchmarkSet:
 
 def _read_both(old: str, new: str) -> tuple[BenchmarkSet, BenchmarkSet]:
     """Both files; large ones are parsed at the same time, the new one in a second process."""
-    from benchguard.engine import benchfmt
 
     stdin_used: list[bool] = []
     old_text, old_source = _load(old, stdin_used)
@@ -91,8 +94,6 @@ def _read_both(old: str, new: str) -> tuple[BenchmarkSet, BenchmarkSet]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard.engine.benchfmt import gc_paused
-
     # Nothing here forms reference cycles; a collector re-enabled between the steps would
     # sweep the 100,000s of objects of a large comparison once per step.
     with gc_paused():
@@ -100,12 +101,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from benchguard.commands import output
-    from benchguard.engine import verdict
-    from benchguard.engine.benchfmt import tidy_unit
-    from benchguard.engine.verdict import Status
-    from benchguard.reports import table
-
     try:
         base, head = _read_both(args.old, args.new)
     except BenchguardError as error:

@@ -4,9 +4,15 @@ commits where a significant change happened (docs/report.md)."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from benchguard.commands import add_format, repository
+from benchguard.commands import add_format, output, repository
+from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.progress import Collector
+from benchguard.reports import plot
+from benchguard.store import history
+from benchguard.tools import go
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,18 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from benchguard.commands import output
-    from benchguard.errors import EXIT_USAGE, BenchguardError
-    from benchguard.progress import Collector
-    from benchguard.store import history
-    from benchguard.tools import go
-
     if args.limit < 1:
         raise BenchguardError("--limit must be at least 1", exit_code=EXIT_USAGE)
     if args.plot:
-        from benchguard.reports import plot
 
         plot.check(Path(args.plot))
     repo, settings = repository(args)

@@ -6,7 +6,13 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tomli_w
+
+from benchguard import config
+from benchguard.config import Config
 from benchguard.errors import EXIT_OK, EXIT_USAGE, BenchguardError
+from benchguard.tools import git, modules
+from benchguard.tools.packages import Snapshot
 
 if TYPE_CHECKING:
     from benchguard.tools.go import GoPackage
@@ -26,12 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import tomli_w
-
-    from benchguard import config
-    from benchguard.tools import git, modules
-    from benchguard.tools.packages import Snapshot
-
     repo = git.toplevel(".")
     target = Path(args.config) if args.config else repo / config.FILENAME
     if target.exists():
@@ -67,8 +67,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def starter(packages: list[GoPackage], tags: list[str], layout: Layout) -> dict[str, Any]:
-    from benchguard.config import Config
-
     defaults = Config(path=None)
     document: dict[str, Any] = {
         "count": defaults.count,

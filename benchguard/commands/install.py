@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import shlex
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from benchguard.commands import output
 from benchguard.errors import EXIT_USAGE, BenchguardError
@@ -104,9 +107,6 @@ def installed_from() -> str | None:
     """What to give `pip install` to install this benchguard again, as shell words: the
     checkout it came from (`-e PATH` when editable), from its direct_url.json; None when it
     came from an index (or nobody knows)."""
-    import importlib.metadata
-    import json
-    from urllib.parse import unquote, urlparse
 
     for distribution in importlib.metadata.distributions(name="benchguard"):
         try:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+import colorama
+
 from benchguard.redact import redact
 from benchguard.style import paint, printable, use_colour
 
@@ -16,7 +18,6 @@ __all__ = ["STDERR", "Stderr", "init_colour", "paint", "progress", "use_colour",
 def init_colour() -> None:
     """Let colorama translate ANSI codes where the terminal needs it (Windows)."""
     if sys.platform == "win32":  # pragma: no cover
-        import colorama
 
         colorama.just_fix_windows_console()
 

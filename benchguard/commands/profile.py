@@ -6,7 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchguard.commands import repository
+from benchguard.commands import output, repository
+from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
+from benchguard.push import ranges
+from benchguard.push.baseline import benchmarked_specs, configured_specs
+from benchguard.reports import profile
+from benchguard.tools import git, modules
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,13 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard.commands import output
-    from benchguard.commands.baseline import benchmarked_specs, configured_specs
-    from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
-    from benchguard.push import ranges
-    from benchguard.reports import profile
-    from benchguard.tools import git, modules
-
     repo, settings = repository(args)
     head = git.resolve(repo, args.head)
     base = ranges.manual_range(repo, args.base, args.head).base if args.base else _default_base(
@@ -53,10 +51,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_base(repo: Path, rev: str, head: str) -> str | None:
-    from benchguard.errors import BenchguardError
-    from benchguard.push import ranges
-    from benchguard.tools import git
-
     try:
         fork = ranges.manual_range(repo, None, rev).base
     except BenchguardError:

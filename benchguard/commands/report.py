@@ -7,12 +7,25 @@ configured benchmarks, in a temporary worktree) and its baseline stored, as `bas
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchguard.commands import add_format, repository
+from benchguard.commands import add_format, output, repository
+from benchguard.engine import benchmatch, verdict
+from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.push import runner, selection, targets
+from benchguard.push.baseline import benchmarked_specs, configured_specs
+from benchguard.push.runner import spec_for
+from benchguard.reports import benchmark_report as rendering
+from benchguard.reports import profile
+from benchguard.reports.benchmark_report import Action
+from benchguard.store import history, notes, overrides
+from benchguard.store.notes import Kind, NotesStore
+from benchguard.tools import git, go, modules
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,18 +68,6 @@ class Side:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    from datetime import UTC, datetime
-
-    from benchguard.commands import output
-    from benchguard.engine import verdict
-    from benchguard.push import selection, targets
-    from benchguard.reports import benchmark_report as rendering
-    from benchguard.reports import profile
-    from benchguard.store import overrides
-    from benchguard.store.notes import NotesStore
-    from benchguard.tools import git, go, modules
-
     repo, settings = repository(args)
     store = NotesStore(repo, settings.notes_ref)
     fingerprint = go.fingerprint(repo)
@@ -147,10 +148,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
                   ) -> str | None:
-    from benchguard.commands import output
-    from benchguard.store import history
-    from benchguard.tools import git
-
     ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
     noted = history.noted_commits(repo, store.ref)
     for commit in ancestors:
@@ -162,13 +159,6 @@ def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerp
 
 def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
              fingerprint: Fingerprint, side: str) -> Side:
-    from benchguard.commands import output
-    from benchguard.commands.baseline import benchmarked_specs, configured_specs
-    from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-    from benchguard.push import runner
-    from benchguard.store import notes
-    from benchguard.tools import git, modules
-
     stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
     if stored is not None:
         records, _ = store.read(commit)
@@ -198,8 +188,6 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
 
 
 def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
-    from benchguard.reports.benchmark_report import Action
-
     actions = []
     when = head.date[:10] or "unknown date"
     if head.measured:
@@ -214,9 +202,6 @@ def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
 
 
 def _stored_overrides(store: NotesStore, head: str) -> list[Override]:
-    from benchguard.store import overrides
-    from benchguard.store.notes import Kind
-
     records, _ = store.read(head)
     found = []
     for record in records:
@@ -253,8 +238,6 @@ def _owner(settings: Config, layout: Layout, packages: dict[str, str]
            ) -> Callable[[BenchKey], RunSpec | None]:
     """Which run stored results would have come from: the first [[bench]] entry whose package,
     build tags and -bench pattern give it (benchmatch, Go's rule), else all of its package's."""
-    from benchguard.engine import benchmatch
-    from benchguard.push.runner import spec_for
 
     directories = {path: directory for directory, path in packages.items()}
 

@@ -12,7 +12,14 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
-from benchguard.commands import add_format, repository
+from benchguard import JSON_VERSION
+from benchguard.commands import add_format, output, repository
+from benchguard.errors import BenchguardError
+from benchguard.reports.notes import describe_fingerprint, render_summary, summary_json
+from benchguard.store import notes
+from benchguard.store.notes import Kind, baseline_samples, baseline_sources
+from benchguard.style import printable
+from benchguard.tools import git, go
 
 if TYPE_CHECKING:
     from benchguard.store.notes import Record
@@ -26,10 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from benchguard.commands import output
-    from benchguard.store import notes
-    from benchguard.tools import git
-
     repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
     commit = git.resolve(repo, args.rev)
@@ -49,8 +52,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _by_fingerprint(records: list[Record]) -> dict[Fingerprint, list[Record]]:
-    from benchguard.store.notes import Kind
-
     groups: dict[Fingerprint, list[Record]] = {}
     for record in records:
         if record.kind == Kind.BASELINE and record.fingerprint is not None:
@@ -59,9 +60,6 @@ def _by_fingerprint(records: list[Record]) -> dict[Fingerprint, list[Record]]:
 
 
 def _this_machine() -> Fingerprint | None:
-    from benchguard.errors import BenchguardError
-    from benchguard.tools import go
-
     try:
         return go.fingerprint()
     except BenchguardError:
@@ -70,7 +68,6 @@ def _this_machine() -> Fingerprint | None:
 
 def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
     """Per run: whether a check on its machine takes any benchmark from it."""
-    from benchguard.store.notes import baseline_sources
 
     sources = baseline_sources(records, fingerprint)
     chosen = {id(record) for record in sources.values()}
@@ -79,10 +76,6 @@ def _used(records: list[Record], fingerprint: Fingerprint) -> list[bool]:
 
 def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], unchecked: list[Record], here: Fingerprint | None) -> str:
-    from benchguard.commands.baseline import describe_fingerprint, render_summary
-    from benchguard.store.notes import baseline_samples
-    from benchguard.style import printable
-
     if not groups and not overrides and not unchecked:
         return f"no benchguard notes on {commit[:12]} in {printable(ref)}\n"
     lines = [f"commit {commit}  ({printable(ref)})", ""]
@@ -120,10 +113,6 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
 def _json(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
           overrides: list[Record], unchecked: list[Record], here: Fingerprint | None,
           warnings: list[str]) -> dict[str, Any]:
-    from benchguard import JSON_VERSION
-    from benchguard.commands.baseline import summary_json
-    from benchguard.store.notes import baseline_samples, baseline_sources
-
     baselines = []
     for fingerprint, records in groups.items():
         samples = baseline_samples(records, fingerprint)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchguard.commands import add_format, repository
-from benchguard.style import plural
+from benchguard import JSON_VERSION
+from benchguard.commands import add_format, output, repository
+from benchguard.push import selection
+from benchguard.reports.notes import describe_fingerprint
+from benchguard.store import notes
+from benchguard.store.notes import baseline_sources
+from benchguard.style import plural, printable
+from benchguard.tools import git, go
+from benchguard.tools.packages import Snapshot
 
 if TYPE_CHECKING:
     from benchguard.config import Config
@@ -52,12 +62,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from benchguard.commands import output
-    from benchguard.store import notes
-    from benchguard.tools import git, go
-
     repo, settings = repository(args)
     store = notes.NotesStore(repo, settings.notes_ref)
     status = Status(head=git.resolve(repo, "HEAD"), here=go.fingerprint(repo),
@@ -80,9 +84,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _nearest(store: NotesStore, repo: Path, status: Status) -> Found | None:
-    from benchguard.store.notes import baseline_sources
-    from benchguard.tools import git
-
     history = git.output(["rev-list", "--first-parent", f"--max-count={SEARCH_DEPTH}", "HEAD"],
                          cwd=repo).split()
     for distance, commit in enumerate(history):
@@ -100,11 +101,7 @@ def _nearest(store: NotesStore, repo: Path, status: Status) -> Found | None:
 def _needs_rerun(repo: Path, settings: Config, status: Status) -> list[Selected]:
     """What `check` would run for these changes: [[bench]] paths, `always`, and Go's import
     graph (selection.select), each with its reason."""
-    import contextlib
 
-    from benchguard.push import selection
-    from benchguard.tools import git
-    from benchguard.tools.packages import Snapshot
 
     assert status.found is not None
     found = status.found.commit
@@ -119,9 +116,6 @@ def _needs_rerun(repo: Path, settings: Config, status: Status) -> list[Selected]
 
 
 def render_text(status: Status) -> str:
-    from benchguard.commands.baseline import describe_fingerprint
-    from benchguard.style import printable
-
     machine = ("any machine" if status.any_machine
                else f"this machine ({describe_fingerprint(status.here)})")
     found = status.found
@@ -153,9 +147,7 @@ def render_text(status: Status) -> str:
 
 def to_json(status: Status) -> dict[str, Any]:
     """docs/json.md, "status"."""
-    import dataclasses
 
-    from benchguard import JSON_VERSION
 
     found = status.found
     baseline = None if found is None else {

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+import json
+from typing import TYPE_CHECKING
 
-from benchguard.commands import add_format, repository
+from benchguard import JSON_VERSION
+from benchguard.commands import add_format, output, repository
+from benchguard.reports import notes as notes_report
+from benchguard.store import sync
 
 if TYPE_CHECKING:
-    from benchguard.store.notes import Synced
+    pass
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,29 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from benchguard import JSON_VERSION
-    from benchguard.commands import output
-    from benchguard.store import notes
-
     repo, settings = repository(args)
-    synced = notes.sync(repo, args.remote, settings.notes_ref, reporter=output.STDERR)
-    output.progress(summary(synced))
+    synced = sync.sync(repo, args.remote, settings.notes_ref, reporter=output.STDERR)
+    output.progress(notes_report.sync_summary(synced))
     if args.format == "json":
-        print(json.dumps({"version": JSON_VERSION, **to_json(synced)}, indent=2))
+        print(json.dumps({"version": JSON_VERSION, **notes_report.sync_json(synced)}, indent=2))
     return 0
-
-
-def summary(synced: Synced) -> str:
-    from benchguard.store.notes import SyncOutcome
-
-    if synced.outcome == SyncOutcome.NOTHING:
-        return f"no notes in {synced.ref} here or on {synced.remote}; nothing to sync"
-    return f"notes in {synced.ref} synced with {synced.remote}"
-
-
-def to_json(synced: Synced) -> dict[str, Any]:
-    """docs/json.md, "sync"."""
-    return {"remote": synced.remote, "ref": synced.ref, "outcome": str(synced.outcome),
-            "tip": synced.tip, "retries": synced.retries}

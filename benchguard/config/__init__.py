@@ -6,6 +6,7 @@ values live in benchguard.config.values, line numbers in benchguard.config.lines
 
 from __future__ import annotations
 
+import difflib  # only for a misspelt key
 import functools
 import math
 import tomllib
@@ -324,7 +325,6 @@ class _Reader:
         for key in table:
             if key in known:
                 continue
-            import difflib  # only for a misspelt key
 
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" — did you mean '{close[0]}'?" if close else ""

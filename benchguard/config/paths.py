@@ -10,6 +10,8 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import pathspec  # not before a pattern is matched: `benchguard compare` never needs it
+
 if TYPE_CHECKING:
     import pathspec
 
@@ -38,8 +40,6 @@ def check_pattern(pattern: str) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    import pathspec  # not before a pattern is matched: `benchguard compare` never needs it
-
     return pathspec.GitIgnoreSpec.from_lines([_as_gitignore(pattern) for pattern in patterns])
 
 

@@ -12,6 +12,7 @@ import math
 import re
 
 from benchguard.config import paths
+from benchguard.engine.benchfmt import tidy_unit  # only when a configuration sets one
 from benchguard.engine.durations import parse_duration
 from benchguard.style import printable
 
@@ -67,7 +68,6 @@ def _per_metric(value: object, key: str) -> list[tuple[str, tuple[str, float], o
     if not isinstance(value, dict):
         raise ValueError(f'{key} must be a table of metrics, like {{ "sec/op" = … }}, '
                          f"got {show(value)}")
-    from benchguard.engine.benchfmt import tidy_unit  # only when a configuration sets one
 
     metrics = []
     seen: dict[str, str] = {}

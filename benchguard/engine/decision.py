@@ -32,7 +32,7 @@ from typing import Generic, TypeVar
 
 from benchguard.engine import alpha_spending, effects
 from benchguard.engine.effects import Effect
-from benchguard.engine.verdict import relative_change
+from benchguard.engine.stats import relative_change
 
 
 class State(StrEnum):

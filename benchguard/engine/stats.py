@@ -360,3 +360,12 @@ def geomean(values: Sequence[float]) -> float:
             return math.nan
         mean_log += (math.log(value) - mean_log) / (i + 1)
     return math.exp(mean_log)
+
+
+def relative_change(base: float, head: float) -> float | None:
+    """head/base - 1; 0 when both are equal (benchstat's 0/0 rule), None when base alone is 0."""
+    if base == head:
+        return 0.0
+    if base == 0:
+        return None
+    return head / base - 1

@@ -8,7 +8,6 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from benchguard.engine import stats
@@ -20,44 +19,14 @@ from benchguard.engine.benchfmt import (
     gc_paused,
     tidy_unit,
 )
+from benchguard.engine.decision import State
+from benchguard.engine.status import Status, Verdict
 from benchguard.engine.units import go_float
 
 if TYPE_CHECKING:
     from benchguard.engine.decision import Decision
 
 
-class Verdict(StrEnum):
-    """What one (benchmark, metric) comparison says; the values are the JSON contract."""
-
-    REGRESSION = "regression"
-    IMPROVEMENT = "improvement"
-    SAME = "same"
-    INSUFFICIENT = "insufficient"
-    NEW = "new"
-    MISSING = "missing"
-    # `check` only: neither blocked nor settled by its rounds (too noisy, or out of rounds or
-    # time); it passes, with a warning
-    UNRESOLVED = "unresolved"
-
-
-class Status(StrEnum):
-    """What a whole check (or comparison) says; the values are the JSON contract."""
-
-    PASS = "pass"
-    REGRESSION = "regression"
-    SKIPPED = "skipped"
-    ERROR = "error"
-    INCOMPLETE = "incomplete"  # the time budget ran out before every selection was checked
-
-
-REGRESSION = Verdict.REGRESSION
-IMPROVEMENT = Verdict.IMPROVEMENT
-SAME = Verdict.SAME
-INSUFFICIENT = Verdict.INSUFFICIENT
-NEW = Verdict.NEW
-MISSING = Verdict.MISSING
-UNRESOLVED = Verdict.UNRESOLVED
-VERDICTS = tuple(Verdict)
 CORRECTIONS = ("holm", "none")
 
 
@@ -108,7 +77,7 @@ class ComparisonReport:
     @property
     def status(self) -> Status:
         for comparison in self.comparisons:
-            if comparison.verdict == REGRESSION and comparison.allowed_by is None:
+            if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is None:
                 return Status.REGRESSION
         return Status.PASS
 
@@ -263,18 +232,19 @@ def _judge(key: SeriesKey, base: stats.Summary | None, head: stats.Summary | Non
            higher_is_better: bool, p_adjusted: float | None = None,
            exact: bool = False) -> Comparison:
     if base is None or head is None or p is None:
-        return Comparison(key, base, head, None, None, False, MISSING if head is None else NEW,
-                          threshold, higher_is_better=higher_is_better)
+        missing = Verdict.MISSING if head is None else Verdict.NEW
+        return Comparison(key, base, head, None, None, False, missing, threshold,
+                          higher_is_better=higher_is_better)
     significant = (p if p_adjusted is None else p_adjusted) <= alpha
-    delta = relative_change(base.center, head.center)
+    delta = stats.relative_change(base.center, head.center)
     # A constant 2 allocs/op becoming a constant 3 is a fact, not a sample: no test (and no
     # correction for testing many) can make it noise.
     if exact:
         verdict = _direction(base, head, delta, threshold, higher_is_better)
     elif stats.smallest_p(base.n, head.n) > alpha:
-        verdict = INSUFFICIENT
+        verdict = Verdict.INSUFFICIENT
     elif not significant:
-        verdict = SAME
+        verdict = Verdict.SAME
     else:
         verdict = _direction(base, head, delta, threshold, higher_is_better)
     return _new_comparison(key, base, head, delta, p, significant, verdict, threshold, None,
@@ -296,43 +266,31 @@ def _follow(judged: Comparison, made: Decision) -> Comparison:
     """A check's verdict: a regression only when its decision blocks; an improvement where
     benchstat's test says so and the decision does not block; unresolved when the rounds could
     settle it neither way; else the same."""
-    from benchguard.engine.decision import State
 
     if made.blocks:
-        verdict = REGRESSION
+        verdict = Verdict.REGRESSION
     elif made.state in (State.UNRESOLVED, State.UNDECIDED):
-        verdict = UNRESOLVED
+        verdict = Verdict.UNRESOLVED
     else:
-        verdict = IMPROVEMENT if judged.verdict == IMPROVEMENT else SAME
+        verdict = Verdict.IMPROVEMENT if judged.verdict == Verdict.IMPROVEMENT else Verdict.SAME
     return dataclasses.replace(judged, verdict=verdict, decision=made,
-                               significant=verdict in (REGRESSION, IMPROVEMENT))
+                               significant=verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT))
 
 
 def _direction(base: stats.Summary, head: stats.Summary, delta: float | None, threshold: float,
                higher_is_better: bool) -> Verdict:
     if base.center == head.center:
-        return SAME
+        return Verdict.SAME
     change = delta if delta is not None else math.copysign(math.inf, head.center)
     better = change if higher_is_better else -change
-    return IMPROVEMENT if better > threshold else REGRESSION if -better > threshold else SAME
-
-
-def relative_change(base: float, head: float) -> float | None:
-    """head/base - 1; 0 when both are equal (benchstat's 0/0 rule), None when base alone is 0."""
-    if base == head:
-        return 0.0
-    if base == 0:
-        return None
-    return head / base - 1
-
-
-def describe(bench: BenchKey) -> str:
-    return bench.describe()
+    if better > threshold:
+        return Verdict.IMPROVEMENT
+    return Verdict.REGRESSION if -better > threshold else Verdict.SAME
 
 
 def _one_sided_warnings(comparisons: list[Comparison], base: BenchmarkSet,
                         head: BenchmarkSet) -> list[str]:
-    if all(c.verdict not in (NEW, MISSING) for c in comparisons):
+    if all(c.verdict not in (Verdict.NEW, Verdict.MISSING) for c in comparisons):
         return []
     base_benches = {key.bench for key in base.samples}
     head_benches = {key.bench for key in head.samples}
@@ -340,19 +298,20 @@ def _one_sided_warnings(comparisons: list[Comparison], base: BenchmarkSet,
     reported: set[BenchKey] = set()
     for comparison in comparisons:
         bench = comparison.series.bench
-        if comparison.verdict not in (NEW, MISSING):
+        if comparison.verdict not in (Verdict.NEW, Verdict.MISSING):
             continue
         if bench not in base_benches or bench not in head_benches:
             if bench in reported:
                 continue
             reported.add(bench)
-            if comparison.verdict == NEW:
-                warnings.append(f"{describe(bench)} is new: it has no base results to compare with")
+            if comparison.verdict == Verdict.NEW:
+                warnings.append(f"{bench.describe()} is new: it has no base results to compare "
+                                "with")
             else:
-                warnings.append(f"{describe(bench)} is missing: it has base results but none now")
+                warnings.append(f"{bench.describe()} is missing: it has base results but none now")
         else:
-            side = "head" if comparison.verdict == NEW else "base"
-            warnings.append(f"{describe(bench)}: {comparison.series.unit} is only measured in "
+            side = "head" if comparison.verdict == Verdict.NEW else "base"
+            warnings.append(f"{bench.describe()}: {comparison.series.unit} is only measured in "
                             f"the {side} results")
     return warnings
 
@@ -385,7 +344,7 @@ class _Named:
         for message, about in self.about.items():
             if not about:
                 continue
-            shown = ", ".join(f"{describe(what)} ({', '.join(units)})"
+            shown = ", ".join(f"{what.describe()} ({', '.join(units)})"
                               if isinstance(what, BenchKey) else what
                               for what, units in itertools.islice(about.items(), _NAMED))
             if len(about) > _NAMED:
@@ -434,7 +393,7 @@ def _insufficient_warnings(comparisons: list[Comparison], alpha: float) -> list[
     relation, needed = stats.samples_to_detect(alpha)
     notes = _Named()
     for comparison in comparisons:
-        if comparison.verdict == INSUFFICIENT:
+        if comparison.verdict == Verdict.INSUFFICIENT:
             assert comparison.base is not None and comparison.head is not None
             n1, n2 = comparison.base.n, comparison.head.n
             never = f"{n1} and {n2} samples can never be significant"
@@ -453,11 +412,12 @@ def _exact_warnings(comparisons: list[Comparison], exact_units: frozenset[str]) 
     # exact asked for that.
     notes = _Named()
     for c in comparisons:
-        if c.exact and c.verdict in (REGRESSION, IMPROVEMENT) and c.series.unit not in exact_units:
+        changed = c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+        if c.exact and changed and c.series.unit not in exact_units:
             assert c.base is not None and c.head is not None
             notes.add(f"{c.series.unit} is the same in every run of each side but changed: an "
                       f"exact {c.verdict}, whatever the sample size or p",
-                      f"{describe(c.series.bench)} ({c.base.center:g} → {c.head.center:g})")
+                      f"{c.series.bench.describe()} ({c.base.center:g} → {c.head.center:g})")
     return notes.lines()
 
 

@@ -17,7 +17,7 @@ import posixpath
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from benchguard.config import paths
+from benchguard.config import FILENAME, paths
 from benchguard.errors import BenchguardError
 from benchguard.tools import git, modules
 
@@ -38,7 +38,6 @@ def unchanged(repo: Path, ancestor: str, specs: Sequence[RunSpec], config: Confi
     when a changed file lies in a Go package."""
     if not specs:
         return []
-    from benchguard.config import FILENAME
 
     # configuration is not code: how benchmarks are run is the baseline's settings' business
     changed = [path for path in git.changed_files(repo, ancestor, base.commit)

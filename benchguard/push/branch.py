@@ -7,26 +7,32 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchguard import JSON_VERSION, config
+from benchguard import config as configuration
+from benchguard.engine import verdict
+from benchguard.engine.ledger import how_decided
+from benchguard.engine.names import run_name
+from benchguard.engine.status import Status, Verdict
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_REGRESSION, BenchguardError
-from benchguard.push import measure, ranges
+from benchguard.push import measure, ranges, selection, targets
 from benchguard.push.budget import Deadline, Unchecked
 from benchguard.push.measure import Measured
-from benchguard.store import overrides
-from benchguard.style import plural
-from benchguard.tools import git
+from benchguard.reports import table
+from benchguard.store import notes, overrides
+from benchguard.style import paint, plural, printable
+from benchguard.tools import git, git_objects
+from benchguard.tools.packages import Snapshot
 
 if TYPE_CHECKING:
     from benchguard.config import Config
     from benchguard.engine.decision import Decision
-    from benchguard.engine.verdict import Comparison, ComparisonReport, Status
+    from benchguard.engine.verdict import Comparison, ComparisonReport
     from benchguard.progress import Reporter
     from benchguard.push.plan import Plan
     from benchguard.push.selection import Selection
@@ -58,8 +64,6 @@ class Outcome:
 
     @property
     def status(self) -> Status:
-        from benchguard.engine.verdict import Status
-
         if self.failed:
             return Status.ERROR
         if self.report is None:
@@ -77,7 +81,6 @@ class Outcome:
         # which a push that touches no Go code does not pay for.
         if self.report is None:
             return 0
-        from benchguard.engine.verdict import Status
 
         if self.status == Status.REGRESSION:
             return EXIT_REGRESSION
@@ -112,7 +115,6 @@ class Outcome:
                  "stored": _brief_json(c.stored), "fresh": _brief_json(c.fresh)}
                 for c in self.measured.confirmations]
         if self.targets is not None:
-            from benchguard.push import targets
 
             data["targets"] = targets.to_json(self.targets)
         data["plan"] = None if self.plan is None else self.plan.to_json()
@@ -132,14 +134,11 @@ class Outcome:
         through)."""
         if self.report is None:
             return f"benchguard: {self.range.ref}: {self.message}"
-        from benchguard.reports import table
-        from benchguard.style import printable
 
         lines = []
         if self.report.comparisons or not self.unchecked:  # else the budget left it all
             lines.append(table.render_text(self.report, colour=colour).rstrip("\n"))
         if self.failures:
-            from benchguard.style import paint
 
             count = len(self.failures)
             effect = "blocks the push" if self.blocked_by_failures else \
@@ -152,7 +151,6 @@ class Outcome:
         lines += _regression_table(self.report, colour=colour, blocked=blocked,
                                    how_to_allow=how_to_allow)
         if self.targets is not None:
-            from benchguard.push import targets
 
             lines += targets.render_text(self.targets, colour=colour)
         if self.unchecked:
@@ -163,8 +161,6 @@ class Outcome:
         """What the time budget left unchecked, loudly, and what that does to the push."""
         if not self.unchecked:
             return []
-        from benchguard.engine.names import run_name
-        from benchguard.style import paint, printable
 
         count = len(self.unchecked)
         title = (f"NOT CHECKED: {plural(count, 'selection')} of "
@@ -186,7 +182,6 @@ class Outcome:
     def render_markdown(self) -> str:
         if self.report is None:
             return f"**benchguard** `{self.range.ref}`: {self.message}"
-        from benchguard.reports import table
 
         lines = [table.render_markdown(self.report).rstrip("\n"), ""]
         for line in _noise_lines(self.report, self.measured):
@@ -194,7 +189,6 @@ class Outcome:
                 lines[-1] += " " + line.strip()
             else:
                 lines.append(f"- {line}")
-        from benchguard.style import printable
 
         for s in self.selection.selected if self.selection else ():
             lines.append(printable(f"- `{s.package}` `{s.pattern}`: {s.reason}"))
@@ -206,7 +200,6 @@ class Outcome:
         for one in self.selection.uncovered if self.selection else ():
             lines.append(printable(f"- not covered by any benchmark: `{one.path}`: {one.why}"))
         if self.targets is not None:
-            from benchguard.push import targets
 
             lines += targets.render_markdown(self.targets)
         return "\n".join(lines)
@@ -241,7 +234,6 @@ class Prepared:
         if self.outcome is not None or self.plan is None:
             message = self.outcome.message if self.outcome is not None else ""
             return f"benchguard: {self.range.ref}: {message} (dry run)"
-        from benchguard.style import printable
 
         lines = [f"benchguard: {self.range.ref}: the plan (dry run: nothing is built or run)"]
         lines += [printable(line) for line in self.plan.lines(git.short(self.range.base))]
@@ -307,7 +299,6 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
     repo = measurement.repo
     allowed = overrides.apply(measured.report, prepared.allow)
     overrides.record(repo, config.notes_ref, found.head, allowed, reporter=reporter)
-    from benchguard.push import targets
 
     checked = targets.check_head(repo, config, measured.head, found.head, prepared.allow,
                                  packages=measured.packages, reporter=reporter)
@@ -340,12 +331,10 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
     """A check that lets the push through keeps its head measurement as a baseline of the
     pushed commit (the next push from it measures its head only), and records what the budget
     left unchecked. What cannot be stored is warned about: the check's verdict stands."""
-    from benchguard.engine.verdict import Status
 
     if outcome.status == Status.REGRESSION or outcome.blocked_by_budget \
             or outcome.blocked_by_failures:
         return
-    from benchguard.store import notes
 
     records = list(measured.head_records)
     if outcome.unchecked:
@@ -365,7 +354,6 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
 def to_json(outcomes: Sequence[Outcome], *, message: str = "") -> dict[str, Any]:
     """`check --format json`: one document for the whole push, each pushed branch's check in
     ``checks`` (docs/json.md)."""
-    from benchguard import JSON_VERSION
 
     data: dict[str, Any] = {"version": JSON_VERSION, "status": overall_status(outcomes).value}
     if message:
@@ -378,7 +366,6 @@ def overall_status(outcomes: Sequence[Outcome]) -> Status:
     """The worst of the pushed branches, in the order one branch's status is decided: a
     regression, else selections that could not be measured (an error), else selections the time
     budget left unchecked, else a pass; skipped when none was compared."""
-    from benchguard.engine.verdict import Status
 
     found = {outcome.status for outcome in outcomes}
     return next((status for status in (Status.REGRESSION, Status.ERROR, Status.INCOMPLETE,
@@ -451,13 +438,11 @@ class _Worktree:
 def _select(config: Config, push: _Push, head: _Worktree, verbose: bool,
             reporter: Reporter) -> Selection:
     """The benchmarks the push's changes select, each announced with its reason."""
-    from benchguard.push import selection
-    from benchguard.tools.packages import Snapshot
 
     def head_tree() -> Path:
-        # Go code changed, so the notes will be read: pygit2 takes ~80 ms to import, done
-        # on the other core while `go list` runs rather than after it.
-        threading.Thread(target=importlib.import_module, args=("benchguard.store.notes",)).start()
+        # Go code changed, so the notes will be read: pygit2's import is done on the other
+        # core while `go list` runs rather than after it.
+        git_objects.preload()
         return head.path()
 
     base = _Worktree(head.repo, push.fork, head.stack)  # checked out for deleted files only
@@ -507,7 +492,6 @@ def _only_configuration(repo: Path, push: _Push, config_path: str | None) -> boo
     """Whether the push changes benchguard.toml and nothing else: configuration is not code,
     so no benchmark changes. The pushed file has been read and checked by then (a broken one
     would break every teammate's push: exit 2); with --config, it is checked here."""
-    from benchguard import config
 
     if not push.changed or any(path != config.FILENAME for path in push.changed):
         return False
@@ -520,7 +504,6 @@ def _only_configuration(repo: Path, push: _Push, config_path: str | None) -> boo
 
 def config_at(repo: Path, head: str, config_path: str | None) -> Config:
     """The pushed commit's benchguard.toml (not the working tree's), unless --config says."""
-    from benchguard import config
 
     if config_path is not None:
         return config.load(repo, Path(config_path))
@@ -535,8 +518,6 @@ def _warn_unmatched_paths(repo: Path, config: Config, head: str, changed: Sequen
                           config_path: str | None, reporter: Reporter) -> None:
     """When a push changes benchguard.toml, name the `paths` patterns that match no file: a
     typo there would otherwise silently select nothing, ever."""
-    from benchguard import config as configuration
-    from benchguard.push import selection
 
     if config_path is not None or configuration.FILENAME not in changed or not config.benches:
         return
@@ -550,8 +531,6 @@ UNCOVERED_SHOWN = 3
 
 
 def _explain(chosen: Selection, verbose: bool, reporter: Reporter) -> None:
-    from benchguard.engine.names import run_name
-
     for selected in chosen.selected:
         reporter.progress(f"selected {run_name(selected.package, selected.pattern, selected.tags)}"
                           f": {selected.reason}")
@@ -607,22 +586,19 @@ def _finite(value: float | None) -> float | None:
 
 
 def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[str]:
-    from benchguard.engine.ledger import how_decided
-    from benchguard.engine.verdict import Verdict
-
     if measured is None or measured.rule is None:
         return []
     made = [c.decision for c in compared.comparisons if c.decision is not None]
     at = [round_ for rounds in measured.rounds.values() for round_ in rounds.decided.values()]
     lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
-    for selection, rounds in measured.rounds.items():
+    for described, rounds in measured.rounds.items():
         if not rounds.side_by_side:
             continue
         more = ""
         if rounds.extra:
             benchmarks = plural(rounds.undecided, "undecided benchmark")
             more = f" ({rounds.rounds - rounds.extra} + {rounds.extra} of {benchmarks})"
-        lines.append(f"{selection}: base and head measured side by side, {rounds.rounds} "
+        lines.append(f"{described}: base and head measured side by side, {rounds.rounds} "
                      f"rounds{more}")
     for confirmation in measured.confirmations:
         stored, fresh = confirmation.stored, confirmation.fresh
@@ -638,13 +614,10 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
 
 def _regression_table(compared: ComparisonReport, *, colour: bool, blocked: str,
                       how_to_allow: str | None) -> list[str]:
-    from benchguard.engine.verdict import Verdict, describe
-    from benchguard.style import paint
-
     regressions = [c for c in compared.comparisons if c.verdict == Verdict.REGRESSION]
     if not regressions:
         return []
-    rows = [(describe(c.series.bench), c.series.unit, *measure.evidence(c),
+    rows = [(c.series.bench.describe(), c.series.unit, *measure.evidence(c),
              f"allowed by {c.allowed_by!r}" if c.allowed_by else f"over {c.threshold:.0%}")
             for c in regressions]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -661,9 +634,6 @@ def _regression_table(compared: ComparisonReport, *, colour: bool, blocked: str,
 
 
 def report_json(compared: ComparisonReport | None) -> dict[str, Any]:
-    from benchguard.engine import verdict
-    from benchguard.reports import table
-
     if compared is None:
         compared = verdict.ComparisonReport(comparisons=[], warnings=[], alpha=0.05)
     data = table.to_json(compared)

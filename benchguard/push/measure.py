@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchguard.errors import BenchguardError
-from benchguard.push import ranges
+from benchguard.engine import benchmatch, decision, ledger, verdict
+from benchguard.engine.benchfmt import BenchmarkSet, merge, tidy_unit
+from benchguard.engine.benchmatch import pattern_for
+from benchguard.engine.ledger import Judging
+from benchguard.engine.names import run_name, tags_line
+from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.progress import Silent
+from benchguard.push import ancestry, plan, ranges, runner, session
 from benchguard.push.budget import Deadline, Spent, Unchecked, seconds_text
+from benchguard.push.plan import How, Source
+from benchguard.push.runner import RunSpec
+from benchguard.store import notes
 from benchguard.style import plural
-from benchguard.tools import git
+from benchguard.tools import git, go
+from benchguard.tools.packages import Snapshot
 
 # How many first-parent commits back from the base to look for a stored baseline that serves.
 _ANCESTORS = 30
@@ -106,8 +116,6 @@ class Measurement:
     def __init__(self, repo: Path, found: ranges.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
                  any_machine: bool = False) -> None:
-        from benchguard.push import runner
-
         assert found.base is not None
         self.repo, self.found, self.config, self.chosen = repo, found, config, chosen
         self.reporter = reporter
@@ -153,9 +161,6 @@ class Measurement:
     def plan(self, available: float = math.inf) -> Plan:
         """What this range would measure, how, and what fits in ``available`` seconds — from
         the notes and `go env` alone: nothing is built or run."""
-        from benchguard.push import plan
-        from benchguard.push.plan import How, Source
-        from benchguard.tools import go
 
         stored = self._load_stored()
         history = [records for _, records in itertools.chain(
@@ -184,7 +189,6 @@ class Measurement:
     def run(self, deadline: Deadline | None = None, planned: Plan | None = None) -> Measured:
         """Measure what ``planned`` (default: a plan made now) fits before ``deadline`` (default:
         the configured budget from now), then compare, confirm and decide."""
-        from benchguard.push.plan import How
 
         self.deadline = deadline or Deadline.starting(self.config.budget)
         planned = planned or self.plan(self.deadline.remaining())
@@ -221,7 +225,6 @@ class Measurement:
 
     def _first_rounds(self, step: Step) -> None:
         """The first `count` rounds of one selection, when they fit what the budget leaves."""
-        from benchguard.push.plan import How
 
         spec = step.spec
         if self.deadline.passed():
@@ -247,8 +250,6 @@ class Measurement:
         round after the first, check that the rounds still to run fit, and stop (unchecked)
         when they do not. A selection whose binary does not build or run fails alone
         (``failures``): the others are still measured."""
-        from benchguard.engine.benchmatch import pattern_for
-        from benchguard.errors import EXIT_BENCH_FAILED
 
         count = self.settings.count
         only = {spec: pattern_for(names)} if names is not None else None
@@ -284,8 +285,6 @@ class Measurement:
         self.specs = [one for one in self.specs if one != spec]
 
     def _skip(self, spec: RunSpec, reason: str) -> None:
-        from benchguard.engine.names import run_name
-
         self.unchecked[spec] = reason
         self.reporter.warn(f"{run_name(spec.package, spec.pattern, spec.tags)}: not checked: "
                            f"{reason}")
@@ -296,8 +295,6 @@ class Measurement:
     # -- the base's stored baseline
 
     def _notes(self) -> NotesStore:
-        from benchguard.store import notes
-
         if self._store is None:
             self._store = notes.NotesStore(self.repo, self.config.notes_ref)
         return self._store
@@ -312,8 +309,6 @@ class Measurement:
         selections only another machine has a baseline of."""
         if self.stored is not None:
             return self.stored
-        from benchguard.progress import Silent
-        from benchguard.tools import go
 
         self.stored = {}
         fingerprint = go.fingerprint(self.tree)
@@ -350,8 +345,6 @@ class Measurement:
     def _unchanged_since(self, ancestor: str, specs: Sequence[RunSpec]) -> list[RunSpec]:
         """Those of ``specs`` nothing changed from ``ancestor`` to the base can have changed
         (benchguard.push.ancestry): its baseline serves them."""
-        from benchguard.push import ancestry
-        from benchguard.tools.packages import Snapshot
 
         if self._base_snapshot is None:  # its packages are listed only when needed
             self._base_snapshot = Snapshot(self.repo, self.base_commit, self._base_tree)
@@ -394,9 +387,6 @@ class Measurement:
                 tree: Path) -> Record | None:
         """A baseline record of what ``side`` of ``session`` measured for ``specs``, with how
         it was measured and how long each selection took (for the planner)."""
-        from benchguard.engine.benchfmt import merge
-        from benchguard.store import notes
-        from benchguard.tools import go
 
         samples = merge([session.benchmarks(side, [spec]) for spec in specs], first_wins=True)
         if not samples.samples:
@@ -419,8 +409,6 @@ class Measurement:
     # -- the sessions
 
     def _session(self) -> Session:
-        from benchguard.push import session
-
         if self.session is None:
             self.session = session.Session(
                 [session.Side("base", f"base {git.short(self.base_commit)}", self._base_tree()),
@@ -435,8 +423,6 @@ class Measurement:
         return self.base_tree
 
     def _alone(self) -> Session:
-        from benchguard.push import session
-
         if self.alone is None:
             self.alone = session.Session(
                 [session.Side("head", f"head {git.short(self.found.head)}", self.tree)],
@@ -456,7 +442,6 @@ class Measurement:
         side by side, at the look after `count` rounds and every 2 rounds after it, with extra
         rounds of only the benchmarks still undecided while a look is left and a round fits the
         time budget. Returns the stored baseline's comparisons that were confirmed."""
-        from benchguard.engine import decision, ledger
 
         rule = ledger.rule_of(self.config)
         self._sets()  # which run each result came from
@@ -499,7 +484,6 @@ class Measurement:
         """For each selection measured side by side although a stored baseline of it was at
         hand (the plan did not trust it), what that baseline would have settled against the
         head measured now: what the next plans learn from, at no cost in measuring."""
-        from benchguard.engine import decision, ledger
 
         if self.session is None or self.ledger is None:
             return
@@ -521,7 +505,6 @@ class Measurement:
         is final; with confirm = true the rest is measured side by side — only those
         benchmarks, when that fits the time budget (else their selection is unchecked) — and
         decided there; with confirm = false its blocks stand and the rest is unresolved."""
-        from benchguard.engine import decision
 
         assert self.ledger is not None and self.alone is not None
         count = self.settings.count
@@ -571,7 +554,6 @@ class Measurement:
         """Up to ``rounds`` more rounds of only the benchmarks with an undecided result, each
         run as part of the selection it came from (its results belong to that run); each round
         must fit the time budget. Returns how many rounds ran in full."""
-        from benchguard.engine.benchmatch import pattern_for
 
         assert self.session is not None and self.ledger is not None
         names = self._names_by_spec(undecided)
@@ -615,7 +597,6 @@ class Measurement:
     def _paired_series(self) -> dict[SeriesKey, Series]:
         """Every result measured side by side that is not decided yet, round i's base and head
         paired, each from the run of the selection it belongs to."""
-        from benchguard.engine import ledger
 
         if self.session is None:
             return {}
@@ -627,11 +608,9 @@ class Measurement:
 
     def _stored_series(self) -> dict[SeriesKey, Series]:
         """Every result of a selection measured head only, against its stored baseline."""
-        from benchguard.engine import ledger
 
         if self.alone is None:
             return {}
-        from benchguard.engine.benchfmt import BenchmarkSet
 
         found: dict[SeriesKey, Series] = {}
         for spec in self._completed(self.alone):
@@ -644,7 +623,6 @@ class Measurement:
                  ) -> Callable[[SeriesKey], bool]:
         """Whether a result is one of ``spec``'s (its run produced it), of a metric that can
         block (`metrics`), and not decided yet (unless ``decided_too``)."""
-        from benchguard.engine.benchfmt import tidy_unit
 
         made = self.ledger.made if self.ledger is not None and not decided_too else {}
         units = {tidy_unit(metric)[0] for metric in self.config.metrics}
@@ -654,7 +632,6 @@ class Measurement:
     def _compare(self, also: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
         """benchstat's comparison of everything measured, each verdict following its decision
         (``also``: decisions not final yet, to show); unresolved results warned about."""
-        from benchguard.engine import verdict
 
         base, head = self._sets()
         made = self.ledger.made if self.ledger is not None else {}
@@ -665,7 +642,7 @@ class Measurement:
                                  decided={**made, **(also or {})})
         if self.ledger is not None:
             report.family = self.ledger.family
-            unresolved = [c for c in report.comparisons if c.verdict == verdict.UNRESOLVED]
+            unresolved = [c for c in report.comparisons if c.verdict == verdict.Verdict.UNRESOLVED]
             if unresolved:
                 report.warnings.append(_unresolved_warning(unresolved))
         return report
@@ -676,7 +653,6 @@ class Measurement:
         series two overlapping selections both hold keeps the first's; stored samples, which no
         run of this check produced, were picked per selection as `go test` would have run them
         (stored_for). A result confirmed side by side is that measurement's."""
-        from benchguard.engine.benchfmt import BenchmarkSet, merge
 
         bases, heads = [], []
         for spec in self.specs:
@@ -703,7 +679,6 @@ class Measurement:
     def _judging(self, key: SeriesKey) -> Judging:
         """The threshold and min_effect of a result: its run's [[bench]] entry's, else the
         top level's (config.threshold_for)."""
-        from benchguard.engine.ledger import Judging
 
         entry = self.entries.get(self.owners[key.bench]) if key.bench in self.owners else None
         return Judging(self.config.threshold_for(entry, key.unit),
@@ -715,21 +690,21 @@ class Measurement:
         at = self.ledger.at if self.ledger is not None else {}
         rounds = {}
         for spec in self.specs:
-            sessions = [session for session in (self.alone, self.session)
-                        if session is not None and spec in session.rounds]
+            sessions = [ran for ran in (self.alone, self.session)
+                        if ran is not None and spec in ran.rounds]
             if spec in self.unchecked or not sessions:
                 continue
             seconds: dict[str, Usage] = {}
-            for session in sessions:
-                for side in session.sides:
-                    used = session.spent(side.name, spec)
+            for ran in sessions:
+                for side in ran.sides:
+                    used = ran.spent(side.name, spec)
                     seconds[side.name] = seconds[side.name].plus(used) \
                         if side.name in seconds else used
             decided = {f"{key.bench.label} {key.unit}": round_ for key, round_ in at.items()
                        if self.owners.get(key.bench) == spec}
             rounds[describe_spec(spec)] = Rounds(
                 self.session is not None and spec in self.session.rounds,
-                max(session.rounds[spec] for session in sessions), self.extra.get(spec, 0),
+                max(ran.rounds[spec] for ran in sessions), self.extra.get(spec, 0),
                 seconds, decided, self.undecided.get(spec, 0), self.outcomes.get(spec))
         return rounds
 
@@ -746,14 +721,12 @@ def _unresolved_warning(unresolved: Sequence[Comparison]) -> str:
 
 def describe_spec(spec: RunSpec) -> str:
     """A selection as the output names it: "./hashing", "./hashing [tags: fast]"."""
-    from benchguard.engine.names import tags_line
 
     return f"{spec.package} [{tags_line(spec.tags)}]" if spec.tags else spec.package
 
 
 def spec_of(selected: Selected) -> RunSpec:
     """The `go test` run a selection asks for."""
-    from benchguard.push.runner import RunSpec
 
     return RunSpec(selected.package, selected.pattern, selected.tags, selected.module)
 
@@ -761,8 +734,6 @@ def spec_of(selected: Selected) -> RunSpec:
 def stored_for(samples: BenchmarkSet, spec: RunSpec, import_path: str | None) -> BenchmarkSet:
     """The stored samples ``spec`` would have produced: its package (by import path, when known)
     and build tags, and the names its -bench pattern runs (benchmatch.runs, Go's own rule)."""
-    from benchguard.engine import benchmatch
-    from benchguard.engine.benchfmt import BenchmarkSet
 
     return BenchmarkSet(samples={key: values for key, values in samples.samples.items()
                                  if (import_path is None or key.bench.package == import_path)
@@ -780,14 +751,13 @@ def stored_for(samples: BenchmarkSet, spec: RunSpec, import_path: str | None) ->
 def brief(comparison: Comparison) -> str:
     """A result in one line: its name, metric and change as its decision saw it (else
     benchstat's change of medians)."""
-    from benchguard.engine.verdict import describe
 
     made = comparison.decision
     if made is not None:
         seen = made.reason
     else:
         seen = "?" if comparison.delta is None else f"{comparison.delta * 100:+.1f}%"
-    return f"{describe(comparison.series.bench)} {comparison.series.unit} {seen}"
+    return f"{comparison.series.bench.describe()} {comparison.series.unit} {seen}"
 
 
 def evidence(comparison: Comparison) -> tuple[str, str]:

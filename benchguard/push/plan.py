@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from benchguard.engine.durations import parse_duration
+from benchguard.engine.names import run_name
 from benchguard.push.budget import seconds_text
 from benchguard.style import plural
 
@@ -265,8 +266,6 @@ def _benchtime_ratio(recorded: str, configured: str) -> float:
 
 
 def _name(spec: RunSpec) -> str:
-    from benchguard.engine.names import run_name
-
     return run_name(spec.package, spec.pattern, spec.tags)
 
 

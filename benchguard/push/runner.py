@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -10,12 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchguard import config as config_module
+from benchguard.engine import benchfmt
 from benchguard.engine.benchfmt import BenchmarkSet
 from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.store.records import Timing
 from benchguard.tools import git, go, machine
-from benchguard.tools.modules import Layout
+from benchguard.tools.modules import Layout, within
 
 if TYPE_CHECKING:
     from benchguard.store.records import Timing
@@ -38,7 +41,6 @@ class RunSpec:
     @property
     def go_package(self) -> str:
         """``package`` as go sees it from ``module``'s root."""
-        from benchguard.tools.modules import within
 
         return within(self.package, self.module)
 
@@ -85,7 +87,6 @@ class RunSettings:
     def comparable(self) -> dict[str, Any]:
         """The settings that change the numbers (beside the machine and the build tags, which
         baselines keep per benchmark): a stored baseline serves only when they are equal."""
-        import os
 
         return {"benchtime": self.benchtime,
                 "environment": {name: os.environ[name] for name in BUILD_ENVIRONMENT
@@ -126,8 +127,6 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
     the other specs still run. ``on_line`` gets each line of go's output as it arrives.
     """
-    from benchguard.engine import benchfmt
-    from benchguard.store.records import Timing
 
     outputs: list[str] = []
     durations: list[Timing] = []

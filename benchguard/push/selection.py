@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from benchguard.config import paths
+from benchguard.config import FILENAME, paths
+from benchguard.engine import benchmatch
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.tools import git, modules
 
@@ -417,8 +418,6 @@ def _first_match(patterns: Sequence[str], path: str) -> str:
 
 
 def _config_name(config: Config) -> str:
-    from benchguard.config import FILENAME
-
     return FILENAME if config.path is None else config.path.rsplit("/", 1)[-1]
 
 
@@ -450,7 +449,6 @@ def threshold_for(config: Config, selected: Sequence[Selected], import_paths: Ma
     one for its metric, else the top level's (config.threshold_for). ``import_paths`` maps each
     selection's "./dir" to its import path. Results measured now carry their run instead
     (measure.Measured.owners)."""
-    from benchguard.engine import benchmatch
 
     bench = series.bench
     for choice in selected:

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchguard.config import TARGET_METRICS, Config, Target
+from benchguard.engine import stats, units
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.store import overrides as overriding
+from benchguard.store.overrides import allowances, push_anyway
+from benchguard.style import paint
 from benchguard.tools.modules import Layout
 from benchguard.tools.modules import at_commit as layout_at
 
@@ -69,7 +73,6 @@ def evaluate(targets: Sequence[Target], benchmarks: BenchmarkSet, *,
     the commit) resolves the rest. Without either, "./dir" matches any import path ending in
     "/dir".
     """
-    from benchguard.engine import stats
 
     results: list[TargetResult] = []
     unmatched: list[Target] = []
@@ -152,7 +155,6 @@ def allow(evaluation: Evaluation, overrides: Sequence[Override]) -> Evaluation:
 
 def format_number(value: float, unit: str) -> str:
     """Three significant digits with an SI (or, for bytes, IEC) prefix, as benchstat prints."""
-    from benchguard.engine import units
 
     return f"{units.format_value(value, unit)} {unit}"
 
@@ -198,9 +200,6 @@ def mark(result: TargetResult) -> str:
 
 def render_text(evaluation: Evaluation, *, colour: bool = False, hint: bool = True
                 ) -> list[str]:
-    from benchguard.store.overrides import push_anyway
-    from benchguard.style import paint
-
     if not evaluation.results:
         return []
     rows = []
@@ -256,7 +255,6 @@ def check_head(repo: Path, config: Config, head: BenchmarkSet, commit: str,
 
     ``packages`` ("./dir" -> import path) are those the run reported; other "./dir"s resolve
     through ``commit``'s modules, the checked commit's, not the working tree's."""
-    from benchguard.store import overrides as overriding
 
     evaluation = allow(evaluate(config.targets, head, packages=packages,
                                 layout=layout_at(repo, commit) if config.targets else None),
@@ -267,8 +265,6 @@ def check_head(repo: Path, config: Config, head: BenchmarkSet, commit: str,
 
 
 def _allowances(evaluation: Evaluation, overrides: Sequence[Override]) -> list[Allowance]:
-    from benchguard.store.overrides import allowances
-
     by_pattern = {override.pattern: override for override in overrides}
     return allowances((by_pattern[result.allowed_by], result.bench)
                       for result in evaluation.results if result.allowed_by is not None)

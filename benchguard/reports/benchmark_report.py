@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from benchguard.engine import stats
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.engine.benchmatch import pattern_for
 from benchguard.engine.names import tags_line
-from benchguard.engine.verdict import REGRESSION, Comparison, ComparisonReport
+from benchguard.engine.status import Verdict
+from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.push import targets as targeting
+from benchguard.reports import table as reporting
 from benchguard.reports.profile import ProfileDiff
 
 PASS, FAIL, REGRESSED = "PASS", "FAIL", "REGRESSION"
@@ -46,7 +50,7 @@ class BenchReport:
         if self.gate is None:
             return []
         return [c for c in self.gate.comparisons
-                if c.verdict == REGRESSION and c.allowed_by is None]
+                if c.verdict == Verdict.REGRESSION and c.allowed_by is None]
 
     @property
     def status(self) -> str:
@@ -64,8 +68,6 @@ def _name(bench: BenchKey) -> str:
 
 
 def _median(benchmarks: BenchmarkSet, bench: BenchKey, unit: str) -> float | None:
-    from benchguard.engine import stats
-
     values = benchmarks.samples.get(SeriesKey(bench, unit))
     return stats.summarize(values).center if values else None
 
@@ -232,7 +234,6 @@ def recommendations(report: BenchReport) -> list[str]:
         elif diff is not None:
             text += " Its CPU profile diff shows no growth: try a longer `--benchtime`."
         else:
-            from benchguard.engine.benchmatch import pattern_for
 
             text += (f" To see which functions got slower, run "
                      f"`{report.profile_hint} '{pattern_for([bench.name])}'`.")
@@ -254,8 +255,6 @@ def _function(name: str) -> str:
 
 
 def render_text(report: BenchReport, *, colour: bool) -> str:
-    from benchguard.reports import table as reporting
-
     lines = [f"Benchmark report {report.date}: {report.status} — head {report.head[:12]}, base "
              f"{report.base[:12] if report.base else 'none'}, {report.bench_count} benchmarks", ""]
     if report.full is not None:
@@ -271,10 +270,6 @@ def render_text(report: BenchReport, *, colour: bool) -> str:
 
 
 def to_json(report: BenchReport) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    from benchguard.reports import table as reporting
-
     return {
         "date": report.date,
         "status": report.status.lower(),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from benchguard.engine.verdict import Verdict
+from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.store.history import Series, format_value
 from benchguard.style import printable

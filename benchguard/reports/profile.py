@@ -12,9 +12,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchguard.engine.verdict import Verdict
+from benchguard.engine import benchmatch
+from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.tools import git, go
 
 if TYPE_CHECKING:
@@ -77,8 +79,6 @@ def regressed_specs(report: ComparisonReport,
                     owner: Callable[[BenchKey], RunSpec | None]) -> list[RunSpec]:
     """One spec per benchmark with a regression nobody allowed, built as the run its results
     came from (``owner``) was: alone, it is profiled per operation (see profile)."""
-    from benchguard.engine import benchmatch
-    from benchguard.push.runner import RunSpec
 
     wanted = []
     for comparison in report.comparisons:
@@ -212,7 +212,6 @@ def _slug(name: str) -> str:
 def _profile_once(tree: Path, spec: RunSpec, where: Path, side: str, benchtime: str,
                   timeout: str) -> dict[str, int]:
     """Run once with profiles; the iterations of each benchmark that ran, by name."""
-    from benchguard.push.runner import RunSettings
 
     args = ["test", "-run=^$", f"-bench={spec.pattern}", "-count=1", f"-benchtime={benchtime}",
             "-benchmem", f"-cpuprofile={where / f'{side}.cpu.prof'}",

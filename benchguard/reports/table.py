@@ -9,24 +9,13 @@ from benchguard import JSON_VERSION
 from benchguard.engine import units
 from benchguard.engine.names import tags_line
 from benchguard.engine.stats import Summary
-from benchguard.engine.verdict import (
-    IMPROVEMENT,
-    INSUFFICIENT,
-    MISSING,
-    NEW,
-    REGRESSION,
-    VERDICTS,
-    Comparison,
-    ComparisonReport,
-    GeomeanRow,
-    Status,
-    Verdict,
-    geomean_rows,
-)
+from benchguard.engine.status import Status, Verdict
+from benchguard.engine.verdict import Comparison, ComparisonReport, GeomeanRow, geomean_rows
 from benchguard.style import paint, printable
 
-_VERDICT_COLOURS = {REGRESSION: "red", IMPROVEMENT: "green", INSUFFICIENT: "yellow",
-                    NEW: "yellow", MISSING: "yellow"}
+_VERDICT_COLOURS = {Verdict.REGRESSION: "red", Verdict.IMPROVEMENT: "green",
+                    Verdict.INSUFFICIENT: "yellow",
+                    Verdict.NEW: "yellow", Verdict.MISSING: "yellow"}
 
 
 def format_delta(comparison: Comparison, alpha: float) -> str:
@@ -35,7 +24,8 @@ def format_delta(comparison: Comparison, alpha: float) -> str:
     shows its size: "~" next to a verdict of change would contradict it."""
     if comparison.p is None:
         return ""
-    if comparison.p > alpha and comparison.verdict not in (REGRESSION, IMPROVEMENT):
+    changed = comparison.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+    if comparison.p > alpha and not changed:
         return "~"
     assert comparison.base is not None and comparison.head is not None
     if comparison.base.center == comparison.head.center:
@@ -179,18 +169,19 @@ def counted(count: int, verdict: Verdict) -> str:
     return f"{count} {_PLURALS.get(verdict, verdict) if count != 1 else verdict}"
 
 
-_PLURALS = {REGRESSION: "regressions", IMPROVEMENT: "improvements"}  # the others read the same
+# the others read the same
+_PLURALS = {Verdict.REGRESSION: "regressions", Verdict.IMPROVEMENT: "improvements"}
 
 
 def _tally(report: ComparisonReport, colour: bool) -> str:
-    counts = {verdict: 0 for verdict in VERDICTS}
+    counts = {verdict: 0 for verdict in tuple(Verdict)}
     allowed = 0
     for comparison in report.comparisons:
-        if comparison.verdict == REGRESSION and comparison.allowed_by is not None:
+        if comparison.verdict == Verdict.REGRESSION and comparison.allowed_by is not None:
             allowed += 1
         else:
             counts[comparison.verdict] += 1
-    parts = [counted(counts[v], v) for v in VERDICTS if counts[v]]
+    parts = [counted(counts[v], v) for v in tuple(Verdict) if counts[v]]
     if allowed:
         parts.append(f"{allowed} allowed regression{'s' if allowed != 1 else ''}")
     status = report.status
@@ -199,7 +190,7 @@ def _tally(report: ComparisonReport, colour: bool) -> str:
     return f"{label}: {', '.join(parts) if parts else 'nothing compared'}"
 
 
-def _finite(value: float | None) -> float | None:
+def finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
@@ -207,7 +198,7 @@ def _summary_json(summary: Summary | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     bounded = math.isfinite(summary.low) and math.isfinite(summary.high)
-    return {"median": _finite(summary.center), "n": summary.n,
+    return {"median": finite(summary.center), "n": summary.n,
             "ci": [summary.low, summary.high] if bounded else None}
 
 
@@ -227,8 +218,8 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
                 "better": "higher" if c.higher_is_better else "lower",
                 "base": _summary_json(c.base),
                 "head": _summary_json(c.head),
-                "delta": _finite(c.delta),
-                "p": _finite(c.p),
+                "delta": finite(c.delta),
+                "p": finite(c.p),
                 "significant": c.significant,
                 "verdict": c.verdict,
                 "threshold": c.threshold,
@@ -272,7 +263,7 @@ def render_markdown(report: ComparisonReport) -> str:
             delta = format_delta(c, report.alpha) or "—"
             p = f"{c.p:.3f}" if c.p is not None else "—"
             verdict = verdict_text(c)
-            if c.verdict == REGRESSION and c.allowed_by is None:
+            if c.verdict == Verdict.REGRESSION and c.allowed_by is None:
                 verdict = f"**{verdict}**"
             lines.append(f"| `{name}` | {cells[0]} | {cells[1]} | {delta} | {p} | {verdict} |")
         row = geomeans.get(unit)

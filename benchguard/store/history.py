@@ -3,6 +3,8 @@ steps where a significant change happened (verdict.compare between consecutive p
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from collections.abc import Sequence
@@ -11,12 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchguard import JSON_VERSION
+from benchguard.engine import stats, units, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
 from benchguard.engine.names import tags_line
 from benchguard.engine.stats import Summary
-from benchguard.engine.verdict import Verdict
+from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.store import notes
 from benchguard.style import printable
 from benchguard.tools import git
 
@@ -84,7 +88,6 @@ def collect(repo: Path, rev: str, regex: str, *, ref: str, fingerprint: Fingerpr
     first-parent commits of ``rev``, oldest first: at each commit, the samples a check would
     compare with (notes.baseline_samples). Note lines that were skipped are told to
     ``reporter``."""
-    from benchguard.store import notes
 
     try:
         pattern = re.compile(regex)
@@ -132,8 +135,6 @@ def _convert(values: list[float], metric: str) -> list[float]:
 
 def _series(bench: BenchKey, metric: str, rows: list[tuple[Commit, list[float]]], *,
             alpha: float, threshold: float) -> Series:
-    from benchguard.engine import stats, verdict
-
     points = []
     previous: list[float] | None = None
     for commit, values in rows:
@@ -169,8 +170,6 @@ def sparkline(values: Sequence[float]) -> str:
 
 
 def format_value(value: float, metric: str) -> str:
-    from benchguard.engine import units
-
     if not math.isfinite(value):
         return "∞"
     # "MB/s" already counts in decimal megabytes: 2000 of them are 2.000k, not 1.953Ki
@@ -217,8 +216,6 @@ def _mark(point: Point) -> str:
 
 
 def _range(summary: Summary) -> str:
-    from benchguard.engine import units
-
     return units.range_percent(summary)
 
 
@@ -253,8 +250,6 @@ def _finite(value: float | None) -> float | None:
 def render_csv(series: Sequence[Series]) -> str:
     """Data, as stored: no escaping (names, packages and units cannot hold control characters,
     records.decode sees to that; a subject is the commit's own)."""
-    import csv
-    import io
 
     buffer = io.StringIO()
     fields = ["commit", "date", "package", "name", "procs", "tags", "metric", "median", "low",

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.store.notes import NotesStore, override_record
+from benchguard.style import printable
 from benchguard.tools import git
 
 if TYPE_CHECKING:
@@ -93,7 +96,6 @@ def from_messages(repo: Path, messages: Mapping[str, str]) -> list[Override]:
 
 def apply(report: ComparisonReport, overrides: Sequence[Override]) -> list[Allowance]:
     """Mark each regression an override covers as allowed (it stays a "regression")."""
-    from benchguard.engine.verdict import Verdict
 
     allowed: list[tuple[Override, BenchKey]] = []
     comparisons = []
@@ -119,8 +121,6 @@ def allowances(allowed: Iterable[tuple[Override, BenchKey]]) -> list[Allowance]:
 
 
 def _records(commit: str, allowances: Sequence[Allowance], user: str) -> list[Record]:
-    from benchguard.store.notes import override_record
-
     return [override_record(commit, pattern=a.override.pattern,
                             reason=a.override.reason or f"allowed with {a.override.source}",
                             user=user, benchmarks=a.benchmarks)
@@ -133,7 +133,6 @@ def record(repo: Path, notes_ref: str, commit: str, allowances: Sequence[Allowan
     it later), and tell the user: "<what> allowed by '<pattern>' (<source>): <benchmarks>"."""
     if not allowances:
         return
-    from benchguard.store.notes import NotesStore
 
     user = git.config_get(repo, "user.email") or "unknown"
     NotesStore(repo, notes_ref).append(commit, _records(commit, allowances, user))
@@ -145,7 +144,6 @@ def record(repo: Path, notes_ref: str, commit: str, allowances: Sequence[Allowan
 
 def push_anyway(names: Iterable[str]) -> str:
     """How to let the benchmarks ``names`` through once, as a line to copy."""
-    from benchguard.style import printable
 
     # re.escape first: an escaped control character (\x1b) still matches it as a regex
     escaped = sorted({printable(re.escape(name)) for name in names})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchguard.tools import modules
+from benchguard.tools import go, modules
 from benchguard.tools.modules import Layout, Module
 
 if TYPE_CHECKING:  # go is imported when something is listed: a docs-only push lists nothing
@@ -133,7 +133,6 @@ class Snapshot:
             if self._tree is None:
                 self._tree = self._checkout()
             tree = self._tree
-            from benchguard.tools import go
 
             if self.layout.workspace:
                 patterns = [_all_below(module.directory) for module in units]
