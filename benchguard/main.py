@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import signal
 import sys
@@ -12,14 +11,13 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchguard import __version__
+from benchguard import __version__, commands
 from benchguard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
 from benchguard.redact import redact
 
-# name -> one-line help; each lives in benchguard/commands/<name>.py with
-# add_arguments(parser) and run(args) -> int. Only the command that runs is imported, and it
-# imports its heavy parts inside run(), so a push that touches no Go code pays only for what it
-# uses.
+# The command registry: name -> one-line help; each lives in benchguard/commands/<name>.py with
+# add_arguments(parser) and run(args) -> int. Only the command that runs is imported
+# (commands.load), so a push that touches no Go code pays only for what it uses.
 COMMANDS = {
     "check": "check the commits being pushed for benchmark regressions (the pre-push hook)",
     "compare": "compare two files of `go test -bench` output, benchstat-style, with verdicts",
@@ -75,8 +73,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         command_parser = sub.add_parser(name, help=help_text, description=help_text,
                                         parents=[GLOBAL_OPTIONS])
         if only is None or name == only:
-            module = importlib.import_module(f"benchguard.commands.{name}")
-            module.add_arguments(command_parser)
+            commands.load(name).add_arguments(command_parser)
     return parser
 
 
@@ -126,8 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.config = getattr(args, "config", None)
     try:
         _change_directory(args.directory)
-        module = importlib.import_module(f"benchguard.commands.{args.command}")
-        result: int = module.run(args)
+        result: int = commands.load(args.command).run(args)
         return result
     except BenchguardError as error:
         print(f"benchguard: error: {redact(error.message)}", file=sys.stderr)

@@ -113,9 +113,10 @@ package = "./parse"
 """
 
 # What a push that touches no Go code must never pay for.
-HEAVY = ("pygit2", "benchguard.engine.benchfmt", "benchguard.engine.stats",
-         "benchguard.engine.verdict", "benchguard.reports.table", "benchguard.store.notes",
-         "benchguard.tools.go", "benchguard.push.runner", "benchguard.push.session")
+HEAVY = ("pygit2", "benchguard.commands.check_measure", "benchguard.push.branch",
+         "benchguard.push.measure", "benchguard.push.session", "benchguard.push.runner",
+         "benchguard.engine.stats", "benchguard.engine.verdict", "benchguard.engine.decision",
+         "benchguard.reports.table", "benchguard.reports.check")
 
 
 def git(*args: str, cwd: Path) -> str:

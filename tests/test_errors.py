@@ -285,9 +285,11 @@ def test_compare_with_a_file_that_is_not_benchmark_output_exits_2(
 
 # --- the cost of a push that touches no Go code ------------------------------------------------
 
-HEAVY_MODULES = {"pygit2", "benchguard.engine.benchfmt", "benchguard.engine.stats",
-                 "benchguard.engine.verdict", "benchguard.reports.table", "benchguard.store.notes",
-                 "benchguard.tools.go", "benchguard.push.runner", "benchguard.push.session"}
+HEAVY_MODULES = {"pygit2", "benchguard.commands.check_measure", "benchguard.push.branch",
+                 "benchguard.push.measure", "benchguard.push.session", "benchguard.push.runner",
+                 "benchguard.engine.stats", "benchguard.engine.verdict",
+                 "benchguard.engine.decision", "benchguard.reports.table",
+                 "benchguard.reports.check"}
 
 
 def test_a_push_that_touches_no_go_code_imports_nothing_heavy_and_runs_no_go(

@@ -15,7 +15,7 @@ from benchguard.engine import decision, ledger, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import BenchguardError
 from benchguard.progress import Collector
-from benchguard.push import runner
+from benchguard.push import deciding, runner
 from benchguard.store import notes
 from benchguard.store.notes import NotesStore
 from benchguard.tools.go import Fingerprint
@@ -141,7 +141,7 @@ def test_compare_shows_benchstat_numbers_for_a_constant_allocs_change(tmp_path: 
 # -- more rounds only where a block is possible (engine.ledger, engine.decision)
 
 
-RULE = ledger.rule_of(config.parse("", filename="benchguard.toml"))
+RULE = deciding.rule_of(config.parse("", filename="benchguard.toml"))
 
 
 # a run's own noise, in units of ``spread``: what pairing round i's base and head leaves

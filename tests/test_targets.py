@@ -14,6 +14,7 @@ from benchguard.config import Target
 from benchguard.engine.benchfmt import parse
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.push import targets
+from benchguard.reports import targets as targets_report
 from benchguard.tools import modules
 
 # Sum is far faster than 1 op/s; no benchmark runs in 1 ns.
@@ -95,12 +96,12 @@ def test_ops_per_second_is_one_over_the_median_seconds_per_op() -> None:
     evaluation = targets.evaluate(wanted, measured, layout=layout)
     met, missed, *allocs = evaluation.results
     assert met.value == pytest.approx(500e6) and met.met
-    assert targets.describe_value(met) == "500.0M ops/sec (2 ns/op)"
-    assert targets.describe_limit(met.target) == "≥ 400M ops/sec"
+    assert targets_report.describe_value(met) == "500.0M ops/sec (2 ns/op)"
+    assert targets_report.describe_limit(met.target) == "≥ 400M ops/sec"
     assert not missed.met and not missed.blocking  # report only
     assert [r.bench.name for r in allocs] == ["BenchmarkIsBinary/large", "BenchmarkIsBinary/small"]
     assert evaluation.unmatched == (wanted[3],)
-    assert [line.split()[0] for line in targets.render_text(evaluation)[2:]] == [
+    assert [line.split()[0] for line in targets_report.render_text(evaluation)[2:]] == [
         "✓", "✗", "✓", "✓"]
 
 

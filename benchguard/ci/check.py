@@ -14,9 +14,10 @@ from benchguard.ci.environment import ALLOW_LABEL, Options, Provider, PullReques
 from benchguard.engine.status import Status, Verdict
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import branch, ranges
-from benchguard.push.branch import Outcome
+from benchguard.push import branch, changes, ranges
+from benchguard.push.outcome import Outcome
 from benchguard.reports import benchmark_report
+from benchguard.reports import check as check_report
 from benchguard.store import overrides, sync
 
 
@@ -78,7 +79,7 @@ def render(request: PullRequest, outcome: Outcome) -> str:
     """The markdown report: heading, the check's own markdown, what overrides let through."""
     lines = [f"### benchguard: {request.name}", "",
              f"`{request.base[:12]}` (base) against `{request.head[:12]}` (head)", "",
-             outcome.render_markdown().rstrip("\n")]
+             check_report.render_markdown(outcome).rstrip("\n")]
     if outcome.allowed:
         lines += ["", "**Allowed regressions**", ""]
         lines += [f"- `{allowance.override.pattern}` ({allowance.override.source}"
@@ -95,7 +96,7 @@ def _fetch_notes(repo: Path, request: PullRequest, options: Options,
                  reporter: Reporter) -> None:
     """The remote's baselines: one recorded for the base on this kind of runner spares
     measuring the base again."""
-    ref = branch.config_at(repo, request.head, options.config_path).notes_ref
+    ref = changes.config_at(repo, request.head, options.config_path).notes_ref
     try:
         fetched = sync.fetch(repo, options.remote, ref)
     except BenchguardError as error:

@@ -11,7 +11,7 @@ from benchguard.ci import checkout, environment, github
 from benchguard.ci.environment import Merge, Options
 from benchguard.engine.status import Status
 from benchguard.progress import Reporter
-from benchguard.push import baseline, branch
+from benchguard.push import baseline, changes
 from benchguard.reports import benchmark_report
 from benchguard.reports import notes as notes_report
 from benchguard.store import sync
@@ -32,7 +32,7 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
     if not git.has_commit(repo, merge.commit):
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
-    settings = branch.config_at(repo, merge.commit, options.config_path)
+    settings = changes.config_at(repo, merge.commit, options.config_path)
     result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
                                          reporter=reporter)
     recorded = notes_report.recorded_message(settings, merge.commit, result.fingerprint)

@@ -1,20 +1,27 @@
 """One module per subcommand: add_arguments(parser) and run(args) -> int. What they all do the
-same way lives here."""
+same way lives here, with the command registry's loader."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
 
 from benchguard import config
+from benchguard.config import Config
 from benchguard.tools import git
-
-if TYPE_CHECKING:
-    from benchguard.config import Config
 
 _FORMATS = {"text": "text for people", "json": "JSON for scripts (docs/json.md)",
             "markdown": "Markdown for a pull request", "csv": "CSV for a spreadsheet"}
+
+
+def load(name: str) -> ModuleType:
+    """The module commands/<name>.py, imported when it is needed: the command that runs (main),
+    and the second half of `check` once a push has something to measure. With pygit2's loader
+    (tools.git_objects) it is the package's one deliberate lazy import: a push that changes no Go
+    code pays only for the modules that triage it (docs/design.md, "Start-up")."""
+    return importlib.import_module(f"benchguard.commands.{name}")
 
 
 def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:

@@ -15,6 +15,7 @@ from benchguard import JSON_VERSION
 from benchguard.commands import add_format, output, repository
 from benchguard.push import baseline, targets
 from benchguard.reports import notes as notes_report
+from benchguard.reports import targets as targets_report
 from benchguard.store import sync
 from benchguard.tools import git, modules
 
@@ -56,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
             "date": record.date, "fingerprint": dataclasses.asdict(result.fingerprint),
             "settings": record.settings, "load": record.load,
             "benchmarks": notes_report.summary_json(result.benchmarks),
-            "targets": targets.to_json(evaluation),
+            "targets": targets_report.to_json(evaluation),
             "pushed": None if synced is None else notes_report.sync_json(synced),
             "warnings": result.warnings,
         }, indent=2))
-    elif lines := targets.render_text(evaluation, hint=False):
+    elif lines := targets_report.render_text(evaluation, hint=False):
         print("\n".join(lines))
     if args.bench is None:
         targets.require_matches(settings, evaluation, repo)

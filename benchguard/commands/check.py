@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
 
-from benchguard import JSON_VERSION
-from benchguard.commands import add_allow, add_format, output
-from benchguard.engine.status import Status
+from benchguard.commands import add_allow, add_format, load, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.push import branch, ranges
-from benchguard.push.branch import Outcome, Prepared
-from benchguard.push.budget import seconds_text
-from benchguard.reports import benchmark_report, profile
+from benchguard.push import changes, ranges
+from benchguard.push.outcome import Outcome
 from benchguard.store import overrides
 from benchguard.tools import git
-
-# Hosted remotes close an SSH session left idle for a few minutes (about six on GitHub), and
-# git holds it idle while the hook runs: a longer check makes the push fail after it passed.
-SSH_IDLE_SECONDS = 5 * 60
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,27 +51,34 @@ def run(args: argparse.Namespace) -> int:
     environ = os.environ
     if overrides.skip_requested(environ):
         output.progress("BENCHGUARD_SKIP is set: benchmarks not checked")
-        _emit(args, [], "BENCHGUARD_SKIP is set: benchmarks not checked")
-        return 0
+        return _nothing_to_measure(args, [], "BENCHGUARD_SKIP is set: benchmarks not checked")
     pushed = _ranges(repo, args, environ)
     given = overrides.from_invocation(repo, environ, args.allow_regression)
     if not pushed:
         output.progress("no branch updates in this push; nothing to check")
-        _emit(args, [], "no branch updates to check")
-        return 0
+        return _nothing_to_measure(args, [], "no branch updates to check")
     with contextlib.ExitStack() as stack:
-        prepared = _prepare(repo, pushed, given, args, stack, started)
-        _warn_about_ssh(args, prepared)
-        if args.dry_run:
-            _emit_plans(args, prepared)
-            return 0
-        outcomes = [branch.finish(one, reporter=output.STDERR) for one in prepared]
-    _emit(args, outcomes)
-    if args.profile:
-        _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)
-    if environ.get("GITHUB_STEP_SUMMARY"):
-        benchmark_report.append_step_summary("\n\n".join(o.render_markdown() for o in outcomes))
-    return max(outcome.exit_code for outcome in outcomes)
+        triaged = [changes.triage(repo, found, given, config_path=args.config,
+                                  verbose=args.verbose, reporter=output.STDERR, stack=stack)
+                   for found in pushed]
+        settled = [one.outcome for one in triaged if one.outcome is not None]
+        if len(settled) == len(triaged) and not args.dry_run:
+            return _nothing_to_measure(args, settled)
+        second_half = load("check_measure")
+        exit_code: int = second_half.measure(args, repo, triaged, stack, started)
+        return exit_code
+
+
+def _nothing_to_measure(args: argparse.Namespace, outcomes: Sequence[Outcome],
+                        message: str = "") -> int:
+    """A push with nothing to measure (docs, configuration, no new commits) says so in one line
+    a branch; other formats and the step summary are the second half's to render."""
+    if args.format == "text" and not (outcomes and os.environ.get("GITHUB_STEP_SUMMARY")):
+        for outcome in outcomes:
+            print(f"benchguard: {outcome.range.ref}: {outcome.message}")
+        return 0
+    load("check_measure").settled(args, outcomes, message)
+    return 0
 
 
 def _ranges(repo: Path, args: argparse.Namespace, environ: Mapping[str, str]
@@ -99,75 +96,3 @@ def _ranges(repo: Path, args: argparse.Namespace, environ: Mapping[str, str]
         found = ranges.pre_commit_range(repo, environ, reporter=output.STDERR)
         return [] if found is None else [found]
     return [ranges.manual_range(repo, args.base, args.head)]
-
-
-def _prepare(repo: Path, pushed: Sequence[ranges.Range], given: Sequence[overrides.Override],
-             args: argparse.Namespace, stack: contextlib.ExitStack, started: float
-             ) -> list[Prepared]:
-    """Every branch up to its plan, before any is measured: each plan leaves the time the
-    plans of the branches before it need."""
-    prepared = []
-    planned = 0.0
-    for found in pushed:
-        one = branch.prepare(repo, found, given, config_path=args.config,
-                               verbose=args.verbose, reporter=output.STDERR, stack=stack,
-                               any_machine=args.any_machine, started=started,
-                               planned_before=planned)
-        planned += one.plan.estimate if one.plan is not None else 0.0
-        prepared.append(one)
-    return prepared
-
-
-def _warn_about_ssh(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
-    """One line before measuring when the push goes over SSH and its plan outlasts the idle
-    time hosted remotes allow."""
-
-    if args.pre_push is None or len(args.pre_push) < 2 or not ranges.is_ssh(args.pre_push[1]):
-        return
-    estimate = sum(one.plan.estimate for one in prepared if one.plan is not None)
-    if estimate <= SSH_IDLE_SECONDS:
-        return
-    budget = next(one.config.budget for one in prepared if one.config is not None)
-    output.warn(f"this check should take ~{seconds_text(estimate)} while git holds the SSH "
-                f"connection to {args.pre_push[0]} idle; hosted remotes close idle SSH sessions "
-                "after a few minutes, failing the push after the check: keep budget in "
-                f'benchguard.toml (now "{budget}") under 5m')
-
-
-def _emit_plans(args: argparse.Namespace, prepared: Sequence[Prepared]) -> None:
-    """`--dry-run`: each branch's plan on stdout, as JSON (docs/json.md) or text."""
-    if args.format == "json":
-
-        print(json.dumps({"version": JSON_VERSION, "dry_run": True,
-                          "checks": [one.to_json() for one in prepared]}, indent=2))
-    else:
-        print("\n".join(one.render_text() for one in prepared))
-
-
-def _emit(args: argparse.Namespace, outcomes: list[Outcome], message: str = "") -> None:
-    """What was checked on stdout: one JSON document (docs/json.md), markdown or text."""
-    if args.format == "json":
-        print(json.dumps(branch.to_json(outcomes, message=message), indent=2))
-    elif args.format == "markdown":
-        print("\n\n".join([outcome.render_markdown() for outcome in outcomes]
-                           or [f"**benchguard**: {message}"]))
-    else:
-        colour = output.use_colour(sys.stdout)
-        text = "\n".join(outcome.render_text(colour=colour) for outcome in outcomes)
-        if text:
-            print(text)
-
-
-def _profile(repo: Path, outcomes: list[Outcome], *, stream: TextIO) -> None:
-    """`check --profile`: profile each regression nobody allowed, at its range's base and head,
-    and print which functions got slower."""
-
-    for outcome in outcomes:
-        found, report, measured = outcome.range, outcome.report, outcome.measured
-        if (report is None or measured is None or found.base is None
-                or report.status != Status.REGRESSION):
-            continue
-        wanted = profile.regressed_specs(report, measured.owners.get)
-        if wanted:
-            diffs = profile.profile(repo, found.base, found.head, wanted, reporter=output.STDERR)
-            print(profile.render_text(diffs), end="", file=stream, flush=True)

@@ -14,6 +14,7 @@ from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact
 from benchguard.commands import add_allow, output
 from benchguard.config import values
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.reports import check as check_report
 from benchguard.tools import git
 
 
@@ -70,6 +71,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     checked = check.check(repo, task, options, environ, reporter=output.STDERR)
-    print(checked.outcome.render_text(colour=output.use_colour(sys.stdout), blocked=task.name,
-                                      how_to_allow=check.how_to_allow(task)))
+    print(check_report.render_text(checked.outcome, colour=output.use_colour(sys.stdout),
+                                   blocked=task.name, how_to_allow=check.how_to_allow(task)))
     return checked.outcome.exit_code if options.fail else 0

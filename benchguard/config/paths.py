@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import pathspec  # not before a pattern is matched: `benchguard compare` never needs it
+from benchguard import libraries
 
 if TYPE_CHECKING:
     import pathspec
@@ -40,7 +40,9 @@ def check_pattern(pattern: str) -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines([_as_gitignore(pattern) for pattern in patterns])
+    spec: pathspec.GitIgnoreSpec = libraries.pathspec().GitIgnoreSpec.from_lines(
+        [_as_gitignore(pattern) for pattern in patterns])
+    return spec
 
 
 def _as_gitignore(pattern: str) -> str:

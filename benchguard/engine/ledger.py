@@ -3,7 +3,8 @@ configuration asks for, each (benchmark, metric) as the decision rule reads it â
 and head paired, or the stored baseline against the head measured now â€” and a ledger of what is
 decided, when, and how many blocks the false-block control has already spent alpha on.
 
-What runs the rounds is benchguard.push.measure; the statistics are benchguard.engine.decision's."""
+What runs the rounds is push.runs, what decides with this ledger push.deciding; the statistics
+are engine.decision's."""
 
 from __future__ import annotations
 
@@ -18,19 +19,11 @@ from benchguard.engine.decision import Decision, Method, Rule, Series, State, Wh
 from benchguard.style import plural
 
 if TYPE_CHECKING:
-    from benchguard.config import Config
     from benchguard.engine.benchfmt import BenchmarkSet
 
 # Rounds between looks: every look spends alpha, and a look every round costs as much as one
 # every 2 while spending it thinner (benchmarks/README.md).
 STEP = 2
-
-
-def rule_of(config: Config) -> Rule:
-    """The decision rule a configuration asks for: alpha over every look, the first look after
-    `count` rounds, then every STEP rounds up to `max_count`."""
-    return Rule(alpha=config.alpha, first=config.count, step=STEP,
-                last=max(config.max_count, config.count))
 
 
 @dataclass(frozen=True)

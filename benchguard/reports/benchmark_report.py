@@ -15,8 +15,9 @@ from benchguard.engine.benchmatch import pattern_for
 from benchguard.engine.names import tags_line
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
-from benchguard.push import targets as targeting
+from benchguard.push.targets import Evaluation, TargetResult
 from benchguard.reports import table as reporting
+from benchguard.reports import targets as targeting
 from benchguard.reports.profile import ProfileDiff
 
 PASS, FAIL, REGRESSED = "PASS", "FAIL", "REGRESSION"
@@ -39,7 +40,7 @@ class BenchReport:
     benchmarks: BenchmarkSet  # the head's samples
     gate: ComparisonReport | None  # the configured metrics, as `check` judges them
     full: ComparisonReport | None  # every metric, for the memory analysis
-    targets: targeting.Evaluation
+    targets: Evaluation
     profiles: list[ProfileDiff] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # benchmarks that failed to build or run
     actions: list[Action] = field(default_factory=list)
@@ -142,7 +143,7 @@ def _gate_comparison(report: BenchReport, bench: BenchKey, unit: str) -> Compari
 
 def _metrics(report: BenchReport, alpha: float) -> list[str]:
     lines: list[str] = []
-    by_bench: dict[BenchKey, list[targeting.TargetResult]] = {}
+    by_bench: dict[BenchKey, list[TargetResult]] = {}
     for result in report.targets.results:
         by_bench.setdefault(result.bench, []).append(result)
     benches = list(dict.fromkeys([*by_bench, *(key.bench for key in report.benchmarks.samples)]))

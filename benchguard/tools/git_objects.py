@@ -3,38 +3,31 @@ first-parent walk, a new notes commit. One tree lookup instead of a git process 
 git *command* still goes through benchguard.tools.git.
 
 pygit2 takes ~40 ms to import, which a push that changes no Go code must not pay: it is loaded
-on first use by ``_pygit2()``, the package's one lazy import (``preload`` starts it on another
-core while `go list` runs)."""
+on first use (benchguard.libraries; ``preload`` starts it on another core while `go list`
+runs)."""
 
 from __future__ import annotations
 
-import functools
-import importlib
 import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from benchguard import libraries
 from benchguard.errors import BenchguardError
-
-
-@functools.cache
-def _pygit2() -> ModuleType:
-    return importlib.import_module("pygit2")
 
 
 def preload() -> None:
     """Import pygit2 on another thread, so it is ready when the notes are read."""
-    threading.Thread(target=_pygit2, daemon=True).start()
+    threading.Thread(target=libraries.pygit2, daemon=True).start()
 
 
 class Repository:
     """One repository's objects."""
 
     def __init__(self, path: Path) -> None:
-        pygit2 = _pygit2()
+        pygit2 = libraries.pygit2()
         self.path = Path(path)
         try:
             self._git = pygit2.Repository(str(path))
@@ -43,7 +36,7 @@ class Repository:
 
     def commit_id(self, rev: str) -> str | None:
         """The full id of the commit ``rev`` names; None when it names none."""
-        pygit2 = _pygit2()
+        pygit2 = libraries.pygit2()
         try:
             return str(self._git.revparse_single(rev).peel(pygit2.Commit).id)
         except (KeyError, ValueError, pygit2.GitError):
@@ -60,7 +53,7 @@ class Repository:
         start = self.commit_id(commit)
         if start is None:
             return
-        walker = self._git.walk(start, _pygit2().enums.SortMode.TOPOLOGICAL)
+        walker = self._git.walk(start, libraries.pygit2().enums.SortMode.TOPOLOGICAL)
         walker.simplify_first_parent()
         for found in itertools.islice(walker, limit):
             yield str(found.id)
@@ -77,7 +70,7 @@ class Repository:
         """A new notes commit on top of ``old`` (None: the first) whose note on ``sha`` is
         ``text``; refs are not moved (the caller moves its ref with compare-and-swap). OSError
         when the object database cannot be written."""
-        pygit2 = _pygit2()
+        pygit2 = libraries.pygit2()
         try:
             blob = self._git.create_blob(text.encode("utf-8"))
             old_tree = self._tree_of(old) if old else None
@@ -90,14 +83,14 @@ class Repository:
             raise OSError(str(error)) from None
 
     def _tree_of(self, commit: str) -> Any:
-        pygit2 = _pygit2()
+        pygit2 = libraries.pygit2()
         try:
             return self._git[commit].peel(pygit2.Tree)
         except (KeyError, ValueError, pygit2.GitError):
             raise ValueError(f"{commit[:12]} is not a commit") from None
 
     def _signature(self) -> Any:
-        pygit2 = _pygit2()
+        pygit2 = libraries.pygit2()
         try:
             return self._git.default_signature
         except (KeyError, pygit2.GitError):
@@ -113,7 +106,7 @@ def _entry(tree: Any, name: str) -> Any:
 
 def _find_note(tree: Any, sha: str) -> Any:
     """The note blob for ``sha``, flat or under git's fan-out (`ab/cd…`, `ab/cd/ef…`)."""
-    pygit2 = _pygit2()
+    pygit2 = libraries.pygit2()
     rest = sha
     while rest:
         found = _entry(tree, rest)
@@ -129,7 +122,7 @@ def _find_note(tree: Any, sha: str) -> Any:
 def _insert(repo: Any, tree: Any, rest: str, blob: Any) -> Any:
     """``tree`` with the note for ``rest`` set to ``blob``: replaced where it already is, else
     placed at the fan-out depth the tree already uses (as git does)."""
-    pygit2 = _pygit2()
+    pygit2 = libraries.pygit2()
     builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
     if tree is not None and _entry(tree, rest) is None:
         prefix = rest[:2]
