@@ -10,7 +10,8 @@ import pytest
 from conftest import benchguard, sh
 
 from benchguard import config
-from benchguard.commands.compare import parse_alpha, parse_fraction
+from benchguard.commands import option_type
+from benchguard.config import values
 from benchguard.errors import BenchguardError
 from benchguard.main import COMMANDS, build_parser, command_named
 
@@ -176,7 +177,8 @@ def test_each_command_help_is_the_full_parsers(tmp_path: Path, monkeypatch: pyte
 # --- one rule for threshold and alpha, in benchguard.toml and on the command line -------------
 
 
-OPTIONS = {"threshold": parse_fraction, "alpha": parse_alpha}
+OPTIONS = {"threshold": option_type(values.parse_threshold, "threshold"),
+           "alpha": option_type(values.parse_alpha, "alpha")}
 
 
 @pytest.mark.parametrize("key, text", [

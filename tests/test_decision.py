@@ -46,7 +46,7 @@ def test_an_improvement_is_settled_and_gets_no_extra_round() -> None:
     made = decide(*rounds(100, 80))
     assert made.state == State.SETTLED and made.why == Why.IMPROVEMENT
     assert made.change is not None and made.change == pytest.approx(-0.2, abs=0.02)
-    assert decision.plan({"Sum": made}, {}, rounds=6, rule=RULE).more == ()
+    assert decision.next_rounds({"Sum": made}, {}, rounds=6, rule=RULE).more == ()
 
 
 def test_a_clear_aa_settles_at_the_first_look() -> None:
@@ -60,7 +60,7 @@ def test_a_clear_aa_settles_at_the_first_look() -> None:
 def test_a_borderline_regression_earns_more_rounds() -> None:
     made = decide(*rounds(100, 104.5))
     assert made.state == State.UNDECIDED and made.why == Why.POSSIBLE_REGRESSION
-    plan = decision.plan({"Sum": made}, {}, rounds=6, rule=RULE)
+    plan = decision.next_rounds({"Sum": made}, {}, rounds=6, rule=RULE)
     assert plan.more == ("Sum",) and plan.rounds == RULE.step
 
 
@@ -101,7 +101,7 @@ def test_what_no_look_can_settle_is_unresolved_at_the_last_look() -> None:
     head = [x * math.exp(0.02 if i % 2 else 0.075) for i, x in enumerate(base)]
     made = decide(base, head, rounds=RULE.last)
     assert made.state == State.UNRESOLVED and made.why == Why.OUT_OF_ROUNDS
-    assert decision.plan({"Sum": made}, {}, rounds=RULE.last, rule=RULE).more == ()
+    assert decision.next_rounds({"Sum": made}, {}, rounds=RULE.last, rule=RULE).more == ()
 
 
 def test_a_result_too_noisy_for_any_look_is_given_up_early() -> None:
@@ -112,7 +112,7 @@ def test_a_result_too_noisy_for_any_look_is_given_up_early() -> None:
                                              strict=True)]
     made = decide(base, head)
     assert made.state == State.UNRESOLVED and made.why == Why.TOO_NOISY
-    assert decision.plan({"Sum": made}, {}, rounds=6, rule=RULE).more == ()
+    assert decision.next_rounds({"Sum": made}, {}, rounds=6, rule=RULE).more == ()
 
 
 def test_when_everything_got_3x_slower_each_block_lowers_the_bar_for_the_rest() -> None:
@@ -164,7 +164,7 @@ def test_a_stored_baseline_settles_only_what_is_clearly_unchanged() -> None:
     # drift since the baseline was stored can hide a regression behind an "improvement"
     assert faster.state == State.UNDECIDED
     assert slower.blocks
-    plan = decision.plan({}, {"Same": same, "Faster": faster, "Slower": slower}, rounds=0,
+    plan = decision.next_rounds({}, {"Same": same, "Faster": faster, "Slower": slower}, rounds=0,
                          rule=RULE)
     assert plan.confirm == ("Faster", "Slower") and plan.more == ()
 

@@ -12,6 +12,7 @@ from conftest import Project, benchguard, sh, slow_down
 
 from benchguard import JSON_VERSION
 from benchguard.engine import benchfmt
+from benchguard.reports import history as history_report
 from benchguard.store import history, notes
 from benchguard.tools import go
 
@@ -87,8 +88,8 @@ def test_history_shows_the_step_where_the_regression_landed(
 
 
 def test_a_sparkline_spans_the_eight_levels() -> None:
-    assert history.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
-    assert history.sparkline([5, 5, 5]) == "▁▁▁"
+    assert history_report.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
+    assert history_report.sparkline([5, 5, 5]) == "▁▁▁"
 
 
 def test_history_in_ns_op_and_mb_s_shows_the_stored_numbers_in_those_units(

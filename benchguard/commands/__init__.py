@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -29,6 +30,19 @@ def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:
     described = "; ".join(f"{name}: {_FORMATS[name]}" for name in formats)
     parser.add_argument("--format", choices=formats, default=formats[0],
                         help=f"output format (default: {formats[0]}); {described}")
+
+
+def option_type(rule: Callable[[str, str], float], key: str) -> Callable[[str], float]:
+    """An argparse ``type`` that checks an option with the rule benchguard.toml's ``key`` follows
+    (config.values): one rule in both places, and the same message."""
+
+    def parse(text: str) -> float:
+        try:
+            return rule(text, key)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return parse
 
 
 def add_allow(parser: argparse.ArgumentParser) -> None:

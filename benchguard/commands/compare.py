@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION
-from benchguard.commands import add_format, output
+from benchguard.commands import add_format, option_type, output
 from benchguard.config import values
 from benchguard.engine import benchfmt, verdict
 from benchguard.engine.benchfmt import gc_paused, tidy_unit
@@ -22,30 +21,13 @@ if TYPE_CHECKING:
     from benchguard.engine.benchfmt import BenchmarkSet
 
 
-def parse_fraction(text: str) -> float:
-    """--threshold: the rule of benchguard.toml's threshold ("5%" or 0.05; a bare 5 is an
-    error that suggests "5%")."""
-    return _option(values.parse_threshold, text, "threshold")
-
-
-def parse_alpha(text: str) -> float:
-    """--alpha: the rule of benchguard.toml's alpha (strictly between 0 and 1)."""
-    return _option(values.parse_alpha, text, "alpha")
-
-
-def _option(rule: Callable[[str, str], float], text: str, key: str) -> float:
-    try:
-        return rule(text, key)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("old", metavar="OLD", help="`go test -bench` output before ('-': stdin)")
     parser.add_argument("new", metavar="NEW", help="`go test -bench` output after ('-': stdin)")
-    parser.add_argument("--alpha", type=parse_alpha, default=0.05,
+    parser.add_argument("--alpha", type=option_type(values.parse_alpha, "alpha"), default=0.05,
                         help="significance level of the Mann-Whitney U test (default 0.05)")
-    parser.add_argument("--threshold", type=parse_fraction, default=0.05,
+    parser.add_argument("--threshold", type=option_type(values.parse_threshold, "threshold"),
+                        default=0.05,
                         help="smallest change that counts, e.g. 5%% or 0.05 (default 5%%)")
     parser.add_argument("--metric", action="append", metavar="UNIT",
                         help="compare only this unit, e.g. sec/op or B/op (repeatable; "

@@ -10,6 +10,7 @@ from pathlib import Path
 from benchguard.commands import add_format, output, repository
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Collector
+from benchguard.reports import history as history_report
 from benchguard.reports import plot
 from benchguard.store import history
 from benchguard.tools import go
@@ -51,13 +52,13 @@ def run(args: argparse.Namespace) -> int:
     for warning in warnings:
         output.warn(warning)
     if args.format == "json":
-        print(json.dumps(history.to_json(series, rev=args.rev, metric=args.metric,
+        print(json.dumps(history_report.to_json(series, rev=args.rev, metric=args.metric,
                                          any_machine=args.any_machine, warnings=warnings),
                          indent=2))
     elif args.format == "csv":
-        print(history.render_csv(series), end="")
+        print(history_report.render_csv(series), end="")
     elif series:
-        print(history.render_text(series), end="")
+        print(history_report.render_text(series), end="")
     if args.plot:
         plot.write(Path(args.plot), series)
         output.progress(f"wrote {args.plot}")

@@ -4,7 +4,6 @@ got slower (docs/report.md)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from benchguard.commands import output, repository
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
@@ -32,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     repo, settings = repository(args)
     head = git.resolve(repo, args.head)
-    base = ranges.manual_range(repo, args.base, args.head).base if args.base else _default_base(
-        repo, args.head, head)
+    base = ranges.manual_range(repo, args.base, args.head).base if args.base else \
+        ranges.default_base(repo, args.head)
     if base is None or base == head:
         raise BenchguardError("nothing to diff against: pass --base REV", exit_code=EXIT_USAGE)
     specs = configured_specs(settings, args.bench, modules.at_commit(repo, head))
@@ -48,13 +47,3 @@ def run(args: argparse.Namespace) -> int:
     print(profile.render_text(diffs, top=args.top), end="")
     output.progress(f"profiles kept in {profile.DIRECTORY / head}")
     return 0
-
-
-def _default_base(repo: Path, rev: str, head: str) -> str | None:
-    try:
-        fork = ranges.manual_range(repo, None, rev).base
-    except BenchguardError:
-        fork = None
-    if fork is None or fork == head:
-        return git.try_resolve(repo, f"{head}~1")
-    return fork

@@ -9,46 +9,39 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from benchguard.commands import add_format, output, repository
+from benchguard.config import Config
 from benchguard.engine import benchmatch, verdict
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.engine.verdict import ComparisonReport
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-from benchguard.push import runner, selection, targets
+from benchguard.push import ranges, runner, selection, targets
 from benchguard.push.baseline import benchmarked_specs, configured_specs
-from benchguard.push.runner import spec_for
+from benchguard.push.runner import RunSpec, spec_for
+from benchguard.push.targets import Evaluation
 from benchguard.reports import benchmark_report as rendering
 from benchguard.reports import profile
 from benchguard.reports.benchmark_report import Action
 from benchguard.store import history, notes, overrides
 from benchguard.store.notes import Kind, NotesStore
+from benchguard.store.overrides import Override
 from benchguard.tools import git, go, modules
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from benchguard.config import Config
-    from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
-    from benchguard.push.runner import RunSpec
-    from benchguard.reports.benchmark_report import Action
-    from benchguard.store.notes import NotesStore
-    from benchguard.store.overrides import Override
-    from benchguard.tools.go import Fingerprint
-    from benchguard.tools.modules import Layout
-
-# How far back along the first parents to look for a baselined commit to compare with.
-BASE_SEARCH = 200
+from benchguard.tools.go import Fingerprint
+from benchguard.tools.modules import Layout
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rev", nargs="?", default="HEAD", metavar="REV",
                         help="the commit to report on (default: HEAD)")
     parser.add_argument("--base", metavar="REV",
-                        help="compare with REV (default: the nearest first-parent ancestor with "
-                             "a baseline, else REV~1)")
+                        help="compare with REV (default: where `check` would compare, the "
+                             "merge-base with the upstream; else the nearest first-parent "
+                             "ancestor with a baseline; else REV~1)")
     add_format(parser, "markdown", "json", "text")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--profile", action="store_true",
@@ -57,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @dataclass
-class Side:
+class CommitResults:
     """One commit's results: stored, or measured now."""
 
     commit: str
@@ -72,63 +65,97 @@ def run(args: argparse.Namespace) -> int:
     store = NotesStore(repo, settings.notes_ref)
     fingerprint = go.fingerprint(repo)
     head = git.resolve(repo, args.rev)
-    base = git.resolve(repo, args.base) if args.base else _default_base(repo, store, head,
-                                                                         fingerprint)
+    noted = history.noted_commits(repo, store.ref)
+    base = git.resolve(repo, args.base) if args.base else ranges.default_base(
+        repo, head, has_baseline=lambda commit: commit in noted and store.baseline(
+            commit, fingerprint, reporter=output.STDERR) is not None)
     layout = modules.at_commit(repo, head)  # the reported commit's, not the working tree's
     head_side = _results(repo, store, settings, head, fingerprint, "head")
     base_side = _results(repo, store, settings, base, fingerprint, "base") if base else None
-
     packages = _packages(settings, layout, head_side.benchmarks)
-    gate = full = None
-    if base_side is not None:
-        configured = selection.configured(settings)
-
-        def threshold(key: SeriesKey) -> float:
-            return selection.threshold_for(settings, configured, packages, key)
-
-        gate = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
-                               threshold=threshold, metrics=settings.metrics or None)
-        full = verdict.compare(base_side.benchmarks, head_side.benchmarks, alpha=settings.alpha,
-                               threshold=threshold)
+    gate, full = _compare(settings, packages, head_side, base_side)
     actions = _baseline_actions(head_side, base_side)
-    allowed = _stored_overrides(store, head)
-    if allowed and gate is not None and full is not None:
-        for allowance in overrides.apply(gate, allowed):
-            actions.append(rendering.Action(True, f"Regression of "
-                                            f"{', '.join(allowance.benchmarks)} allowed by "
-                                            f"`{allowance.override.pattern}`: "
-                                            f"{allowance.override.reason}"))
-        overrides.apply(full, allowed)
-
-    evaluation = targets.evaluate(settings.targets, head_side.benchmarks, packages=packages,
-                                  layout=layout)
-    if head_side.measured:
-        targets.require_matches(settings, evaluation, repo)
-    for target in evaluation.unmatched if not head_side.measured else ():
-        output.warn(f"{targets.config_name(settings, repo)}:{target.line}: [[target]] bench = "
-                    f"'{target.bench}' matches no benchmark in the stored baseline of "
-                    f"{head[:12]}")
-
+    actions += _apply_overrides(_stored_overrides(store, head), gate, full)
     report = rendering.BenchReport(
         date=datetime.now(UTC).strftime("%Y-%m-%d"), head=head, base=base,
-        benchmarks=head_side.benchmarks, gate=gate, full=full, targets=evaluation,
+        benchmarks=head_side.benchmarks, gate=gate, full=full,
+        targets=_targets(repo, settings, head_side, packages, layout),
         failures=[*head_side.failures, *(base_side.failures if base_side else [])],
         profile_hint=f"benchguard profile --base {base[:12]} --head {head[:12]}" if base
         else "benchguard profile")
-    if args.profile and base and gate is not None and report.regressions:
-        specs = profile.regressed_specs(gate, _owner(settings, layout, packages))
+    actions += _profiles(args, repo, settings, report, _owner(settings, layout, packages))
+    report.actions = actions
+    _write(args, report)
+    return 0
+
+
+def _compare(settings: Config, packages: dict[str, str], head: CommitResults,
+             base: CommitResults | None) -> tuple[ComparisonReport | None,
+                                                  ComparisonReport | None]:
+    """The configured metrics as `check` judges them (the gate), and every metric (for the
+    memory analysis); None without a base."""
+    if base is None:
+        return None, None
+    configured = selection.configured(settings)
+
+    def threshold(key: SeriesKey) -> float:
+        return selection.threshold_for(settings, configured, packages, key)
+
+    gate = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
+                           threshold=threshold, metrics=settings.metrics or None)
+    full = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
+                           threshold=threshold)
+    return gate, full
+
+
+def _apply_overrides(allowed: list[Override], gate: ComparisonReport | None,
+                     full: ComparisonReport | None) -> list[Action]:
+    """The overrides stored on the head let its regressions through, as they did in `check`."""
+    if not allowed or gate is None or full is None:
+        return []
+    actions = [Action(True, f"Regression of {', '.join(allowance.benchmarks)} allowed by "
+                            f"`{allowance.override.pattern}`: {allowance.override.reason}")
+               for allowance in overrides.apply(gate, allowed)]
+    overrides.apply(full, allowed)
+    return actions
+
+
+def _targets(repo: Path, settings: Config, head: CommitResults, packages: dict[str, str],
+             layout: Layout) -> Evaluation:
+    """The head's [[target]]s; one that matches nothing is an error when the head was measured
+    now, and a warning when its numbers are a stored baseline (which may hold fewer)."""
+    evaluation = targets.evaluate(settings.targets, head.benchmarks, packages=packages,
+                                  layout=layout)
+    if head.measured:
+        targets.require_matches(settings, evaluation, repo)
+    for target in evaluation.unmatched if not head.measured else ():
+        output.warn(f"{targets.config_name(settings, repo)}:{target.line}: [[target]] bench = "
+                    f"'{target.bench}' matches no benchmark in the stored baseline of "
+                    f"{head.commit[:12]}")
+    return evaluation
+
+
+def _profiles(args: argparse.Namespace, repo: Path, settings: Config,
+              report: rendering.BenchReport, owner: Callable[[BenchKey], RunSpec | None]
+              ) -> list[Action]:
+    """Profiles of the regressions: made now with --profile, else those kept earlier."""
+    base, head = report.base, report.head
+    if args.profile and base and report.gate is not None and report.regressions:
+        specs = profile.regressed_specs(report.gate, owner)
         report.profiles = profile.profile(repo, base, head, specs, timeout=settings.timeout,
                                           reporter=output.STDERR)
     else:
         report.profiles = profile.stored(repo, head, base, reporter=output.STDERR)
     if report.profiles:
-        actions.append(rendering.Action(True, f"Profiles of the regressions kept in "
-                                              f"`{profile.DIRECTORY / head}`"))
-    elif report.regressions:
-        actions.append(rendering.Action(False, "Profiles of the regressions collected (run "
-                                               "`benchguard report --profile`)"))
-    report.actions = actions
+        return [Action(True, f"Profiles of the regressions kept in "
+                             f"`{profile.DIRECTORY / head}`")]
+    if report.regressions:
+        return [Action(False, "Profiles of the regressions collected (run "
+                              "`benchguard report --profile`)")]
+    return []
 
+
+def _write(args: argparse.Namespace, report: rendering.BenchReport) -> None:
     markdown = rendering.render_markdown(report)
     if args.format == "json":
         text = json.dumps(rendering.to_json(report), indent=2) + "\n"
@@ -143,28 +170,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(text, end="")
     rendering.append_step_summary(markdown)
-    return 0
-
-
-def _default_base(repo: Path, store: NotesStore, head: str, fingerprint: Fingerprint
-                  ) -> str | None:
-    ancestors = history.first_parent_commits(repo, head, BASE_SEARCH + 1)[1:]
-    noted = history.noted_commits(repo, store.ref)
-    for commit in ancestors:
-        if commit.sha in noted and store.baseline(commit.sha, fingerprint,
-                                                  reporter=output.STDERR) is not None:
-            return commit.sha
-    return git.try_resolve(repo, f"{head}~1")
 
 
 def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
-             fingerprint: Fingerprint, side: str) -> Side:
+             fingerprint: Fingerprint, side: str) -> CommitResults:
     stored = store.baseline(commit, fingerprint, reporter=output.STDERR)
     if stored is not None:
         records, _ = store.read(commit)
         dates = [record.date for record in notes.baseline_sources(records, fingerprint).values()]
         output.progress(f"{side} {commit[:12]}: using its stored baseline")
-        return Side(commit, stored, False, max(dates, default=""))
+        return CommitResults(commit, stored, False, max(dates, default=""))
     run_settings = runner.RunSettings.from_config(settings)
     specs = configured_specs(settings, None, modules.at_commit(repo, commit))
     label = f"{side} {commit[:12]}"
@@ -183,11 +198,11 @@ def _results(repo: Path, store: NotesStore, settings: Config, commit: str,
         result.benchmarks, load=result.load)
     if result.benchmarks.samples:
         store.append(commit, [record])
-    return Side(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
+    return CommitResults(commit, result.benchmarks, bool(result.benchmarks.samples), record.date,
                 failures)
 
 
-def _baseline_actions(head: Side, base: Side | None) -> list[Action]:
+def _baseline_actions(head: CommitResults, base: CommitResults | None) -> list[Action]:
     actions = []
     when = head.date[:10] or "unknown date"
     if head.measured:

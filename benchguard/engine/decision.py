@@ -384,15 +384,15 @@ def decide_look(series: Mapping[K, Series], rule: Rule, *, rounds: int, family: 
 
 
 @dataclass(frozen=True)
-class Plan(Generic[K]):
+class NextRounds(Generic[K]):
     more: tuple[K, ...]  # undecided side-by-side results: measure them `rounds` more rounds
     rounds: int  # rounds to the next look; 0 when no look is left
     confirm: tuple[K, ...]  # results against a stored baseline that could block: measure
     # them side by side
 
 
-def plan(side_by_side: Mapping[K, Decision], stored: Mapping[K, Decision], *, rounds: int,
-         rule: Rule) -> Plan[K]:
+def next_rounds(side_by_side: Mapping[K, Decision], stored: Mapping[K, Decision], *, rounds: int,
+         rule: Rule) -> NextRounds[K]:
     """Which results earn more rounds (only undecided ones, while a look is left) and which
     results against a stored baseline need measuring side by side (only where a block is
     possible)."""
@@ -401,7 +401,7 @@ def plan(side_by_side: Mapping[K, Decision], stored: Mapping[K, Decision], *, ro
                  if decision.state == State.UNDECIDED) if upcoming is not None else ()
     confirm = tuple(key for key, decision in stored.items()
                     if decision.state != State.SETTLED and key not in side_by_side)
-    return Plan(more, upcoming - rounds if more and upcoming is not None else 0, confirm)
+    return NextRounds(more, upcoming - rounds if more and upcoming is not None else 0, confirm)
 
 
 # -- the scale of a change

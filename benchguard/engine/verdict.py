@@ -94,47 +94,21 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
 
     ``correction="holm"`` adjusts the p-values of the tested pairs (Holm–Bonferroni) and judges
     by the adjusted ones; ``p`` stays benchstat's. Pairs decided exactly are not in the family.
-    ``decided``: `check`'s decisions (benchguard.engine.decision), which the verdicts of their pairs
-    follow (_follow); the numbers stay benchstat's.
+    ``decided``: `check`'s decisions (benchguard.engine.decision), which the verdicts of their
+    pairs follow (_follow); the numbers stay benchstat's.
     """
     wanted = None if metrics is None else {tidy_unit(metric)[0] for metric in metrics}
-    higher = {**head.higher_is_better, **base.higher_is_better}
     declared = {**head.assume_exact, **base.assume_exact}
     exact_units = frozenset(unit for unit, exact in declared.items() if exact)
     threshold_of = threshold if callable(threshold) else (lambda _series: float(threshold))
     with gc_paused():
-        if (len(base.samples) == len(head.samples)
-                and all(map(operator.is_, base.samples, head.samples))):
-            # the same series in the same order, sharing their keys (results.parse_large):
-            # no need to hash 30,000 dataclass keys to pair them
-            selected: list[_Pair] = list(zip(base.samples, base.samples.values(),
-                                             head.samples.values(), strict=True))
-        else:
-            selected = [(key, values, head.samples.get(key))
-                        for key, values in base.samples.items()]
-        if sum(1 for pair in selected if pair[2] is not None) < len(head.samples):
-            selected += [(key, None, values) for key, values in head.samples.items()
-                         if key not in base.samples]
-        if wanted is not None:
-            selected = [pair for pair in selected if pair[0].unit in wanted]
+        selected = _pairs(base, head, wanted)
         measured = ([_measure_exact(pair) if pair[0].unit in exact_units else _measure(pair)
                      for pair in selected] if exact_units else list(map(_measure, selected)))
         exact = [_is_exact(pair, exact_units) for pair in selected]
-        adjusted: dict[int, float] = {}
-        if correction == "holm":
-            family = [index for index, (base_summary, head_summary, p) in enumerate(measured)
-                      if p is not None and not exact[index] and base_summary and head_summary
-                      and stats.smallest_p(base_summary.n, head_summary.n) <= alpha]
-            adjusted = dict(zip(family, holm([measured[i][2] or 0.0 for i in family]),
-                                strict=True))
-        elif correction != "none":
-            raise ValueError(f"unknown correction {correction!r}")
+        adjusted = _adjusted(measured, exact, alpha, correction)
+        higher = {**head.higher_is_better, **base.higher_is_better}
         comparisons = []
-        # for benchstat's footnotes, noted on the way: medians known only to ±∞ (too few
-        # runs), and tests with nothing to say (every value the same)
-        unbounded: list[SeriesKey] = []
-        all_equal: list[SeriesKey] = []
-        unknown = -math.inf
         for index, pair in enumerate(selected):
             key = pair[0]
             base_summary, head_summary, p = measured[index]
@@ -146,17 +120,10 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
                             p_adjusted=adjusted.get(index), exact=exact[index])
             made = decided.get(key) if decided else None
             comparisons.append(judged if made is None else _follow(judged, made))
-            if ((base_summary and base_summary.low == unknown)
-                    or (head_summary and head_summary.low == unknown)):
-                unbounded.append(key)
-            if p == 1.0 and base_summary and head_summary and (
-                    base_summary.center == head_summary.center if exact[index]  # one value a side
-                    else _all_equal(pair)):
-                all_equal.append(key)
         geomeans = geomean_rows(comparisons)
         warnings = [*base.warnings, *head.warnings]
         warnings.extend(_one_sided_warnings(comparisons, base, head))
-        warnings.extend(_footnotes(comparisons, exact_units, unbounded, all_equal))
+        warnings.extend(_footnotes(comparisons, exact_units, *_noted(selected, measured, exact)))
         warnings.extend(_insufficient_warnings(comparisons, alpha))
         warnings.extend(_exact_warnings(comparisons, exact_units))
         warnings.extend(f"{warning} ({row.unit})" for row in geomeans for warning in row.warnings)
@@ -164,6 +131,59 @@ def compare(base: BenchmarkSet, head: BenchmarkSet, *, alpha: float = 0.05,
         warnings = list(dict.fromkeys(warnings))
         return ComparisonReport(comparisons=comparisons, warnings=warnings, alpha=alpha,
                                 geomeans=geomeans, correction=correction, family=len(adjusted))
+
+
+def _pairs(base: BenchmarkSet, head: BenchmarkSet, wanted: set[str] | None) -> list[_Pair]:
+    """Each series of either side with its values on both (None where a side lacks it), base's
+    order first; only the units ``wanted`` (None: all)."""
+    if (len(base.samples) == len(head.samples)
+            and all(map(operator.is_, base.samples, head.samples))):
+        # the same series in the same order, sharing their keys (benchfmt.parse_large): no need
+        # to hash 30,000 dataclass keys to pair them
+        selected: list[_Pair] = list(zip(base.samples, base.samples.values(),
+                                         head.samples.values(), strict=True))
+    else:
+        selected = [(key, values, head.samples.get(key))
+                    for key, values in base.samples.items()]
+    if sum(1 for pair in selected if pair[2] is not None) < len(head.samples):
+        selected += [(key, None, values) for key, values in head.samples.items()
+                     if key not in base.samples]
+    if wanted is not None:
+        selected = [pair for pair in selected if pair[0].unit in wanted]
+    return selected
+
+
+def _adjusted(measured: Sequence[_Measured], exact: Sequence[bool], alpha: float,
+              correction: str) -> dict[int, float]:
+    """With ``correction="holm"``, the adjusted p of each tested pair that could be significant
+    at all (by index); nothing with "none"."""
+    if correction == "none":
+        return {}
+    if correction != "holm":
+        raise ValueError(f"unknown correction {correction!r}")
+    family = [index for index, (base_summary, head_summary, p) in enumerate(measured)
+              if p is not None and not exact[index] and base_summary and head_summary
+              and stats.smallest_p(base_summary.n, head_summary.n) <= alpha]
+    return dict(zip(family, holm([measured[i][2] or 0.0 for i in family]), strict=True))
+
+
+def _noted(selected: Sequence[_Pair], measured: Sequence[_Measured], exact: Sequence[bool]
+           ) -> tuple[list[SeriesKey], list[SeriesKey]]:
+    """For benchstat's footnotes: medians known only to ±∞ (too few runs), and tests with
+    nothing to say (every value the same)."""
+    unbounded: list[SeriesKey] = []
+    all_equal: list[SeriesKey] = []
+    for index, pair in enumerate(selected):
+        key = pair[0]
+        base_summary, head_summary, p = measured[index]
+        if ((base_summary and base_summary.low == -math.inf)
+                or (head_summary and head_summary.low == -math.inf)):
+            unbounded.append(key)
+        if p == 1.0 and base_summary and head_summary and (
+                base_summary.center == head_summary.center if exact[index]  # one value a side
+                else _all_equal(pair)):
+            all_equal.append(key)
+    return unbounded, all_equal
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

@@ -59,7 +59,7 @@ class Decider:
         rounds = self.config.count
         undecided = book.look(self._paired_series(), rounds)
         while undecided:
-            more = decision.plan(undecided, {}, rounds=rounds, rule=rule)
+            more = decision.next_rounds(undecided, {}, rounds=rounds, rule=rule)
             assert more.rounds  # the last look leaves nothing undecided
             ran = self._extra_rounds({key: undecided[key] for key in more.more}, more.rounds)
             if ran < more.rounds:  # the time budget ran out: what ran still counts
@@ -112,7 +112,7 @@ class Decider:
         count = self.config.count
         made = decision.decide_look(stored, self.ledger.rule, rounds=count,
                                     family=self.ledger.family)
-        confirm = decision.plan({}, made, rounds=count, rule=self.ledger.rule).confirm
+        confirm = decision.next_rounds({}, made, rounds=count, rule=self.ledger.rule).confirm
         open_ = {key: made[key] for key in confirm}
         self._tally(made, open_)
         self.ledger.keep({key: one for key, one in made.items() if key not in open_}, count)
@@ -166,7 +166,7 @@ class Decider:
         if series:
             count, rule = self.config.count, self.ledger.rule
             made = decision.decide_look(series, rule, rounds=count, family=self.ledger.family)
-            self._tally(made, decision.plan({}, made, rounds=count, rule=rule).confirm)
+            self._tally(made, decision.next_rounds({}, made, rounds=count, rule=rule).confirm)
 
     # -- side by side
 

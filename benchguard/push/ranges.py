@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,3 +178,29 @@ def manual_range(repo: Path, base: str | None, head: str | None) -> Range:
         "pass --base REV (for example --base main~1)",
         exit_code=EXIT_USAGE,
     )
+
+
+# How far back along the first parents default_base looks for a commit with a stored baseline.
+BASE_SEARCH = 200
+
+
+def default_base(repo: Path, rev: str, *,
+                 has_baseline: Callable[[str], bool] | None = None) -> str | None:
+    """What `report` and `profile` compare ``rev`` with when no --base is given: where `check`
+    would compare it (the merge-base with its upstream, else with origin's default branch); else
+    the nearest first-parent ancestor ``has_baseline`` accepts (up to BASE_SEARCH back); else
+    ``rev``~1. None when ``rev`` has no parent."""
+    head = git.resolve(repo, rev)
+    try:
+        fork: str | None = manual_range(repo, None, rev).base
+    except BenchguardError:
+        fork = None
+    if fork is not None and fork != head:
+        return fork
+    if has_baseline is not None:
+        ancestors = git.output(["rev-list", "--first-parent", f"--max-count={BASE_SEARCH + 1}",
+                                head], cwd=repo).split()[1:]
+        found = next((commit for commit in ancestors if has_baseline(commit)), None)
+        if found is not None:
+            return found
+    return git.try_resolve(repo, f"{head}~1")

@@ -17,6 +17,7 @@ from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
 from benchguard.store.records import Timing
+from benchguard.style import plural
 from benchguard.tools import git, go, machine
 from benchguard.tools.modules import Layout, within
 
@@ -98,7 +99,8 @@ class RunResult:
     output: str
     benchmarks: BenchmarkSet
     fingerprint: go.Fingerprint
-    packages: dict[str, str]  # spec.package ("./hashing") -> import path
+    # spec.package ("./hashing") -> import path
+    packages: dict[str, str] = field(default_factory=dict)
     by_spec: dict[RunSpec, BenchmarkSet] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # already told to the reporter
     # with keep_going=True: the specs that failed to build or run, and why (already told)
@@ -127,51 +129,51 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
     the other specs still run. ``on_line`` gets each line of go's output as it arrives.
     """
-
+    result = RunResult(output="", benchmarks=BenchmarkSet(), fingerprint=go.fingerprint(tree),
+                       load=machine_load(label, reporter))
     outputs: list[str] = []
-    durations: list[Timing] = []
-    by_spec: dict[RunSpec, BenchmarkSet] = {}
-    packages: dict[str, str] = {}
-    warnings: list[str] = []
-    failures: dict[RunSpec, BenchguardError] = {}
-    load = machine_load(label, reporter)
     for spec in dict.fromkeys(specs):
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
         reporter.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
         built = _FirstLine(on_line)
-        result = go.run(_test_args(spec, settings), cwd=tree / spec.module,
-                        timeout=settings.wall_clock, on_line=built)
-        outputs.append(result.output)
+        ran = go.run(_test_args(spec, settings), cwd=tree / spec.module,
+                     timeout=settings.wall_clock, on_line=built)
+        outputs.append(ran.output)
         try:
-            _check(result, spec, settings, label)
+            _check(ran, spec, settings, label)
         except BenchguardError as error:
             if not keep_going:
                 raise
             reporter.warn(error.message)
-            failures[spec] = error
+            result.failures[spec] = error
             continue
-        benchmarks = benchfmt.with_tags(
-            benchfmt.parse(result.output, source=f"{label} {spec.package}"), spec.tags)
-        by_spec[spec] = benchmarks
-        build = result.seconds if built.after is None else built.after
-        durations.append(Timing(spec.package, spec.pattern, spec.tags, build,
-                                max(0.0, result.seconds - build) / settings.count))
-        import_path = benchmarks.configuration.get("pkg") or _import_path(result.output)
-        if import_path:
-            packages[spec.package] = import_path
-        names = {series.bench for series in benchmarks.samples}
-        if not names:
-            warning = f"[{label}] {spec.package}: no benchmark matches -bench '{spec.pattern}'"
-            reporter.warn(warning)
-            warnings.append(warning)
-            continue
-        reporter.progress(f"[{label}] {spec.package}: {len(names)} benchmark"
-                        f"{'' if len(names) == 1 else 's'} × {settings.count} runs "
-                        f"in {result.seconds:.1f}s")
-    return RunResult(output="".join(outputs),
-                     benchmarks=benchfmt.merge(by_spec.values(), first_wins=True),
-                     fingerprint=go.fingerprint(tree), packages=packages, by_spec=by_spec,
-                     warnings=warnings, failures=failures, load=load, durations=durations)
+        _keep(result, spec, ran, settings, label, built.after, reporter)
+    result.output = "".join(outputs)
+    result.benchmarks = benchfmt.merge(result.by_spec.values(), first_wins=True)
+    return result
+
+
+def _keep(result: RunResult, spec: RunSpec, ran: go.GoResult, settings: RunSettings, label: str,
+          build: float | None, reporter: Reporter) -> None:
+    """What one `go test` of ``spec`` measured, added to ``result`` (``build``: seconds until
+    the test binary's first line, None when it printed none)."""
+    benchmarks = benchfmt.with_tags(
+        benchfmt.parse(ran.output, source=f"{label} {spec.package}"), spec.tags)
+    result.by_spec[spec] = benchmarks
+    build = ran.seconds if build is None else build
+    result.durations.append(Timing(spec.package, spec.pattern, spec.tags, build,
+                                   max(0.0, ran.seconds - build) / settings.count))
+    import_path = benchmarks.configuration.get("pkg") or _import_path(ran.output)
+    if import_path:
+        result.packages[spec.package] = import_path
+    names = {series.bench for series in benchmarks.samples}
+    if not names:
+        warning = f"[{label}] {spec.package}: no benchmark matches -bench '{spec.pattern}'"
+        reporter.warn(warning)
+        result.warnings.append(warning)
+        return
+    reporter.progress(f"[{label}] {spec.package}: {plural(len(names), 'benchmark')} × "
+                      f"{settings.count} runs in {ran.seconds:.1f}s")
 
 
 class _FirstLine:

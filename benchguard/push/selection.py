@@ -71,7 +71,7 @@ def select(config: Config, changed: Sequence[str], head: Snapshot,
            base: Snapshot | None = None) -> Selection:
     """Map ``changed`` files to benchmarks at ``head``. A file ``head`` does not have (deleted,
     or renamed away) is looked up at ``base``. go runs only when a file could build Go code."""
-    selector = _Selector(config, head, base)
+    selector = _Selector(_GoFiles(config, head, base))
     # In order of relevance, the order a time budget spends in (benchguard.push.plan): entries whose
     # paths matched, then what `always` and module files select, then auto selections, nearest
     # first.
@@ -81,8 +81,8 @@ def select(config: Config, changed: Sequence[str], head: Snapshot,
     selector.auto(changed)
     runs = head.go_runs + (base.go_runs if base is not None else 0)
     return Selection(tuple(selector.chosen), tuple(changed), tuple(selector.warnings),
-                     tuple(selector.skipped), tuple(selector.uncovered.values()),
-                     tuple(selector.failed.values()), runs)
+                     tuple(selector.skipped), tuple(selector.files.uncovered.values()),
+                     tuple(selector.files.failed.values()), runs)
 
 
 @dataclass(frozen=True)
@@ -95,109 +95,16 @@ class _Candidate:
 
 
 @dataclass
-class _Selector:
+class _GoFiles:
+    """Changed files mapped to the benchmarked packages built from them, through go's own file
+    lists and import graph (listed once per module and build tags); what go cannot list fails
+    its selections, and a file that selects nothing is named with why."""
+
     config: Config
     head: Snapshot
     base: Snapshot | None
-    chosen: list[Selected] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
     uncovered: dict[str, Uncovered] = field(default_factory=dict)
     failed: dict[tuple[str, tuple[str, ...]], Failed] = field(default_factory=dict)
-    covered: set[str] = field(default_factory=set)  # changed files that selected something
-
-    # -- the rules
-
-    def always(self, changed: Sequence[str]) -> None:
-        """A file matching the user's `always` selects every entry (with none, every package
-        with benchmarks)."""
-        hits = [path for path in changed if paths.matches_any(self.config.always, path)]
-        if not hits:
-            return
-        self.covered.update(hits)
-        reason = f"{hits[0]} matched always = {_first_match(self.config.always, hits[0])}"
-        for entry in self.config.benches:
-            self.add_entry(entry, reason)
-        if not self.config.benches:
-            self.every_package(self.head.layout.built, reason)
-
-    def module_files(self, changed: Sequence[str]) -> None:
-        """A module's go.mod or go.sum selects its packages, as `always` would; a root go.work
-        or go.work.sum every module's."""
-        layout = self.head.layout
-        hit: dict[str, tuple[Module, str]] = {}
-        for path in changed:
-            if path in modules.WORKSPACE_FILES:
-                self.covered.add(path)
-                for module in layout.built:
-                    hit.setdefault(module.directory, (module, f"{path} changed"))
-                continue
-            if path.rsplit("/", 1)[-1] not in modules.MODULE_FILES:
-                continue
-            owner = layout.module(modules.directory_of(path))
-            if owner is None:
-                continue  # not a module: below testdata/, say, or deleted with its module
-            if not layout.builds(owner):
-                self.not_covered(path, f"module {owner.directory} is not in go.work's use "
-                                       "list, so go does not build it")
-                continue
-            self.covered.add(path)
-            hit.setdefault(owner.directory, (owner, f"{path} changed"))
-        for module, reason in hit.values():
-            mine = [entry for entry in self.config.benches
-                    if any(layout.module_of(package) == module for package in entry.packages)]
-            for entry in mine:
-                self.add_entry(entry, reason)
-            if not mine:
-                self.every_package([module], reason)
-
-    def entries(self, changed: Sequence[str]) -> None:
-        for entry in self.config.benches:
-            hits = [path for path in changed if paths.matches_any(entry.paths, path)]
-            if hits:
-                self.covered.update(hits)
-                self.add_entry(entry, f"{hits[0]} matched {_first_match(entry.paths, hits[0])}")
-            else:
-                self.skipped.append(f"{', '.join(entry.packages)} ({entry.pattern}): no changed "
-                                    f"file matches {', '.join(entry.paths)}")
-
-    def auto(self, changed: Sequence[str]) -> None:
-        """Map each changed file that could build Go code through go's own file lists."""
-        sides = self.files_by_side(changed)
-        if not any(sides.values()):
-            return
-        if not self.config.auto:
-            for files in sides.values():
-                for path, _ in files:
-                    if path not in self.covered and modules.is_source(path):
-                        self.not_covered(path, "auto = false and no [[bench]] entry's paths "
-                                               "match it")
-            return
-        best: dict[tuple[str, tuple[str, ...]], _Candidate] = {}
-        seen: dict[str, list[str]] = {}  # file -> why it selected nothing, per tag set
-        for tags in _tag_sets(self.config):
-            for side, every_file in sides.items():
-                files = [(path, module) for path, module in every_file
-                         if not tags or self.built_with(side, module, tags)]
-                if not files:
-                    continue
-                listings = self.listings(side, [module for _, module in files], tags)
-                for path, _ in files:
-                    found = self.candidates(side, listings, path, tags)
-                    if isinstance(found, str):
-                        seen.setdefault(path, []).append(found)
-                        continue
-                    self.covered.add(path)
-                    for candidate in found:
-                        key = (candidate.directory, candidate.tags)
-                        current = best.get(key)
-                        if current is None or candidate.hops < current.hops:
-                            best[key] = candidate
-        self.add_candidates(sorted(best.values(), key=lambda c: (c.hops, c.directory, c.tags)))
-        for path, reasons in seen.items():
-            why = next((reason for reason in reasons if reason), "")
-            if path not in self.covered and why:
-                self.not_covered(path, why)
 
     def built_with(self, side: Snapshot, module: Module, tags: tuple[str, ...]) -> bool:
         """Whether an entry with ``tags`` names a package that can be built from ``module``'s
@@ -213,8 +120,6 @@ class _Selector:
                                           or module.directory in owner.replaces):
                     return True
         return False
-
-    # -- mapping files
 
     def files_by_side(self, changed: Sequence[str]) -> dict[Snapshot, list[tuple[str, Module]]]:
         """The changed files that could build Go code, each with its module, on the side that
@@ -329,16 +234,119 @@ class _Selector:
         module = self.head.layout.module_of(directory) if directory else None
         return self.listings(self.head, [module], tags) if module is not None else []
 
-    # -- choosing
+    def not_covered(self, path: str, why: str) -> None:
+        self.uncovered.setdefault(path, Uncovered(path, why))
+
+
+@dataclass
+class _Selector:
+    """The selection rules applied in turn, and what they chose."""
+
+    files: _GoFiles
+    chosen: list[Selected] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    covered: set[str] = field(default_factory=set)  # changed files that selected something
+
+    def always(self, changed: Sequence[str]) -> None:
+        """A file matching the user's `always` selects every entry (with none, every package
+        with benchmarks)."""
+        hits = [path for path in changed if paths.matches_any(self.files.config.always, path)]
+        if not hits:
+            return
+        self.covered.update(hits)
+        reason = f"{hits[0]} matched always = {_first_match(self.files.config.always, hits[0])}"
+        for entry in self.files.config.benches:
+            self.add_entry(entry, reason)
+        if not self.files.config.benches:
+            self.every_package(self.files.head.layout.built, reason)
+
+    def module_files(self, changed: Sequence[str]) -> None:
+        """A module's go.mod or go.sum selects its packages, as `always` would; a root go.work
+        or go.work.sum every module's."""
+        layout = self.files.head.layout
+        hit: dict[str, tuple[Module, str]] = {}
+        for path in changed:
+            if path in modules.WORKSPACE_FILES:
+                self.covered.add(path)
+                for module in layout.built:
+                    hit.setdefault(module.directory, (module, f"{path} changed"))
+                continue
+            if path.rsplit("/", 1)[-1] not in modules.MODULE_FILES:
+                continue
+            owner = layout.module(modules.directory_of(path))
+            if owner is None:
+                continue  # not a module: below testdata/, say, or deleted with its module
+            if not layout.builds(owner):
+                self.files.not_covered(path, f"module {owner.directory} is not in go.work's use "
+                                       "list, so go does not build it")
+                continue
+            self.covered.add(path)
+            hit.setdefault(owner.directory, (owner, f"{path} changed"))
+        for module, reason in hit.values():
+            mine = [entry for entry in self.files.config.benches
+                    if any(layout.module_of(package) == module for package in entry.packages)]
+            for entry in mine:
+                self.add_entry(entry, reason)
+            if not mine:
+                self.every_package([module], reason)
+
+    def entries(self, changed: Sequence[str]) -> None:
+        for entry in self.files.config.benches:
+            hits = [path for path in changed if paths.matches_any(entry.paths, path)]
+            if hits:
+                self.covered.update(hits)
+                self.add_entry(entry, f"{hits[0]} matched {_first_match(entry.paths, hits[0])}")
+            else:
+                self.skipped.append(f"{', '.join(entry.packages)} ({entry.pattern}): no changed "
+                                    f"file matches {', '.join(entry.paths)}")
+
+    def auto(self, changed: Sequence[str]) -> None:
+        """Map each changed file that could build Go code through go's own file lists."""
+        sides = self.files.files_by_side(changed)
+        if not any(sides.values()):
+            return
+        if not self.files.config.auto:
+            for files in sides.values():
+                for path, _ in files:
+                    if path not in self.covered and modules.is_source(path):
+                        self.files.not_covered(path, "auto = false and no [[bench]] entry's paths "
+                                               "match it")
+            return
+        best: dict[tuple[str, tuple[str, ...]], _Candidate] = {}
+        seen: dict[str, list[str]] = {}  # file -> why it selected nothing, per tag set
+        for tags in _tag_sets(self.files.config):
+            for side, every_file in sides.items():
+                files = [(path, module) for path, module in every_file
+                         if not tags or self.files.built_with(side, module, tags)]
+                if not files:
+                    continue
+                listings = self.files.listings(side, [module for _, module in files], tags)
+                for path, _ in files:
+                    found = self.files.candidates(side, listings, path, tags)
+                    if isinstance(found, str):
+                        seen.setdefault(path, []).append(found)
+                        continue
+                    self.covered.add(path)
+                    for candidate in found:
+                        key = (candidate.directory, candidate.tags)
+                        current = best.get(key)
+                        if current is None or candidate.hops < current.hops:
+                            best[key] = candidate
+        self.add_candidates(sorted(best.values(), key=lambda c: (c.hops, c.directory, c.tags)))
+        for path, reasons in seen.items():
+            why = next((reason for reason in reasons if reason), "")
+            if path not in self.covered and why:
+                self.files.not_covered(path, why)
 
     def add_candidates(self, ordered: Sequence[_Candidate]) -> None:
         """The nearest candidates first (fewest import hops), up to auto_max_packages, so a
         stale or missing map cannot let a regression through."""
         taken = {(s.package, s.tags) for s in self.chosen}
         ordered = [c for c in ordered if (c.directory, c.tags) not in taken]
-        limit = self.config.auto_max_packages
+        limit = self.files.config.auto_max_packages
         for candidate in ordered[:limit]:
-            entries = [e for e in self.config.benches if candidate.directory in e.packages]
+            entries = [e for e in self.files.config.benches if candidate.directory in e.packages]
             for entry in entries:
                 if entry.tags == candidate.tags:
                     self.add(candidate.package, entry.pattern, entry.tags, candidate.reason,
@@ -353,23 +361,24 @@ class _Selector:
                                  "benchguard.toml to run them")
 
     def every_package(self, wanted: Sequence[Module], reason: str) -> None:
-        for listing in self.listings(self.head, wanted, ()):
+        for listing in self.files.listings(self.files.head, wanted, ()):
             for package in sorted(listing.benchmarked, key=lambda p: p.directory):
-                if self.head.layout.module_of(package.directory) in wanted:
+                if self.files.head.layout.module_of(package.directory) in wanted:
                     self.add(package, ".", (), reason)
 
     def add_entry(self, entry: BenchEntry, reason: str) -> None:
-        layout = self.head.layout
+        config, head = self.files.config, self.files.head
+        layout = head.layout
         for package in entry.packages:
             module = layout.module_of(package)
             if module is None or not layout.go_files(package):
                 where = "" if module is None else f" in module {module.directory}"
                 raise BenchguardError(
-                    f"{_config_name(self.config)}:{entry.line}: [[bench]] package {package} has "
-                    f"no Go files{where} at {git.short(self.head.commit)}", exit_code=EXIT_USAGE)
+                    f"{_config_name(config)}:{entry.line}: [[bench]] package {package} has "
+                    f"no Go files{where} at {git.short(head.commit)}", exit_code=EXIT_USAGE)
             if not layout.builds(module):
                 raise BenchguardError(
-                    f"{_config_name(self.config)}:{entry.line}: [[bench]] package {package} is "
+                    f"{_config_name(config)}:{entry.line}: [[bench]] package {package} is "
                     f"in module {module.directory}, which go.work does not use",
                     exit_code=EXIT_USAGE)
             self.chosen_add(Selected(package, entry.pattern, entry.tags, reason, entry,
@@ -378,10 +387,10 @@ class _Selector:
 
     def add(self, package: GoPackage, pattern: str, tags: tuple[str, ...], reason: str,
             entry: BenchEntry | None = None) -> None:
-        module = self.head.layout.module_of(package.directory)
+        module = self.files.head.layout.module_of(package.directory)
         if package.error:
             where = f" (module {module.path or module.directory})" if module else ""
-            self.failed.setdefault((package.directory, tags), Failed(
+            self.files.failed.setdefault((package.directory, tags), Failed(
                 package.directory, f"{package.directory}{where}: go cannot load it or what it "
                                    f"imports: {package.error}", tags))
             return
@@ -392,9 +401,6 @@ class _Selector:
         key = (selected.package, selected.pattern, selected.tags)
         if all((s.package, s.pattern, s.tags) != key for s in self.chosen):
             self.chosen.append(selected)
-
-    def not_covered(self, path: str, why: str) -> None:
-        self.uncovered.setdefault(path, Uncovered(path, why))
 
 
 def _go_files_above(layout: Layout, path: str, module: Module) -> list[str]:

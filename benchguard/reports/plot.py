@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
 from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.store.history import Series, format_value
+from benchguard.reports.history import format_value
+from benchguard.store.history import Timeline
 from benchguard.style import printable
 
 WIDTH = 820
@@ -25,12 +27,12 @@ def check(path: Path) -> None:
                               "*.svg; any browser opens it)", exit_code=EXIT_USAGE)
 
 
-def write(path: Path, series: Sequence[Series]) -> None:
+def write(path: Path, series: Sequence[Timeline]) -> None:
     check(path)
     path.write_text(svg(series), encoding="utf-8")
 
 
-def svg(series: Sequence[Series]) -> str:
+def svg(series: Sequence[Timeline]) -> str:
     height = PANEL * max(1, len(series))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
@@ -44,44 +46,69 @@ def svg(series: Sequence[Series]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _panel(one: Series, top: float) -> list[str]:
+@dataclass(frozen=True)
+class _Frame:
+    """Where one panel's plot area sits, and the values its axes span."""
+
+    x0: float
+    x1: float
+    y0: float  # the bottom of the plot area
+    y1: float
+    low: float
+    high: float
+    count: int  # points along the x axis
+
+    def x(self, index: int) -> float:
+        if self.count == 1:
+            return (self.x0 + self.x1) / 2
+        return self.x0 + index * (self.x1 - self.x0) / (self.count - 1)
+
+    def y(self, value: float) -> float:
+        return self.y0 - (value - self.low) / (self.high - self.low) * (self.y0 - self.y1)
+
+
+def _panel(one: Timeline, top: float) -> list[str]:
     values = [point.summary.center for point in one.points]
     finite = [value for value in values if math.isfinite(value)] or [0.0]
     ticks = nice_ticks(min(finite), max(finite))
-    low, high = ticks[0], ticks[-1]
-    x0, x1 = LEFT, WIDTH - RIGHT
-    y0, y1 = top + PANEL - BOTTOM, top + TOP  # y0 is the bottom of the plot area
+    frame = _Frame(LEFT, WIDTH - RIGHT, top + PANEL - BOTTOM, top + TOP, ticks[0], ticks[-1],
+                   len(values))
+    return ["<g>", *_axes(one, top, frame, ticks), *_points(one, frame), "</g>"]
 
-    def x(index: int) -> float:
-        return (x0 + x1) / 2 if len(values) == 1 else x0 + index * (x1 - x0) / (len(values) - 1)
 
-    def y(value: float) -> float:
-        return y0 - (value - low) / (high - low) * (y0 - y1)
-
+def _axes(one: Timeline, top: float, frame: _Frame, ticks: list[float]) -> list[str]:
+    """The title, the axes with their ticks, and the commits under the x axis."""
+    x0, x1, y0, y1 = frame.x0, frame.x1, frame.y0, frame.y1
     # printable: control characters are not even allowed in XML
     title = printable(f"{one.label} — {one.bench.package} — {one.metric}")
-    out = [f'<g><text x="{x0}" y="{top + 24}" font-size="14" font-weight="bold">'
+    out = [f'<text x="{x0}" y="{top + 24}" font-size="14" font-weight="bold">'
            f"{escape(title)}</text>",
            f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#333"/>',
            f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/>']
     for tick in ticks:
-        ty = y(tick)
+        ty = frame.y(tick)
         out.append(f'<line x1="{x0}" y1="{ty:.1f}" x2="{x1}" y2="{ty:.1f}" stroke="#eee"/>')
         out.append(f'<text x="{x0 - 6}" y="{ty + 4:.1f}" text-anchor="end">'
                    f"{escape(_tick_label(tick, one.metric))}</text>")
     out.append(f'<text x="16" y="{(y0 + y1) / 2:.1f}" text-anchor="middle" '
                f'transform="rotate(-90 16 {(y0 + y1) / 2:.1f})">'
                f"{escape(printable(one.metric))}</text>")
-    every = max(1, math.ceil(len(values) / 30))
+    every = max(1, math.ceil(frame.count / 30))
     for index, point in enumerate(one.points):
         if index % every == 0 or point.step:
-            lx, ly = x(index), y0 + 12
+            lx, ly = frame.x(index), y0 + 12
             out.append(f'<text x="{lx:.1f}" y="{ly}" text-anchor="end" font-family="monospace" '
                        f'transform="rotate(-45 {lx:.1f} {ly})">{point.commit.sha[:7]}</text>')
+    return out
+
+
+def _points(one: Timeline, frame: _Frame) -> list[str]:
+    """The line through the medians, and a dot per commit (larger and labelled at a step)."""
+    x, y = frame.x, frame.y
+    values = [point.summary.center for point in one.points]
     coordinates = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values)
                            if math.isfinite(v))
-    out.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" '
-               'stroke-width="2"/>')
+    out = [f'<polyline points="{coordinates}" fill="none" stroke="{LINE}" stroke-width="2"/>']
     for index, point in enumerate(one.points):
         value = point.summary.center
         if not math.isfinite(value):
@@ -98,7 +125,6 @@ def _panel(one: Series, top: float) -> list[str]:
         else:
             out.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" '
                        f'fill="{LINE}"><title>{escape(tip)}</title></circle>')
-    out.append("</g>")
     return out
 
 

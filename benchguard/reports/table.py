@@ -103,7 +103,35 @@ def render_text(report: ComparisonReport, *, colour: bool) -> str:
 
 
 def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow | None,
-           colour: bool) -> list[str]:
+           colour: bool, names: tuple[str, str] = ("base", "head")) -> list[str]:
+    rows = _rows(group, unit, alpha, colour)
+    if geomean is not None:
+        # benchstat leaves a geomean it cannot compute blank (a footnote says why)
+        base_gm = "" if geomean.base is None else units.format_value(geomean.base, unit)
+        head_gm = "" if geomean.head is None else units.format_value(geomean.head, unit)
+        delta = "?" if geomean.delta is None else units.percent(geomean.delta)
+        rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, "", ""))
+    shown_unit = printable(unit)
+    base_name, head_name = (printable(name) for name in names)
+    w = [max(map(len, column)) for column in zip(*rows, strict=True)]
+    base_width = max(w[1] + w[2] + w[3] + 2, len(base_name))
+    head_width, vs_width = w[4] + w[5] + w[6] + 2, w[7] + 1 + w[8]
+    vs = f"vs {base_name}"
+    lines = [
+        f"{'':<{w[0]}} │ {base_name:^{base_width}} │ {head_name:^{head_width + 2 + vs_width}} │",
+        f"{'':<{w[0]}} │ {shown_unit:^{base_width}} │ {shown_unit:^{head_width}}  "
+        f"{vs:<{vs_width}} │ verdict",
+    ]
+    # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
+    row_format = (f"%-{w[0]}s   %{base_width - w[2] - w[3] - 2}s %{w[2]}s %{w[3]}s   "
+                  f"%{w[4]}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
+    lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
+    return lines
+
+
+def _rows(group: list[Comparison], unit: str, alpha: float, colour: bool
+          ) -> list[tuple[str, ...]]:
+    """One row of cells per comparison: name, base ± range, head ± range, vs base, verdict."""
     binary = units.is_binary(unit)
     rows: list[tuple[str, ...]] = []
     formats: dict[float, units.Scale] = {}  # smallest median -> the row's scale
@@ -114,12 +142,10 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
         base, head = c.base, c.head
         hue = _VERDICT_COLOURS.get(c.verdict) if colour else None
         text = verdict_text(c)
-        if c.exact:
-            key = (id(base), id(head), c.p, c.delta, text)
-            cells = exact_cells.get(key)
-            if cells is not None:
-                rows.append((c.series.bench.short_label, *cells))
-                continue
+        key = (id(base), id(head), c.p, c.delta, text)
+        if c.exact and (cells := exact_cells.get(key)) is not None:
+            rows.append((c.series.bench.short_label, *cells))
+            continue
         # the row's scale comes from its smaller non-zero median, as benchstat's RowScaler
         x = abs(base.center) if base else 0.0
         y = abs(head.center) if head else 0.0
@@ -142,26 +168,7 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     names = " ".join([row[0] for row in rows])
     if printable(names) != names:  # one search for the whole table: escaping is rarely needed
         rows = [(printable(row[0]), *row[1:]) for row in rows]
-    if geomean is not None:
-        # benchstat leaves a geomean it cannot compute blank (a footnote says why)
-        base_gm = "" if geomean.base is None else units.format_value(geomean.base, unit)
-        head_gm = "" if geomean.head is None else units.format_value(geomean.head, unit)
-        delta = "?" if geomean.delta is None else units.percent(geomean.delta)
-        rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, "", ""))
-    shown_unit = printable(unit)
-    w = [max(map(len, column)) for column in zip(*rows, strict=True)]
-    base_width, head_width = w[1] + w[2] + w[3] + 2, w[4] + w[5] + w[6] + 2
-    vs_width = w[7] + 1 + w[8]
-    lines = [
-        f"{'':<{w[0]}} │ {'base':^{base_width}} │ {'head':^{head_width + 2 + vs_width}} │",
-        f"{'':<{w[0]}} │ {shown_unit:^{base_width}} │ {shown_unit:^{head_width}}  "
-        f"{'vs base':<{vs_width}} │ verdict",
-    ]
-    # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
-    row_format = (f"%-{w[0]}s   %{w[1]}s %{w[2]}s %{w[3]}s   %{w[4]}s %{w[5]}s %{w[6]}s"
-                  f"  %{w[7]}s %-{w[8]}s   %s")
-    lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
-    return lines
+    return rows
 
 
 def counted(count: int, verdict: Verdict) -> str:
