@@ -219,7 +219,6 @@ def report_path(options: Options, environ: Mapping[str, str]) -> Path:
     if options.report_path:
         return Path(options.report_path).absolute()
     if options.artifact_dir:
-
         return (Path(options.artifact_dir) / artifact.REPORT).absolute()
     if environ.get("GITHUB_ACTIONS") == "true" and environ.get("RUNNER_TEMP"):
         return Path(environ["RUNNER_TEMP"]) / "benchguard-report.md"

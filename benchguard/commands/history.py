@@ -35,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise BenchguardError("--limit must be at least 1", exit_code=EXIT_USAGE)
     if args.plot:
-
         plot.check(Path(args.plot))
     repo, settings = repository(args)
     fingerprint = None if args.any_machine else go.fingerprint(repo)

@@ -235,7 +235,6 @@ def recommendations(report: BenchReport) -> list[str]:
         elif diff is not None:
             text += " Its CPU profile diff shows no growth: try a longer `--benchtime`."
         else:
-
             text += (f" To see which functions got slower, run "
                      f"`{report.profile_hint} '{pattern_for([bench.name])}'`.")
         out.append(text)

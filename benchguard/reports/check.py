@@ -57,7 +57,6 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
              "stored": _brief_json(c.stored), "fresh": _brief_json(c.fresh)}
             for c in outcome.measured.confirmations]
     if outcome.targets is not None:
-
         data["targets"] = targets.to_json(outcome.targets)
     data["plan"] = None if outcome.plan is None else outcome.plan.to_json()
     data["unchecked"] = [unchecked.to_json() for unchecked in outcome.unchecked]
@@ -82,7 +81,6 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     if outcome.report.comparisons or not outcome.unchecked:  # else the budget left it all
         lines.append(table.render_text(outcome.report, colour=colour).rstrip("\n"))
     if outcome.failures:
-
         count = len(outcome.failures)
         effect = "blocks the push" if outcome.blocked_by_failures else \
             'does not block the push (on_error = "warn")'
@@ -94,7 +92,6 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     lines += _regression_table(outcome.report, colour=colour, blocked=blocked,
                                how_to_allow=how_to_allow)
     if outcome.targets is not None:
-
         lines += targets.render_text(outcome.targets, colour=colour)
     if outcome.unchecked:
         lines += ["", *_unchecked_lines(outcome, colour=colour)]
@@ -145,7 +142,6 @@ def render_markdown(outcome: Outcome) -> str:
     for one in outcome.selection.uncovered if outcome.selection else ():
         lines.append(printable(f"- not covered by any benchmark: `{one.path}`: {one.why}"))
     if outcome.targets is not None:
-
         lines += targets.render_markdown(outcome.targets)
     return "\n".join(lines)
 
