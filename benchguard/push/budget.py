@@ -80,13 +80,15 @@ class Unchecked:
     """A selection a check did not measure (or not enough to decide), and why."""
 
     package: str  # "./hashing"
-    pattern: str
+    pattern: str  # the selection's; with ``benchmarks``, one that runs exactly those
     tags: tuple[str, ...]
     reason: str
+    # measured in part: the benchmarks left out (full names); empty: none of it was measured
+    benchmarks: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"package": self.package, "pattern": self.pattern, "tags": list(self.tags),
-                "reason": self.reason}
+                "reason": self.reason, "benchmarks": list(self.benchmarks)}
 
 
 def seconds_text(seconds: float) -> str:

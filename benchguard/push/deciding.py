@@ -208,7 +208,8 @@ class Decider:
         made = self.ledger.made if self.ledger is not None and not decided_too else {}
         units = {tidy_unit(metric)[0] for metric in self.config.metrics}
         return lambda key: (key not in made and (not units or key.unit in units)
-                            and self.owners.get(key.bench) == spec)
+                            and self.owners.get(key.bench) == spec
+                            and self.runs.measured(spec, key.bench.name))
 
 
 def _unresolved_warning(unresolved: Sequence[Comparison]) -> str:

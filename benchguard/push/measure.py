@@ -157,9 +157,16 @@ class Measurement:
         runs.deadline = deadline or Deadline.starting(self.config.budget)
         planned = planned or self.plan(runs.deadline.remaining())
         self._announce(planned.steps)
+        short = False  # a more relevant selection was left (partly) unmeasured
         for step in planned.steps:
+            if short or (not step.fits and not step.part):
+                runs.skip(step.spec, "not started: a more relevant selection took what the "
+                                     f"time budget {self.config.budget} leaves")
+                continue
             runs.first_rounds(step.spec, head_only=step.how == How.HEAD_ONLY,
-                              estimate=step.estimate)
+                              estimate=step.estimate,
+                              run=step.cost.run if step.cost is not None else None)
+            short = step.spec in runs.left_out or step.spec in runs.unchecked
         self.packages.update(runs.packages)
         specs = [spec for spec in self.specs if spec not in runs.failures]
         decider = Decider(self.config, runs, self._load_stored(), specs, self.entries,
@@ -173,8 +180,7 @@ class Measurement:
                      and spec not in runs.failures]
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
         base, head = decider.sets()
-        unchecked = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
-                     for spec, reason in runs.unchecked.items()]
+        unchecked = runs.not_checked()
         return Measured(report, base, head, confirmed, self._rounds(specs, decider),
                         dict(self.packages), dict(decider.owners), dict(runs.failures),
                         unchecked, recording.head_records(runs, self.settings, decider.outcomes),

@@ -99,7 +99,11 @@ class Step(Planned):
     """One selection in the plan."""
 
     estimate: float | None = None  # seconds for its `count` rounds; None: no earlier run
-    fits: bool = True  # within what the budget leaves after the steps before it
+    fits: bool = True  # whole, within what the budget leaves after the steps before it
+    # it does not fit whole: as many of its benchmarks as fit are measured, in order, and no
+    # less relevant selection after it
+    part: bool = False
+    cost: Cost | None = None  # one side of it, as earlier runs took it
 
     def to_json(self) -> dict[str, Any]:
         return {"package": self.spec.package, "pattern": self.spec.pattern,
@@ -107,7 +111,7 @@ class Step(Planned):
                 "baseline": self.baseline.value, "measure": self.how.value,
                 "stored_at": self.stored_at,
                 "trust": None if self.trust is None else self.trust.to_json(),
-                "estimate": _rounded(self.estimate), "fits": self.fits}
+                "estimate": _rounded(self.estimate), "fits": self.fits, "part": self.part}
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,9 @@ class Plan:
             else:
                 how = "side by side (no stored baseline)"
             cost = "unknown" if step.estimate is None else f"~{seconds_text(step.estimate)}"
-            fits = "" if step.fits else "  — does not fit the budget"
+            fits = "" if step.fits else "  — does not fit whole: measured in part, its " \
+                "benchmarks in order, as many as fit" if step.part else \
+                "  — not started: a more relevant selection takes what the budget leaves"
             lines.append(f"  {number}. {_name(step.spec):<{width}}  {how}  {cost}{fits}")
         left = "no time limit" if math.isinf(self.available) else \
             f"{seconds_text(self.available)} left of budget {self.budget}"
@@ -164,28 +170,51 @@ class Plan:
         if self.unknown:
             total += (f"; {len(self.unknown)} with no earlier run recorded: the first round "
                       "tells whether the rest fits")
-        if self.not_fitting:
-            total += f"; {len(self.not_fitting)} would not fit"
+        parts = [step for step in self.not_fitting if step.part]
+        if parts:
+            total += f"; {_name(parts[0].spec)} measured in part"
+        if len(self.not_fitting) > len(parts):
+            total += f"; {len(self.not_fitting) - len(parts)} not started"
+        if any(step.how == How.HEAD_ONLY and step.trust is None for step in self.steps):
+            total += ("; plus, side by side, what a stored baseline leaves open (no earlier "
+                      "check says how much)")
         return [*lines, total]
 
 
 def make(selections: Sequence[Planned], costs: Mapping[RunSpec, Cost], *, count: int,
          budget: str, available: float) -> Plan:
     """Each selection (in order of relevance) with its estimate and whether it fits in
-    ``available`` seconds after the steps before it: what does not fit is skipped, and a later,
-    smaller selection may still fit."""
+    ``available`` seconds after the steps before it. The first that does not fit whole is
+    measured in part (as many of its benchmarks as fit, in order), and nothing less relevant
+    after it: a smaller selection never goes before a more relevant one."""
     left = available
     steps = []
+    stopped = False
     for selected in selections:
         cost = costs.get(selected.spec)
-        estimate = None if cost is None else \
-            cost.seconds(count, 1 if selected.how == How.HEAD_ONLY else 2)
-        fits = estimate is None or estimate <= left
+        estimate = None if cost is None else _estimate(selected, cost, count)
+        fits = not stopped and (estimate is None or estimate <= left)
+        part = not stopped and not fits
+        stopped = stopped or part
         if fits and estimate is not None:
             left -= estimate
         steps.append(Step(selected.spec, selected.reason, selected.baseline, selected.how,
-                          selected.stored_at, selected.trust, estimate, fits))
+                          selected.stored_at, selected.trust, estimate, fits, part, cost))
     return Plan(tuple(steps), budget, available)
+
+
+def _estimate(selected: Planned, cost: Cost, count: int) -> float:
+    """Seconds for ``count`` rounds: side by side, both sides; head only, the head and the
+    confirmation side by side of the share a stored baseline of this machine lately left open
+    (Trust), when an earlier check says."""
+    if selected.how == How.SIDE_BY_SIDE:
+        return cost.seconds(count, 2)
+    estimate = cost.seconds(count, 1)
+    trust = selected.trust
+    if trust is not None and trust.settled + trust.open:
+        share = trust.open / (trust.settled + trust.open)
+        estimate += share * (cost.build + 2 * count * cost.run)
+    return estimate
 
 
 def costs_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],

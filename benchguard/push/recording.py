@@ -12,7 +12,7 @@ from benchguard.engine.benchfmt import merge
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
 from benchguard.push.runner import RunSettings, RunSpec
-from benchguard.push.runs import Runs
+from benchguard.push.runs import Runs, without
 from benchguard.push.session import Session
 from benchguard.store import notes
 from benchguard.store.notes import NotesStore, Record
@@ -27,7 +27,7 @@ def store_base(store: NotesStore, runs: Runs, settings: RunSettings, *,
     if session is None or runs.base_tree is None:
         return
     record = _record(session, "base", runs.completed(session), runs.base, runs.base_tree,
-                     settings, {})
+                     settings, {}, _left_out(runs))
     if record is None:
         return
     try:
@@ -47,19 +47,20 @@ def head_records(runs: Runs, settings: RunSettings,
     records = []
     if runs.alone is not None:
         records.append(_record(runs.alone, "head", alone, runs.head, runs.tree, settings,
-                               outcomes))
+                               outcomes, _left_out(runs)))
     if runs.side_by_side is not None:
         side_by_side = [spec for spec in runs.completed(runs.side_by_side) if spec not in alone]
         records.append(_record(runs.side_by_side, "head", side_by_side, runs.head, runs.tree,
-                               settings, outcomes))
+                               settings, outcomes, _left_out(runs)))
     return [record for record in records if record is not None]
 
 
 def _record(session: Session, side: str, specs: Sequence[RunSpec], commit: str, tree: Path,
-            settings: RunSettings, outcomes: Mapping[RunSpec, tuple[int, int]]
-            ) -> Record | None:
+            settings: RunSettings, outcomes: Mapping[RunSpec, tuple[int, int]],
+            left_out: Mapping[RunSpec, set[str]]) -> Record | None:
     """A baseline record of what ``side`` of ``session`` measured for ``specs``."""
-    samples = merge([session.benchmarks(side, [spec]) for spec in specs], first_wins=True)
+    samples = merge([without(session.benchmarks(side, [spec]), left_out.get(spec, set()))
+                     for spec in specs], first_wins=True)
     if not samples.samples:
         return None
     recorded = settings.record(specs)
@@ -76,3 +77,7 @@ def _record(session: Session, side: str, specs: Sequence[RunSpec], commit: str, 
                                           settled=settled, open=open_))
     return notes.baseline_record(commit, go.fingerprint(tree), recorded, samples,
                                  load=session.load, durations=durations)
+
+
+def _left_out(runs: Runs) -> dict[RunSpec, set[str]]:
+    return {spec: set(names) for spec, (names, _) in runs.left_out.items()}

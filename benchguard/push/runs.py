@@ -7,18 +7,21 @@ others are still measured."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge
 from benchguard.engine.benchmatch import pattern_for
+from benchguard.engine.durations import parse_duration
 from benchguard.engine.names import run_name
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push.budget import Deadline, Spent, seconds_text
+from benchguard.push.budget import Deadline, Spent, Unchecked, seconds_text
 from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.push.session import Session, Side
+from benchguard.style import plural
 from benchguard.tools import git
 
 
@@ -41,6 +44,8 @@ class Runs:
         self.extra: dict[RunSpec, int] = {}  # extra rounds of only the undecided
         self.undecided: dict[RunSpec, int] = {}  # benchmarks the first extra round ran
         self.unchecked: dict[RunSpec, str] = {}
+        # measured in part: the benchmarks left out of a selection, and why
+        self.left_out: dict[RunSpec, tuple[list[str], str]] = {}
         self.failures: dict[RunSpec, BenchguardError] = {}
 
     # -- the sessions
@@ -75,21 +80,91 @@ class Runs:
 
     # -- measuring
 
-    def first_rounds(self, spec: RunSpec, *, head_only: bool, estimate: float | None) -> None:
-        """The first `count` rounds of one selection, when they fit what the budget leaves."""
+    def first_rounds(self, spec: RunSpec, *, head_only: bool, estimate: float | None,
+                     run: float | None = None) -> None:
+        """The first `count` rounds of one selection: whole when they fit what the budget
+        leaves, else in part (as many of its benchmarks as fit, in the order go runs them).
+        ``run``: seconds one run of it took earlier (push.plan.Cost), when known."""
         if self.deadline.passed():
             self.skip(spec, f"not started: the time budget {self.budget} was spent")
             return
-        if estimate is not None and not self.deadline.fits(estimate):
-            self.skip(spec, f"not started: it needs ~{seconds_text(estimate)}, {self.left()}")
-            return
+        session = self.head_alone() if head_only else self.both()
         if head_only:
             what = "all benchmarks" if spec.pattern == "." else spec.pattern
             self.reporter.progress(f"[head {git.short(self.head)}] {spec.package}: "
                                    f"running {what} (count {self.settings.count})…")
-            self.measure(self.head_alone(), spec, announce=False)
+        if estimate is None and self.deadline.limited and self._benchtime_seconds():
+            every = self._probe(session, spec)
+            if every is None:
+                return
+            estimate = self._each(None, every) * len(every) * self.settings.count \
+                * len(session.sides)
+        if estimate is not None and not self.deadline.fits(estimate):
+            self._in_part(session, spec, run)
         else:
-            self.measure(self.both(), spec)
+            self.measure(session, spec, announce=not head_only)
+
+    def _probe(self, session: Session, spec: RunSpec) -> list[str] | None:
+        """Session.probe, or None when the selection failed (said) or the budget ran out."""
+        try:
+            return session.probe(spec)
+        except Spent:
+            self.skip(spec, f"stopped at the deadline (budget {self.budget}) while building")
+        except BenchguardError as error:
+            self._failed(spec, error)
+        finally:
+            self.packages.update(session.packages)
+        return None
+
+    def _each(self, run: float | None, every: Sequence[str]) -> float:
+        """Seconds one run of one benchmark should take: its share of an earlier whole run,
+        else about twice `benchtime` (go runs each for `benchtime`, and a little more while it
+        finds its N)."""
+        return run / len(every) if run and every else 2 * self._benchtime_seconds()
+
+    def _in_part(self, session: Session, spec: RunSpec, run: float | None) -> None:
+        """As many of ``spec``'s benchmarks as fit the budget, in the order go runs them (their
+        names from one iteration each, Session.probe); the rest left out, named."""
+        every = self._probe(session, spec)
+        if every is None:
+            return
+        if not every:
+            self.measure(session, spec)  # says that no benchmark matches
+            return
+        per = self._each(run, every) * self.settings.count * len(session.sides)
+        if per <= 0:  # nothing to go by: the first round tells (measure)
+            self.measure(session, spec)
+            return
+        fit = min(len(every), int(self.deadline.remaining() // per))
+        if fit == 0:
+            self.skip(spec, f"not started: even its first benchmark needs "
+                            f"~{seconds_text(per)}, {self.left()}")
+            return
+        if fit < len(every):
+            self.reporter.progress(
+                f"{spec.package}: ~{seconds_text(per * len(every))} for all "
+                f"{plural(len(every), 'benchmark')} does not fit ({self.left()}): measuring "
+                f"the first {fit}, in the order go runs them")
+            self.leave_out(spec, every[fit:], f"not measured: {fit} of {len(every)} "
+                                              f"benchmarks fit the time budget {self.budget}",
+                           every)
+        self.measure(session, spec, names=every[:fit])
+
+    def leave_out(self, spec: RunSpec, names: Sequence[str], reason: str,
+                  order: Sequence[str]) -> None:
+        """``names`` of ``spec`` are not measured (the rest of it is), said and kept, in
+        ``order`` (the order go runs them in)."""
+        left = {*self.left_out.get(spec, ([], ""))[0], *names}
+        self.left_out[spec] = ([name for name in order if name in left], reason)
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        self.reporter.warn(f"{run_name(spec.package, spec.pattern, spec.tags)}: "
+                           f"{plural(len(names), 'benchmark')} not checked ({reason}): {shown}")
+
+    def _benchtime_seconds(self) -> float:
+        benchtime = self.settings.benchtime
+        if benchtime.endswith("x"):
+            return 0.0  # N iterations: no time per benchmark to go by
+        return parse_duration(benchtime)
 
     def measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
                 doing: str = "", names: Sequence[str] | None = None,
@@ -98,30 +173,52 @@ class Runs:
         run its `count` rounds (of only the benchmarks ``names``, when given), stopping
         (unchecked) when the rounds still to run do not fit."""
         count = self.settings.count
-        only = {spec: pattern_for(names)} if names is not None else None
         try:
             session.add([spec], reuse=reuse)
             for number in range(count):
+                only = {spec: pattern_for(names)} if names is not None else None
                 per_round = session.round_estimate(
                     [spec], only={spec: names} if names is not None else None) if number else None
                 if per_round is not None and not self.deadline.fits(per_round * (count - number)):
-                    self.skip(spec, f"{doing}stopped after {number} of {count} rounds: the "
-                                    f"other {count - number} need "
-                                    f"~{seconds_text(per_round * (count - number))}, "
-                                    f"{self.left()}")
-                    return
+                    names = self._narrow(session, spec, names, number, per_round, doing)
+                    if names is None:
+                        return
+                    only = {spec: pattern_for(names)}
                 session.one_round([spec], total=count, announce=announce, only=only)
         except Spent:
             done = session.rounds.get(spec)
             where = "while building" if done is None else f"in round {done + 1} of {count}"
             self.skip(spec, f"{doing}stopped at the deadline (budget {self.budget}) {where}")
         except BenchguardError as error:
-            if error.exit_code != EXIT_BENCH_FAILED:
-                raise
-            self.reporter.warn(error.message)
-            self.failures[spec] = error
+            self._failed(spec, error)
         finally:
             self.packages.update(session.packages)
+
+    def _failed(self, spec: RunSpec, error: BenchguardError) -> None:
+        """A selection that does not build or run fails alone; other errors stop the check."""
+        if error.exit_code != EXIT_BENCH_FAILED:
+            raise error
+        self.reporter.warn(error.message)
+        self.failures[spec] = error
+
+    def _narrow(self, session: Session, spec: RunSpec, names: Sequence[str] | None,
+                done: int, per_round: float, doing: str) -> list[str] | None:
+        """The rounds still to run do not fit: keep as many of the benchmarks (in the order go
+        runs them) as can still finish their rounds; those left out are named. None when not
+        even one can (the selection is then unchecked)."""
+        count = self.settings.count
+        running = list(names) if names is not None else session.leaves.get(spec, [])
+        keep = int(self.deadline.remaining() // (per_round * (count - done) / len(running))) \
+            if running else 0
+        if keep <= 0 or doing:
+            self.skip(spec, f"{doing}stopped after {done} of {count} rounds: the other "
+                            f"{count - done} need ~{seconds_text(per_round * (count - done))}, "
+                            f"{self.left()}")
+            return None
+        self.leave_out(spec, running[keep:], f"measured {done} of {count} rounds before the "
+                                             f"time budget {self.budget} ran short",
+                       session.leaves.get(spec, running))
+        return running[:keep]
 
     def confirm(self, spec: RunSpec, names: Sequence[str], doing: str) -> None:
         """Measure ``names`` of ``spec`` side by side (the head's binary of its head-only run
@@ -185,6 +282,20 @@ class Runs:
 
     # -- what they measured
 
+    def not_checked(self) -> list[Unchecked]:
+        """What the budget left unmeasured: whole selections, and the benchmarks left out of
+        those measured in part."""
+        found = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
+                 for spec, reason in self.unchecked.items()]
+        found += [Unchecked(spec.package, pattern_for(names), spec.tags, reason, tuple(names))
+                  for spec, (names, reason) in self.left_out.items()
+                  if spec not in self.unchecked and spec not in self.failures]
+        return found
+
+    def measured(self, spec: RunSpec, name: str) -> bool:
+        """Whether benchmark ``name`` of ``spec`` was measured (not left out of it)."""
+        return name not in self.left_out.get(spec, ([], ""))[0]
+
     def completed(self, session: Session | None) -> list[RunSpec]:
         """The selections ``session`` ran all `count` rounds of (none unchecked or failed)."""
         if session is None:
@@ -211,7 +322,10 @@ class Runs:
             if self.alone is not None and spec in self.alone.rounds:
                 parts.append((stored.get(spec, BenchmarkSet()),
                               self.alone.benchmarks("head", [spec])))
+            left_out = set(self.left_out.get(spec, ([], ""))[0])
             for base, head in parts:
+                if left_out:
+                    base, head = without(base, left_out), without(head, left_out)
                 for part in (base, head):
                     for key in part.samples:
                         owners.setdefault(key.bench, spec)
@@ -229,3 +343,10 @@ def names_by_spec(keys: Iterable[SeriesKey], owners: Mapping[BenchKey, RunSpec]
         if spec is not None and key.bench.name not in names.setdefault(spec, []):
             names[spec].append(key.bench.name)
     return names
+
+
+def without(samples: BenchmarkSet, names: set[str]) -> BenchmarkSet:
+    """``samples`` less the benchmarks ``names`` (a selection's left out, measured too little)."""
+    return dataclasses.replace(samples, samples={key: values for key, values
+                                                  in samples.samples.items()
+                                                  if key.bench.name not in names})

@@ -9,6 +9,7 @@ its own package alone). Changed files that could move a benchmark but select non
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,6 +38,13 @@ class Selected:
     entry: BenchEntry | None = None  # whose thresholds and min_effect apply (config.threshold_for)
     module: str = "."  # the directory of the module holding the package: go runs there
     import_path: str = ""  # "" when unknown (a go.mod without a module line)
+    # how far from a changed file: 0 its own package, 1 a direct importer, …; LATE for what
+    # only `always` or a module file selected (the order a time budget spends in)
+    hops: int = 0
+
+
+# The relevance of a selection nothing but `always` or a changed go.mod/go.work put in.
+LATE = 1000
 
 
 @dataclass(frozen=True)
@@ -72,15 +80,12 @@ def select(config: Config, changed: Sequence[str], head: Snapshot,
     """Map ``changed`` files to benchmarks at ``head``. A file ``head`` does not have (deleted,
     or renamed away) is looked up at ``base``. go runs only when a file could build Go code."""
     selector = _Selector(_GoFiles(config, head, base))
-    # In order of relevance, the order a time budget spends in (benchguard.push.plan): entries whose
-    # paths matched, then what `always` and module files select, then auto selections, nearest
-    # first.
     selector.entries(changed)
     selector.always(changed)
     selector.module_files(changed)
     selector.auto(changed)
     runs = head.go_runs + (base.go_runs if base is not None else 0)
-    return Selection(tuple(selector.chosen), tuple(changed), tuple(selector.warnings),
+    return Selection(selector.by_relevance(), tuple(changed), tuple(selector.warnings),
                      tuple(selector.skipped), tuple(selector.files.uncovered.values()),
                      tuple(selector.files.failed.values()), runs)
 
@@ -247,6 +252,17 @@ class _Selector:
     warnings: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     covered: set[str] = field(default_factory=set)  # changed files that selected something
+    # (package, tags) -> the fewest import hops from a changed file, as go's graph says
+    hops: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
+
+    def by_relevance(self) -> tuple[Selected, ...]:
+        """The selections in the order a time budget spends in (push.plan): the changed files'
+        own packages first, then direct importers, then indirect ones (go's graph, where it
+        knows them); a [[bench]] entry whose paths matched counts as the changed package,
+        what only `always` or a module file selected comes last. Ties keep the rules' order."""
+        ranked = [dataclasses.replace(s, hops=self.hops.get((s.package, s.tags), s.hops))
+                  for s in self.chosen]
+        return tuple(sorted(ranked, key=lambda s: s.hops))
 
     def always(self, changed: Sequence[str]) -> None:
         """A file matching the user's `always` selects every entry (with none, every package
@@ -257,7 +273,7 @@ class _Selector:
         self.covered.update(hits)
         reason = f"{hits[0]} matched always = {_first_match(self.files.config.always, hits[0])}"
         for entry in self.files.config.benches:
-            self.add_entry(entry, reason)
+            self.add_entry(entry, reason, hops=LATE)
         if not self.files.config.benches:
             self.every_package(self.files.head.layout.built, reason)
 
@@ -287,7 +303,7 @@ class _Selector:
             mine = [entry for entry in self.files.config.benches
                     if any(layout.module_of(package) == module for package in entry.packages)]
             for entry in mine:
-                self.add_entry(entry, reason)
+                self.add_entry(entry, reason, hops=LATE)
             if not mine:
                 self.every_package([module], reason)
 
@@ -333,6 +349,8 @@ class _Selector:
                         current = best.get(key)
                         if current is None or candidate.hops < current.hops:
                             best[key] = candidate
+        for (directory, tags), candidate in best.items():
+            self.hops[directory, tags] = candidate.hops
         self.add_candidates(sorted(best.values(), key=lambda c: (c.hops, c.directory, c.tags)))
         for path, reasons in seen.items():
             why = next((reason for reason in reasons if reason), "")
@@ -350,9 +368,9 @@ class _Selector:
             for entry in entries:
                 if entry.tags == candidate.tags:
                     self.add(candidate.package, entry.pattern, entry.tags, candidate.reason,
-                             entry)
+                             entry, hops=candidate.hops)
             if not entries and not candidate.tags:
-                self.add(candidate.package, ".", (), candidate.reason)
+                self.add(candidate.package, ".", (), candidate.reason, hops=candidate.hops)
         left_out = ordered[limit:]
         if left_out:
             names = ", ".join(f"{c.directory} ({c.hops} hops)" for c in left_out)
@@ -364,9 +382,9 @@ class _Selector:
         for listing in self.files.listings(self.files.head, wanted, ()):
             for package in sorted(listing.benchmarked, key=lambda p: p.directory):
                 if self.files.head.layout.module_of(package.directory) in wanted:
-                    self.add(package, ".", (), reason)
+                    self.add(package, ".", (), reason, hops=LATE)
 
-    def add_entry(self, entry: BenchEntry, reason: str) -> None:
+    def add_entry(self, entry: BenchEntry, reason: str, *, hops: int = 0) -> None:
         config, head = self.files.config, self.files.head
         layout = head.layout
         for package in entry.packages:
@@ -383,10 +401,10 @@ class _Selector:
                     exit_code=EXIT_USAGE)
             self.chosen_add(Selected(package, entry.pattern, entry.tags, reason, entry,
                                      module.directory,
-                                     layout.import_path(package) or ""))
+                                     layout.import_path(package) or "", hops))
 
     def add(self, package: GoPackage, pattern: str, tags: tuple[str, ...], reason: str,
-            entry: BenchEntry | None = None) -> None:
+            entry: BenchEntry | None = None, *, hops: int = 0) -> None:
         module = self.files.head.layout.module_of(package.directory)
         if package.error:
             where = f" (module {module.path or module.directory})" if module else ""
@@ -395,7 +413,7 @@ class _Selector:
                                    f"imports: {package.error}", tags))
             return
         self.chosen_add(Selected(package.directory, pattern, tags, reason, entry,
-                                 module.directory if module else ".", package.import_path))
+                                 module.directory if module else ".", package.import_path, hops))
 
     def chosen_add(self, selected: Selected) -> None:
         key = (selected.package, selected.pattern, selected.tags)

@@ -93,6 +93,9 @@ class Session:
         self.packages: dict[str, str] = {}  # spec.package -> import path, from the runs
         self.round_seconds = 0.0  # how long the last round took
         self.load: tuple[float, float, float] | None = None
+        # spec -> its benchmarks (full names, sub-benchmarks included) in the order go runs
+        # them, once probe() or a whole run has seen them
+        self.leaves: dict[RunSpec, list[str]] = {}
         self._warned: set[RunSpec] = set()
 
     @property
@@ -166,6 +169,29 @@ class Session:
             self._warn_if_empty(spec)
         self.round_seconds = time.monotonic() - started
 
+    def probe(self, spec: RunSpec) -> list[str]:
+        """``spec``'s benchmarks in the order go runs them, sub-benchmarks included: the head's
+        binary runs each once (`-test.benchtime=1x`), which costs their setup, not their
+        `benchtime`. Built first when it is not yet."""
+        if spec in self.leaves:
+            return self.leaves[spec]
+        self.add([spec])
+        side = self.sides[-1]  # the head
+        binary = self.binaries[side.name, spec]
+        if binary.path is None:
+            return []
+        self.reporter.progress(f"[{side.label}] {spec.package}: listing its benchmarks "
+                               "(one iteration each)…")
+        args = ["-test.run=^$", f"-test.bench={spec.pattern}", "-test.count=1",
+                "-test.benchtime=1x", f"-test.timeout={self.settings.timeout}"]
+        result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
+                                timeout=self._timeout())
+        self._stopped_at_deadline(result)
+        runner.raise_for_failure(result, spec, self.settings, side.label)
+        found = parse(result.output, source=f"{side.label} {spec.package}")
+        self.leaves[spec] = list(dict.fromkeys(key.bench.name for key in found.samples))
+        return self.leaves[spec]
+
     def pairs(self, spec: RunSpec, first: str = "base", second: str = "head"
               ) -> list[tuple[BenchmarkSet, BenchmarkSet]]:
         """What ``first`` and ``second`` measured of ``spec`` in each round both ran it, in
@@ -187,10 +213,20 @@ class Session:
         """(seconds to build, median seconds per run of its whole pattern) of ``spec`` on
         ``side``; None before its first such run."""
         binary = self.binaries.get((side, spec))
-        runs = binary.seconds(spec.pattern) if binary is not None else []
-        if binary is None or not runs:
+        if binary is None:
             return None
-        return binary.build_seconds, statistics.median(runs)
+        runs = binary.seconds(spec.pattern)
+        if runs:
+            return binary.build_seconds, statistics.median(runs)
+        every = self.leaves.get(spec)
+        first = [run for run in binary.runs if run.round <= self.settings.count]
+        if not every or not first:
+            return None
+        # measured in part: the whole pattern's run, as its share of benchmarks ran
+        ran = {key.bench.name for run in first for key in run.samples.samples}
+        share = len(ran & set(every)) / len(every)
+        per_run = statistics.median(run.seconds for run in first)
+        return binary.build_seconds, per_run / share if share else per_run
 
     def spent(self, side: str, spec: RunSpec) -> Usage:
         """What ``spec`` cost on ``side`` so far."""
@@ -285,6 +321,9 @@ class Session:
                              spec.tags)
         if measured.configuration.get("pkg"):
             self.packages[spec.package] = measured.configuration["pkg"]
+        if pattern == spec.pattern and measured.samples:
+            self.leaves.setdefault(spec, list(dict.fromkeys(
+                key.bench.name for key in measured.samples)))
         binary.runs.append(_Run(number, pattern, result.seconds, measured))
 
     def _warn_if_empty(self, spec: RunSpec) -> None:

@@ -13,8 +13,9 @@ from benchguard.engine.ledger import how_decided
 from benchguard.engine.names import run_name
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
-from benchguard.push.measure import Measured
+from benchguard.push.measure import Measured, describe_spec
 from benchguard.push.outcome import Outcome, Prepared, overall_status
+from benchguard.push.runner import RunSpec
 from benchguard.push.selection import Selection
 from benchguard.reports import table, targets
 from benchguard.reports.table import finite
@@ -77,9 +78,8 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     if outcome.report is None:
         return f"benchguard: {outcome.range.ref}: {outcome.message}"
 
-    lines = []
-    if outcome.report.comparisons or not outcome.unchecked:  # else the budget left it all
-        lines.append(table.render_text(outcome.report, colour=colour).rstrip("\n"))
+    lines = [table.render_text(outcome.report, colour=colour, status=outcome.status,
+                               unchecked=not_checked(outcome)).rstrip("\n")]
     if outcome.failures:
         count = len(outcome.failures)
         effect = "blocks the push" if outcome.blocked_by_failures else \
@@ -98,19 +98,42 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     return "\n".join(lines).strip("\n")
 
 
+def not_checked(outcome: Outcome) -> str:
+    """What the summary line adds when something relevant was not checked: "not checked:
+    ./zapcore (12 of 51 benchmarks), ./zapio" — most relevant first, as the plan ordered."""
+    if not outcome.unchecked:
+        return ""
+    named = []
+    for unchecked in outcome.unchecked:
+        if unchecked.benchmarks:
+            name = describe_spec(RunSpec(unchecked.package, tags=unchecked.tags)) + \
+                f" ({plural(len(unchecked.benchmarks), 'benchmark')} of it)"
+        else:
+            name = run_name(unchecked.package, unchecked.pattern, unchecked.tags)
+        named.append(name)
+    shown = ", ".join(named[:4]) + (f" and {len(named) - 4} more" if len(named) > 4 else "")
+    return f"not checked: {printable(shown)}"
+
+
 def _unchecked_lines(outcome: Outcome, *, colour: bool) -> list[str]:
     """What the time budget left unchecked, loudly, and what that does to the push."""
     if not outcome.unchecked:
         return []
-
     count = len(outcome.unchecked)
     title = (f"NOT CHECKED: {plural(count, 'selection')} of "
              f"{outcome.range.ref} did not fit the time budget ({outcome.budget}):")
     lines = [paint(printable(title), "red" if outcome.blocked_by_budget else "yellow",
                    enabled=colour)]
     for unchecked in outcome.unchecked:
-        name = run_name(unchecked.package, unchecked.pattern, unchecked.tags)
-        lines.append(printable(f"  {name}: {unchecked.reason}"))
+        if unchecked.benchmarks:
+            names = unchecked.benchmarks
+            shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more"
+                                            if len(names) > 8 else "")
+            where = describe_spec(RunSpec(unchecked.package, tags=unchecked.tags))
+            lines.append(printable(f"  {where}: {unchecked.reason}: {shown}"))
+        else:
+            name = run_name(unchecked.package, unchecked.pattern, unchecked.tags)
+            lines.append(printable(f"  {name}: {unchecked.reason}"))
     if outcome.blocked_by_budget:
         lines.append(f'on_budget = "block": the push is blocked; raise budget (now '
                      f'"{outcome.budget}") in benchguard.toml, or push anyway with '

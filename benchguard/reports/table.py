@@ -67,9 +67,13 @@ def _groups(report: ComparisonReport) -> dict[tuple[_Build, str], list[Compariso
     return groups
 
 
-def render_text(report: ComparisonReport, *, colour: bool) -> str:
+def render_text(report: ComparisonReport, *, colour: bool,
+                names: tuple[str, str] = ("base", "head"), status: Status | None = None,
+                unchecked: str = "") -> str:
     """A benchstat-style table per package, build and metric, with a verdict column; as
-    benchstat shows configuration, `pkg:` and (for a build with tags) `tags:` lines head them."""
+    benchstat shows configuration, `pkg:` and (for a build with tags) `tags:` lines head them.
+    ``names`` head the two sides' columns (benchstat uses the files' names); ``status`` and
+    ``unchecked`` replace the summary's first word and add what was not checked (`check`)."""
     lines: list[str] = []
     groups = _groups(report)
     # a build's tables together, builds in order of first appearance
@@ -92,11 +96,11 @@ def render_text(report: ComparisonReport, *, colour: bool) -> str:
             lines.append("")
         # per table, as benchstat's tables are per package
         geomean = known.get(unit) if known is not None else next(iter(geomean_rows(group)), None)
-        lines.extend(_table(group, unit, report.alpha, geomean, colour))
+        lines.extend(_table(group, unit, report.alpha, geomean, colour, names))
     if not report.comparisons:
         lines.append("no benchmarks to compare")
     lines.append("")
-    lines.append(_tally(report, colour))
+    lines.append(_tally(report, colour, status, unchecked))
     for warning in report.warnings:
         lines.append(paint(f"warning: {printable(warning)}", "yellow", enabled=colour))
     return "\n".join(lines) + "\n"
@@ -180,7 +184,8 @@ def counted(count: int, verdict: Verdict) -> str:
 _PLURALS = {Verdict.REGRESSION: "regressions", Verdict.IMPROVEMENT: "improvements"}
 
 
-def _tally(report: ComparisonReport, colour: bool) -> str:
+def _tally(report: ComparisonReport, colour: bool, status: Status | None = None,
+           unchecked: str = "") -> str:
     counts = {verdict: 0 for verdict in tuple(Verdict)}
     allowed = 0
     for comparison in report.comparisons:
@@ -191,10 +196,11 @@ def _tally(report: ComparisonReport, colour: bool) -> str:
     parts = [counted(counts[v], v) for v in tuple(Verdict) if counts[v]]
     if allowed:
         parts.append(f"{allowed} allowed regression{'s' if allowed != 1 else ''}")
-    status = report.status
-    label = paint(status.upper(), "red" if status == Status.REGRESSION else "green",
-                  enabled=colour)
-    return f"{label}: {', '.join(parts) if parts else 'nothing compared'}"
+    status = status or report.status
+    hue = {Status.REGRESSION: "red", Status.PASS: "green"}.get(status, "yellow")
+    label = paint(status.upper(), hue, enabled=colour)
+    tally = ", ".join(parts) if parts else "nothing compared"
+    return f"{label}: {tally}; {unchecked}" if unchecked else f"{label}: {tally}"
 
 
 def finite(value: float | None) -> float | None:

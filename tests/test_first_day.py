@@ -1,0 +1,154 @@
+"""A newcomer's first day on a real-shaped repository (issue 24): the changed package first, in
+part when it does not fit, and every output honest about what was and was not checked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Project, make_project
+from test_check import said
+
+pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+
+# `core` is what a push changes: 60 table-driven sub-benchmarks, each a busy loop of its own
+# size; `app` imports it and has two benchmarks of its own.
+CORE_AND_APP = {
+    "go.mod": "module example.com/shop\n\ngo 1.21\n",
+    "core/core.go": """
+        package core
+
+        // Spin does n rounds of arithmetic; the benchmarks time it.
+        func Spin(n int) uint64 {
+        	var h uint64 = 14695981039346656037
+        	for i := 0; i < n; i++ {
+        		h ^= uint64(i)
+        		h *= 1099511628211
+        	}
+        	return h
+        }
+    """,
+    "core/core_test.go": """
+        package core
+
+        import (
+        	"fmt"
+        	"testing"
+        )
+
+        var sink uint64
+
+        func BenchmarkSpin(b *testing.B) {
+        	for n := 1; n <= 60; n++ {
+        		b.Run(fmt.Sprintf("n=%02d", n), func(b *testing.B) {
+        			for i := 0; i < b.N; i++ {
+        				sink = Spin(n * 100)
+        			}
+        		})
+        	}
+        }
+    """,
+    "app/app.go": """
+        package app
+
+        import "example.com/shop/core"
+
+        func Handle(n int) uint64 { return core.Spin(n) + 1 }
+    """,
+    "app/app_test.go": """
+        package app
+
+        import "testing"
+
+        var sink uint64
+
+        func BenchmarkHandle(b *testing.B) {
+        	for i := 0; i < b.N; i++ {
+        		sink = Handle(500)
+        	}
+        }
+
+        func BenchmarkHandleSmall(b *testing.B) {
+        	for i := 0; i < b.N; i++ {
+        		sink = Handle(5)
+        	}
+        }
+    """,
+}
+
+# The importer's entry comes first in the file: relevance, not the file's order, decides.
+TIGHT = """
+    count = 3
+    benchtime = "30ms"
+    threshold = "50%"
+    budget = "20s"
+
+    [[bench]]
+    paths = ["app/**"]
+    package = "./app"
+
+    [[bench]]
+    paths = ["core/**"]
+    package = "./core"
+"""
+
+
+def shop(tmp_path: Path, config: str = TIGHT) -> Project:
+    return make_project(tmp_path, config=config, files=CORE_AND_APP)
+
+
+def change_core(project: Project) -> str:
+    source = project.root / "core" / "core.go"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "// Spin does", "// Spin, the hot loop, does"), encoding="utf-8")
+    return project.commit("core: say which loop is hot")
+
+
+def the_check(proc: Any) -> dict[str, Any]:
+    [check] = json.loads(proc.stdout)["checks"]
+    return dict(check)
+
+
+@pytest.mark.slow
+def test_a_push_changing_the_core_measures_it_first_in_part_and_no_importer_before_it(
+        tmp_path: Path) -> None:
+    project = shop(tmp_path)
+    change_core(project)
+
+    proc = project.benchguard("check", "--format", "json")
+
+    assert proc.returncode == 0, said(proc)  # on_budget = "warn"
+    check = the_check(proc)
+    assert [s["package"] for s in check["selected"]] == ["./core", "./app"]
+    assert check["status"] == "incomplete"
+    measured = [b["name"] for b in check["benchmarks"] if b["metric"] == "sec/op"]
+    assert measured and all(name.startswith("BenchmarkSpin/") for name in measured)
+    # what was measured is the start of the order go runs them in, the rest is named
+    every = [f"BenchmarkSpin/n={n:02d}" for n in range(1, 61)]
+    assert measured == every[:len(measured)]
+    left = {u["package"]: u for u in check["unchecked"]}
+    assert left["./core"]["benchmarks"] == every[len(measured):]
+    assert "time budget 20s" in left["./core"]["reason"]
+    assert left["./app"]["benchmarks"] == []
+    assert "a more relevant selection" in left["./app"]["reason"]
+    # no importer ran while a benchmark of the changed package was left out
+    assert "app" not in proc.stderr.split("not checked")[0].split("measuring the first")[-1]
+
+
+@pytest.mark.slow
+def test_a_push_that_leaves_a_relevant_selection_unchecked_never_says_pass(
+        tmp_path: Path) -> None:
+    project = shop(tmp_path)
+    change_core(project)
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 0, said(proc)
+    summary = [line for line in proc.stdout.splitlines()
+               if line.startswith(("PASS", "INCOMPLETE", "REGRESSION"))]
+    assert summary and summary[0].startswith("INCOMPLETE: "), proc.stdout
+    assert "not checked: ./core" in summary[0] and "./app" in summary[0]
+    assert "PASS" not in proc.stdout
