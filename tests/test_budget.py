@@ -429,7 +429,7 @@ def test_an_ssh_remote_is_told_before_measuring_when_the_plan_outlasts_its_idle_
     over_ssh = plan_for("git@example.com:demo/demo.git")
     assert over_ssh.returncode == 0, over_ssh.stderr
     assert "~6m20s" in over_ssh.stdout  # 20 s to build, 6 runs of 60 s: head only
-    assert "does not fit the budget" in over_ssh.stdout  # the default 4m
+    assert "does not fit whole: measured in part" in over_ssh.stdout  # the default 4m
     assert "SSH" not in over_ssh.stderr  # what runs fits 4m
 
     config.write_text('budget = "10m"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
@@ -454,7 +454,8 @@ def test_which_remotes_git_reaches_over_ssh() -> None:
 # -- the planner and the deadline, alone
 
 
-def test_the_plan_runs_what_fits_in_order_and_skips_what_does_not() -> None:
+def test_the_plan_measures_in_order_of_relevance_and_a_step_that_does_not_fit_in_part(
+) -> None:
     specs = [RunSpec("./a"), RunSpec("./b"), RunSpec("./c"), RunSpec("./d")]
     costs = {specs[0]: plan.Cost(build=1, run=1), specs[1]: plan.Cost(build=2, run=10),
              specs[2]: plan.Cost(build=1, run=0.5)}
@@ -464,11 +465,13 @@ def test_the_plan_runs_what_fits_in_order_and_skips_what_does_not() -> None:
 
     made = plan.make(steps, costs, count=6, budget="1m", available=60)
 
-    # a: 2 sides × (1 + 6 × 1) = 14 s; b: 2 × (2 + 60) = 124 s, too much; c: 2 × 4 = 8 s
-    assert [(s.spec.package, s.estimate, s.fits) for s in made.steps] == [
-        ("./a", 14, True), ("./b", 124, False), ("./c", 8, True), ("./d", None, True)]
-    assert made.estimate == 22 and [s.spec for s in made.unknown] == [specs[3]]
-    assert [s.spec for s in made.not_fitting] == [specs[1]]
+    # a: 2 sides × (1 + 6 × 1) = 14 s; b: 2 × (2 + 60) = 124 s, too much: measured in part,
+    # and c (2 × 4 = 8 s) would fit but is less relevant than b: not started, nor is d
+    assert [(s.spec.package, s.estimate, s.fits, s.part) for s in made.steps] == [
+        ("./a", 14, True, False), ("./b", 124, False, True), ("./c", 8, False, False),
+        ("./d", None, False, False)]
+    assert made.estimate == 60 and [s.spec for s in made.unknown] == [specs[3]]
+    assert [s.spec for s in made.not_fitting] == specs[1:]
 
 
 def test_costs_come_from_the_newest_run_of_this_machine_scaled_to_the_benchtime() -> None:

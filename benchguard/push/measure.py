@@ -180,7 +180,7 @@ class Measurement:
                      and spec not in runs.failures]
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
         base, head = decider.sets()
-        unchecked = runs.not_checked()
+        unchecked = runs.not_checked([step.spec for step in planned.steps])
         return Measured(report, base, head, confirmed, self._rounds(specs, decider),
                         dict(self.packages), dict(decider.owners), dict(runs.failures),
                         unchecked, recording.head_records(runs, self.settings, decider.outcomes),

@@ -122,9 +122,13 @@ class Plan:
 
     @property
     def estimate(self) -> float:
-        """Seconds the steps that fit should take, where an earlier run said."""
-        return sum(step.estimate for step in self.steps
-                   if step.fits and step.estimate is not None)
+        """Seconds the steps that fit should take, where an earlier run said; a step measured
+        in part takes what the budget leaves them."""
+        whole = sum(step.estimate for step in self.steps
+                    if step.fits and step.estimate is not None)
+        if any(step.part for step in self.steps) and not math.isinf(self.available):
+            return max(whole, self.available)
+        return whole
 
     @property
     def unknown(self) -> tuple[Step, ...]:

@@ -25,6 +25,11 @@ from benchguard.style import plural
 from benchguard.tools import git
 
 
+# The share of what the budget leaves that a selection measured in part plans to use: runs take
+# longer than the last ones on a busy machine, and a run the deadline stops is lost whole.
+SLACK = 0.8
+
+
 class Runs:
     """The sessions of one range, and what they left unchecked or failed."""
 
@@ -135,7 +140,7 @@ class Runs:
         if per <= 0:  # nothing to go by: the first round tells (measure)
             self.measure(session, spec)
             return
-        fit = min(len(every), int(self.deadline.remaining() // per))
+        fit = min(len(every), int(self.deadline.remaining() * SLACK // per))
         if fit == 0:
             self.skip(spec, f"not started: even its first benchmark needs "
                             f"~{seconds_text(per)}, {self.left()}")
@@ -208,8 +213,8 @@ class Runs:
         even one can (the selection is then unchecked)."""
         count = self.settings.count
         running = list(names) if names is not None else session.leaves.get(spec, [])
-        keep = int(self.deadline.remaining() // (per_round * (count - done) / len(running))) \
-            if running else 0
+        each = per_round * (count - done) / len(running) if running else 0.0
+        keep = int(self.deadline.remaining() * SLACK // each) if each else 0
         if keep <= 0 or doing:
             self.skip(spec, f"{doing}stopped after {done} of {count} rounds: the other "
                             f"{count - done} need ~{seconds_text(per_round * (count - done))}, "
@@ -282,14 +287,18 @@ class Runs:
 
     # -- what they measured
 
-    def not_checked(self) -> list[Unchecked]:
-        """What the budget left unmeasured: whole selections, and the benchmarks left out of
-        those measured in part."""
-        found = [Unchecked(spec.package, spec.pattern, spec.tags, reason)
-                 for spec, reason in self.unchecked.items()]
-        found += [Unchecked(spec.package, pattern_for(names), spec.tags, reason, tuple(names))
-                  for spec, (names, reason) in self.left_out.items()
-                  if spec not in self.unchecked and spec not in self.failures]
+    def not_checked(self, order: Sequence[RunSpec]) -> list[Unchecked]:
+        """What the budget left unmeasured, in ``order`` (of relevance): whole selections, and
+        the benchmarks left out of those measured in part."""
+        found = []
+        for spec in order:
+            if spec in self.unchecked:
+                found.append(Unchecked(spec.package, spec.pattern, spec.tags,
+                                       self.unchecked[spec]))
+            elif spec in self.left_out and spec not in self.failures:
+                names, reason = self.left_out[spec]
+                found.append(Unchecked(spec.package, pattern_for(names), spec.tags, reason,
+                                       tuple(names)))
         return found
 
     def measured(self, spec: RunSpec, name: str) -> bool:
