@@ -24,7 +24,6 @@ from benchguard.push.session import Session, Side
 from benchguard.style import plural
 from benchguard.tools import git
 
-
 # The share of what the budget leaves that a selection measured in part plans to use: runs take
 # longer than the last ones on a busy machine, and a run the deadline stops is lost whole.
 SLACK = 0.8
