@@ -11,8 +11,15 @@ from typing import Any
 import pytest
 from conftest import Project, make_project
 from test_check import said
+from test_noise import RULE, decided
 
-pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+from benchguard.engine import decision, ledger, verdict
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.push import ranges
+from benchguard.push.outcome import Outcome
+from benchguard.reports import check as check_report
+
+GO = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
 
 # `core` is what a push changes: 60 table-driven sub-benchmarks, each a busy loop of its own
 # size; `app` imports it and has two benchmarks of its own.
@@ -116,6 +123,7 @@ def the_check(proc: Any) -> dict[str, Any]:
     return dict(check)
 
 
+@GO
 @pytest.mark.slow
 def test_a_push_changing_the_core_measures_it_first_in_part_and_no_importer_before_it(
         tmp_path: Path) -> None:
@@ -142,6 +150,7 @@ def test_a_push_changing_the_core_measures_it_first_in_part_and_no_importer_befo
     assert "app" not in proc.stderr.split("not checked")[0].split("measuring the first")[-1]
 
 
+@GO
 @pytest.mark.slow
 def test_a_push_that_leaves_a_relevant_selection_unchecked_never_says_pass(
         tmp_path: Path) -> None:
@@ -156,3 +165,45 @@ def test_a_push_that_leaves_a_relevant_selection_unchecked_never_says_pass(
     assert summary and summary[0].startswith("INCOMPLETE: "), proc.stdout
     assert "not checked: ./core" in summary[0] and "./app" in summary[0]
     assert "PASS" not in proc.stdout
+
+
+# -- words that match the numbers
+
+
+def test_a_result_beyond_the_threshold_by_its_whole_interval_is_never_said_to_could_still_be(
+) -> None:
+    made = decided(100, 115, spread=0.1)
+    assert made.state == decision.State.UNDECIDED
+    assert made.why == decision.Why.LIKELY_REGRESSION
+    assert "worse by its whole interval, not yet significant (p=" in made.reason
+    assert "could" not in made.reason
+
+
+def test_when_the_budget_cuts_it_short_it_is_unconfirmed_and_on_budget_decides() -> None:
+    key = SeriesKey(BenchKey("example.com/shop/core", "BenchmarkSpin", 2), "sec/op")
+    near = SeriesKey(BenchKey("example.com/shop/core", "BenchmarkNear", 2), "sec/op")
+    book = ledger.Ledger(RULE, family=2)
+    book.give_up({key: decided(100, 115, spread=0.1), near: decided(100, 104.5)}, 6,
+                 "the time budget 4m ran out after 6 rounds", out_of_time=True)
+    unconfirmed = book.made[key]
+    assert unconfirmed.state == decision.State.UNCONFIRMED
+    assert unconfirmed.reason.endswith(
+        ": worse than the threshold, not confirmed in time (the time budget 4m ran out after 6 "
+        "rounds)")
+    assert book.made[near].state == decision.State.UNRESOLVED  # it could still be either
+    assert "could still be" in book.made[near].reason
+
+    base = BenchmarkSet(samples={key: [100.0] * 6, near: [100.0] * 6})
+    head = BenchmarkSet(samples={key: [115.0] * 6, near: [104.5] * 6})
+    compared = verdict.compare(base, head, decided=book.made)
+    verdicts = {c.series.bench.name: c.verdict for c in compared.comparisons}
+    assert verdicts == {"BenchmarkSpin": "unconfirmed", "BenchmarkNear": "unresolved"}
+    found = ranges.Range("refs/heads/main", "a" * 40, "b" * 40, "push")
+    for on_budget, exit_code in (("warn", 0), ("block", 1)):
+        outcome = Outcome(found, report=compared, on_budget=on_budget, budget="4m")
+        assert outcome.status == "incomplete" and outcome.exit_code == exit_code
+        text = check_report.render_text(outcome, colour=False)
+        assert f'on_budget = "{on_budget}": the push ' + (
+            "is blocked" if on_budget == "block" else "goes ahead") in text
+        assert "INCOMPLETE: 1 unresolved, 1 unconfirmed" in text
+        assert "NOT CONFIRMED: 1 result worse than the threshold" in text

@@ -40,6 +40,10 @@ class State(StrEnum):
     SETTLED = "settled"
     UNDECIDED = "undecided"  # more rounds earn their keep
     UNRESOLVED = "unresolved"  # no block, but not settled either: out of looks, or too noisy
+    # worse than the threshold by its whole interval, but the time budget ran out before a
+    # look confirmed it: what happens to the push is on_budget's to say, as for what was not
+    # measured at all
+    UNCONFIRMED = "unconfirmed"
 
 
 class Why(StrEnum):
@@ -49,6 +53,7 @@ class Why(StrEnum):
     WITHIN_THRESHOLD = "within threshold"  # settled: the interval excludes a worse change
     BELOW_MIN_EFFECT = "below min_effect"  # settled: worse by less than the absolute floor
     POSSIBLE_REGRESSION = "possible regression"  # undecided
+    LIKELY_REGRESSION = "likely regression"  # undecided: its whole interval is beyond the bar
     OUT_OF_ROUNDS = "out of rounds"  # unresolved: no look left
     TOO_NOISY = "too noisy"  # unresolved: even the last look could not settle it
 
@@ -237,9 +242,15 @@ class _Judged:
         if effect.high <= bar:
             return self._made(State.SETTLED, self._settled_why(),
                               f"cannot be {self._beyond()}")
+        likely = effect.low > bar  # the whole interval is beyond the bar
         if self.rule.next_look(self.rounds) is None:
-            return self._made(State.UNRESOLVED, Why.OUT_OF_ROUNDS,
-                              f"could still be {self._beyond()}, and no look is left")
+            said = f"{self._beyond()} by its whole interval, but not significant" if likely \
+                else f"could still be {self._beyond()}"
+            return self._made(State.UNRESOLVED, Why.OUT_OF_ROUNDS, f"{said}, and no look is left")
+        if likely:
+            return self._made(State.UNDECIDED, Why.LIKELY_REGRESSION,
+                              f"{self._beyond()} by its whole interval, not yet significant "
+                              f"(p={effect.p_worse:.2g} > {self.level:.2g})")
         if self._hopeless():
             return self._made(State.UNRESOLVED, Why.TOO_NOISY,
                               f"could be {self._beyond()}, but too noisy to tell in "

@@ -105,13 +105,25 @@ class Ledger:
                 self.blocked += 1
         return undecided
 
-    def give_up(self, undecided: Mapping[SeriesKey, Decision], rounds: int, why: str) -> None:
-        """What is still undecided when rounds or time run out passes, unresolved."""
+    def give_up(self, undecided: Mapping[SeriesKey, Decision], rounds: int, why: str, *,
+                out_of_time: bool = False) -> None:
+        """What is still undecided when rounds or time run out passes, unresolved — except,
+        ``out_of_time``, a result worse than the threshold by its whole interval: that is
+        unconfirmed, and on_budget says what it does to the push."""
         for key, one in undecided.items():
-            self.made[key] = dataclasses.replace(one, state=State.UNRESOLVED,
-                                                 why=Why.OUT_OF_ROUNDS,
-                                                 reason=f"{one.reason}, but {why}")
+            if out_of_time and one.why == Why.LIKELY_REGRESSION:
+                shown = one.reason.split(": ", 1)[0]
+                self.made[key] = dataclasses.replace(
+                    one, state=State.UNCONFIRMED,
+                    reason=f"{shown}: worse than the threshold, not confirmed in time ({why})")
+            else:
+                self.made[key] = dataclasses.replace(one, state=State.UNRESOLVED,
+                                                     why=Why.OUT_OF_ROUNDS,
+                                                     reason=f"{one.reason}, but {why}")
             self.at[key] = rounds
+
+    def unconfirmed(self) -> list[tuple[SeriesKey, Decision]]:
+        return [(key, one) for key, one in self.made.items() if one.state == State.UNCONFIRMED]
 
     def unresolved(self) -> list[tuple[SeriesKey, Decision]]:
         return [(key, one) for key, one in self.made.items() if one.state == State.UNRESOLVED]

@@ -19,6 +19,9 @@ class Verdict(StrEnum):
     # `check` only: neither blocked nor settled by its rounds (too noisy, or out of rounds or
     # time); it passes, with a warning
     UNRESOLVED = "unresolved"
+    # `check` only: worse than the threshold by its whole interval, but the time budget ran out
+    # before a look confirmed it; on_budget says what it does to the push
+    UNCONFIRMED = "unconfirmed"
 
 
 class Status(StrEnum):

@@ -289,6 +289,8 @@ def _follow(judged: Comparison, made: Decision) -> Comparison:
 
     if made.blocks:
         verdict = Verdict.REGRESSION
+    elif made.state == State.UNCONFIRMED:
+        verdict = Verdict.UNCONFIRMED
     elif made.state in (State.UNRESOLVED, State.UNDECIDED):
         verdict = Verdict.UNRESOLVED
     else:

@@ -67,7 +67,7 @@ class Decider:
                     undecided = book.look(self._paired_series(), rounds + ran)
                 book.give_up(undecided, rounds + ran,
                              f"the time budget {self.config.budget} ran out after "
-                             f"{rounds + ran} rounds")
+                             f"{rounds + ran} rounds", out_of_time=True)
                 break
             rounds += more.rounds
             undecided = book.look(self._paired_series(), rounds)
@@ -89,6 +89,16 @@ class Decider:
             unresolved = [c for c in report.comparisons if c.verdict == Verdict.UNRESOLVED]
             if unresolved:
                 report.warnings.append(_unresolved_warning(unresolved))
+            unconfirmed = [c for c in report.comparisons if c.verdict == Verdict.UNCONFIRMED]
+            if unconfirmed:
+                listed = "; ".join(f"{c.series.bench.describe()} {c.series.unit} "
+                                   f"{c.decision.reason}" for c in unconfirmed if c.decision)
+                does = "blocks the push" if self.config.on_budget == "block" \
+                    else "lets it go ahead"
+                report.warnings.append(
+                    f"{plural(len(unconfirmed), 'result')} unconfirmed: worse than the "
+                    f"threshold, not confirmed in time; on_budget = \"{self.config.on_budget}\" "
+                    f"{does} ({listed})")
         return report
 
     def sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:

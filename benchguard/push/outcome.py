@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchguard.config import Config
-from benchguard.engine.status import Status
+from benchguard.engine.status import Status, Verdict
 from benchguard.errors import EXIT_BENCH_FAILED, EXIT_REGRESSION, BenchguardError
 from benchguard.progress import Reporter
 from benchguard.push.budget import Deadline, Unchecked
@@ -20,7 +20,7 @@ from benchguard.push.selection import Selection
 from benchguard.store.overrides import Allowance, Override
 
 if TYPE_CHECKING:
-    from benchguard.engine.verdict import ComparisonReport
+    from benchguard.engine.verdict import Comparison, ComparisonReport
     from benchguard.push.measure import Measured, Measurement
     from benchguard.push.plan import Plan
     from benchguard.push.targets import Evaluation
@@ -60,7 +60,7 @@ class Outcome:
             return Status.REGRESSION
         if self.failures:
             return Status.ERROR
-        return Status.INCOMPLETE if self.unchecked else Status.PASS
+        return Status.INCOMPLETE if self.unchecked or self.unconfirmed else Status.PASS
 
     @property
     def exit_code(self) -> int:
@@ -74,7 +74,15 @@ class Outcome:
 
     @property
     def blocked_by_budget(self) -> bool:
-        return bool(self.unchecked) and self.on_budget == "block"
+        return bool(self.unchecked or self.unconfirmed) and self.on_budget == "block"
+
+    @property
+    def unconfirmed(self) -> list[Comparison]:
+        """Results worse than the threshold by their whole interval that the time budget left
+        unconfirmed: like what was not measured, on_budget says what they do to the push."""
+        if self.report is None:
+            return []
+        return [c for c in self.report.comparisons if c.verdict == Verdict.UNCONFIRMED]
 
 
 @dataclass

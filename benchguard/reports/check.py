@@ -93,7 +93,7 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
                                how_to_allow=how_to_allow)
     if outcome.targets is not None:
         lines += targets.render_text(outcome.targets, colour=colour)
-    if outcome.unchecked:
+    if outcome.unchecked or outcome.unconfirmed:
         lines += ["", *_unchecked_lines(outcome, colour=colour)]
     return "\n".join(lines).strip("\n")
 
@@ -116,15 +116,24 @@ def not_checked(outcome: Outcome) -> str:
 
 
 def _unchecked_lines(outcome: Outcome, *, colour: bool) -> list[str]:
-    """What the time budget left unchecked, loudly, and what that does to the push."""
-    if not outcome.unchecked:
+    """What the time budget left unchecked or unconfirmed, loudly, and what that does to the
+    push."""
+    if not outcome.unchecked and not outcome.unconfirmed:
         return []
-    count = len(outcome.unchecked)
-    title = (f"NOT CHECKED: {plural(count, 'selection')} of "
-             f"{outcome.range.ref} did not fit the time budget ({outcome.budget}):")
-    lines = [paint(printable(title), "red" if outcome.blocked_by_budget else "yellow",
-                   enabled=colour)]
-    for unchecked in outcome.unchecked:
+    hue = "red" if outcome.blocked_by_budget else "yellow"
+    lines = []
+    if outcome.unconfirmed:
+        title = (f"NOT CONFIRMED: {plural(len(outcome.unconfirmed), 'result')} worse than the "
+                 f"threshold by its whole interval, the time budget ({outcome.budget}) ran "
+                 "out before a look confirmed it:")
+        lines.append(paint(printable(title), hue, enabled=colour))
+        lines += [printable(f"  {brief(c)}") for c in outcome.unconfirmed]
+    if outcome.unchecked:
+        count = len(outcome.unchecked)
+        title = (f"NOT CHECKED: {plural(count, 'selection')} of "
+                 f"{outcome.range.ref} did not fit the time budget ({outcome.budget}):")
+        lines.append(paint(printable(title), hue, enabled=colour))
+    for unchecked in outcome.unchecked:  # none when there is none
         if unchecked.benchmarks:
             names = unchecked.benchmarks
             shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more"
