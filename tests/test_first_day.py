@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, make_project
+from conftest import Project, make_project, slow_down
 from test_check import said
 from test_noise import RULE, decided
 
@@ -18,6 +18,7 @@ from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.push import ranges
 from benchguard.push.outcome import Outcome
 from benchguard.reports import check as check_report
+from benchguard.store.notes import NotesStore
 
 GO = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
 
@@ -207,3 +208,65 @@ def test_when_the_budget_cuts_it_short_it_is_unconfirmed_and_on_budget_decides()
             "is blocked" if on_budget == "block" else "goes ahead") in text
         assert "INCOMPLETE: 1 unresolved, 1 unconfirmed" in text
         assert "NOT CONFIRMED: 1 result worse than the threshold" in text
+
+
+# -- history on the right commit
+
+
+@GO
+@pytest.mark.slow
+def test_a_blocked_hand_run_check_keeps_its_head_so_history_shows_the_commit_that_made_it(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    base = project.head()
+    assert project.benchguard("baseline").returncode == 0
+    project.write({"NOTES.md": "What changed.\n"})
+    project.commit("notes")
+    slow_down(project.root, "hashing/hash.go", 4)
+    culprit = project.commit("make Sum slower")
+
+    blocked = project.benchguard("check", "--base", base, "--head", culprit)
+
+    assert blocked.returncode == 1, said(blocked)
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(culprit)
+    assert [r.kind for r in records] == ["baseline"]
+    shown = project.benchguard("history", "BenchmarkSum$")
+    assert shown.returncode == 0, shown.stderr
+    [step] = [line for line in shown.stdout.splitlines() if "▲" in line]
+    assert step.split()[0] == culprit[:12]
+    assert "here or in the 1 commit before it with no data" in step
+
+
+# -- configuration checked where it is written
+
+
+def test_a_configuration_only_push_with_a_misspelt_package_is_refused_naming_the_line(
+        project: Project) -> None:
+    assert project.benchguard("install").returncode == 0
+    pushed = project.remote_sha()
+    config = project.root / "benchguard.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'package = "./parse"', 'package = "./pasre"'), encoding="utf-8")
+    project.commit("benchguard: measure parse")
+
+    push = project.sh("git push origin main", check=False)
+
+    assert push.returncode != 0, said(push)
+    assert project.remote_sha() == pushed
+    assert "benchguard.toml:12: [[bench]] package ./pasre has no Go files" in said(push)
+
+
+def test_a_check_says_when_the_working_trees_configuration_is_not_the_one_it_uses(
+        project: Project) -> None:
+    project.write({"README.md": "# demo\n"})
+    project.commit("docs")
+    config = project.root / "benchguard.toml"
+    config.write_text('budget = "6m"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 0, said(proc)
+    assert "benchguard.toml in the working tree differs from the one in" in proc.stderr
+    assert "commit it to check with it" in proc.stderr
+    project.commit("budget of 6m")
+    assert "differs" not in project.benchguard("check").stderr

@@ -95,14 +95,14 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
 
 def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
           reporter: Reporter) -> None:
-    """A check that lets the push through keeps its head measurement as a baseline of the
-    pushed commit (the next push from it measures its head only), and records what the budget
+    """Every check keeps its head measurement as a baseline of the pushed commit: the next push
+    from it measures its head only, and `history` has the commit that made a benchmark slower
+    even when its push was blocked. A check that lets the push through records what the budget
     left unchecked. What cannot be stored is warned about: the check's verdict stands."""
-    if outcome.status == Status.REGRESSION or outcome.blocked_by_budget \
-            or outcome.blocked_by_failures:
-        return
     records = list(measured.head_records)
-    if outcome.unchecked:
+    goes_ahead = not (outcome.status == Status.REGRESSION or outcome.blocked_by_budget
+                      or outcome.blocked_by_failures)
+    if outcome.unchecked and goes_ahead:
         user = git.config_get(repo, "user.email") or "unknown"
         records.append(notes.unchecked_record(
             outcome.range.head, budget=config.budget, user=user,

@@ -22,7 +22,7 @@ from benchguard.push.selection import Selection
 from benchguard.store import overrides
 from benchguard.store.overrides import Override
 from benchguard.style import plural
-from benchguard.tools import git, git_objects
+from benchguard.tools import git, git_objects, modules
 from benchguard.tools.packages import Snapshot
 
 
@@ -38,6 +38,8 @@ def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: 
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
     config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
+    if config_path is None:
+        warn_if_uncommitted(repo, found.head, reporter)
     if budget is not None:
         config = dataclasses.replace(config, budget=budget)
     reporter.progress(push.summary)
@@ -139,12 +141,30 @@ def _select(config: Config, push: Changes, head: Checkout, verbose: bool,
 def _only_configuration(repo: Path, push: Changes, config_path: str | None) -> bool:
     """Whether the push changes benchguard.toml and nothing else: configuration is not code,
     so no benchmark changes. The pushed file has been read and checked by then (a broken one
-    would break every teammate's push: exit 2); with --config, it is checked here."""
+    would break every teammate's push: exit 2), and so are its [[bench]] packages, against the
+    pushed commit's tree; with --config, the pushed file is checked here."""
     if not push.changed or any(path != configuration.FILENAME for path in push.changed):
         return False
-    if config_path is not None:
-        config_at(repo, push.range.head, None)
+    pushed = config_at(repo, push.range.head, None)
+    layout = modules.at_commit(repo, push.range.head)
+    for entry in pushed.benches:
+        for package in entry.packages:
+            selection.check_package(pushed, entry, package, layout, push.range.head)
     return True
+
+
+def warn_if_uncommitted(repo: Path, head: str, reporter: Reporter) -> None:
+    """A check reads the pushed commit's benchguard.toml: say so when the working tree's
+    differs, so a setting raised there but not committed is not silently ignored."""
+    path = repo / configuration.FILENAME
+    try:
+        here = path.read_bytes() if path.is_file() else None
+    except OSError:
+        return
+    if here != git.blob(repo, head, configuration.FILENAME) \
+            and git.try_resolve(repo, "HEAD") == head:  # another branch's may differ
+        reporter.warn(f"{configuration.FILENAME} in the working tree differs from the one in "
+                      f"{git.short(head)}, which this check uses: commit it to check with it")
 
 
 def config_at(repo: Path, head: str, config_path: str | None) -> Config:
