@@ -13,6 +13,7 @@ from conftest import Project, make_project, slow_down
 from test_check import said
 from test_noise import RULE, decided
 
+from benchguard import config
 from benchguard.engine import decision, ledger, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.push import ranges
@@ -270,3 +271,27 @@ def test_a_check_says_when_the_working_trees_configuration_is_not_the_one_it_use
     assert "commit it to check with it" in proc.stderr
     project.commit("budget of 6m")
     assert "differs" not in project.benchguard("check").stderr
+
+
+# -- init sizes the work to the budget
+
+
+@GO
+@pytest.mark.slow
+def test_init_times_each_package_and_chooses_a_benchtime_with_which_a_core_push_fits(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path, config=None, files=CORE_AND_APP)
+
+    proc = project.benchguard("init")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "timing each package once at benchtime 50ms" in proc.stderr
+    [chose] = [line for line in proc.stdout.splitlines() if "chose benchtime" in line]
+    # 60 benchmarks of ./core, and ./app, which a change to it selects too: 1s would need
+    # minutes side by side
+    assert "a push touching ./core (it selects 2 packages)" in chose
+    assert "within the 4m budget" in chose
+    assert "a full baseline (`benchguard baseline`) should take ~" in proc.stdout
+    written = config.load(project.root)
+    assert written.benchtime == chose.split("chose benchtime ")[1].split(":")[0]
+    assert written.benchtime != "1s"
