@@ -295,3 +295,26 @@ def test_init_times_each_package_and_chooses_a_benchtime_with_which_a_core_push_
     written = config.load(project.root)
     assert written.benchtime == chose.split("chose benchtime ")[1].split(":")[0]
     assert written.benchtime != "1s"
+
+
+# -- estimates before spending, progress while spending
+
+
+@GO
+@pytest.mark.slow
+def test_baseline_says_its_estimate_first_and_a_dry_run_stops_there(project: Project) -> None:
+    first = project.benchguard("baseline")
+    assert first.returncode == 0, first.stderr
+    told = first.stderr.splitlines()
+    assert told[0].startswith("benchguard: measuring 2 selections at ")
+    assert "2 with no earlier run recorded" in told[0]  # nothing ran here before
+
+    dry = project.benchguard("baseline", "--dry-run")
+
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout == ""
+    assert "measuring 2 selections" in dry.stderr and "no earlier run" not in dry.stderr
+    assert "./hashing BenchmarkSum: ~" in dry.stderr and "./parse all benchmarks: ~" in dry.stderr
+    assert "running" not in dry.stderr
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(project.head())
+    assert len(records) == 1  # the dry run recorded nothing

@@ -33,8 +33,10 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
     settings = changes.config_at(repo, merge.commit, options.config_path)
-    result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
-                                         reporter=reporter)
+    measured = baseline.record_baseline(repo, settings, merge.commit, bench=None,
+                                        reporter=reporter)
+    assert measured is not None  # not a dry run
+    result, _ = measured
     recorded = notes_report.recorded_message(settings, merge.commit, result.fingerprint)
     reporter.progress(recorded)
     synced = sync.sync(repo, options.remote, settings.notes_ref, reporter=reporter)
