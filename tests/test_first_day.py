@@ -318,3 +318,31 @@ def test_baseline_says_its_estimate_first_and_a_dry_run_stops_there(project: Pro
     assert "running" not in dry.stderr
     records, _ = NotesStore(project.root, "refs/notes/benchguard").read(project.head())
     assert len(records) == 1  # the dry run recorded nothing
+
+
+# -- report and status say what a push did not check
+
+
+@GO
+@pytest.mark.slow
+def test_after_a_push_that_left_selections_unchecked_status_and_report_say_what(
+        tmp_path: Path) -> None:
+    project = shop(tmp_path)
+    assert project.benchguard("install").returncode == 0
+    head = change_core(project)
+    push = project.sh("git push origin main", check=False)
+    assert push.returncode == 0, said(push)  # on_budget = "warn"
+    assert "INCOMPLETE" in said(push)
+
+    status = project.benchguard("status")
+    assert status.returncode == 0, status.stderr
+    assert f"NOT CHECKED by the push of {head[:12]}" in status.stdout
+    assert "./app all benchmarks (not started" in status.stdout
+    assert "nothing needs re-running" not in status.stdout
+
+    report = project.benchguard("report", "--base", head, "--format", "markdown")
+    assert report.returncode == 0, report.stderr
+    assert "- Overall Status: **⚠️ INCOMPLETE**" in report.stdout
+    assert "- **Not checked** by its push: `./app`" in report.stdout
+    assert "No action needed" not in report.stdout
+    assert "Measure what the push left unchecked" in report.stdout

@@ -106,7 +106,8 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
         user = git.config_get(repo, "user.email") or "unknown"
         records.append(notes.unchecked_record(
             outcome.range.head, budget=config.budget, user=user,
-            selections=[(u.package, u.pattern, u.tags, u.reason) for u in outcome.unchecked]))
+            selections=[(u.package, u.pattern, u.tags, u.reason, u.benchmarks)
+                        for u in outcome.unchecked]))
         reporter.warn(f"{outcome.range.ref}: {plural(len(outcome.unchecked), 'selection')} NOT "
                       f"checked: the time budget {config.budget} ran out (on_budget = \"warn\": "
                       f"the push goes ahead; recorded in {config.notes_ref})")
