@@ -55,12 +55,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pushes", type=int, default=len(PUSHES))
     parser.add_argument("--budget", default="4m")
+    parser.add_argument("--keep", metavar="DIR", help="write what each push said into DIR")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="benchguard-first-day-") as scratch:
         base = Path(scratch)
         env = _environment(base)
         root = _quickstart(base, env, args.budget)
-        pushes = [_push(root, env, what, knobs) for what, knobs in PUSHES[:args.pushes]]
+        pushes = [_push(root, env, what, knobs, args.keep) for what, knobs in
+                  PUSHES[:args.pushes]]
     seconds = _seconds(args.budget)
     print(f"{'push':<36} {'wall':>7} {'/budget':>8}  {'summary':<11} {'core measured':<14} "
           "importers measured")
@@ -105,7 +107,8 @@ def _quickstart(base: Path, env: dict[str, str], budget: str) -> Path:
     return root
 
 
-def _push(root: Path, env: dict[str, str], what: str, knobs: dict[str, Any]) -> Push:
+def _push(root: Path, env: dict[str, str], what: str, knobs: dict[str, Any],
+          keep: str | None) -> Push:
     zaplike.write(root, **knobs)
     _run(["git", "commit", "-qam", what], root, env)
     head = git("rev-parse", "HEAD", cwd=root)
@@ -114,6 +117,9 @@ def _push(root: Path, env: dict[str, str], what: str, knobs: dict[str, Any]) -> 
                             capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
     said = pushed.stdout + pushed.stderr
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / f"{what.replace(' ', '-')}.txt").write_text(said, encoding="utf-8")
     summary = next((line.split(":")[0] for line in said.splitlines()
                     if line.startswith(("PASS", "INCOMPLETE", "REGRESSION", "ERROR"))), "-")
     core, importers, early = _what_was_measured(root, env, head)
