@@ -146,7 +146,7 @@ def _what_was_measured(root: Path, env: dict[str, str], head: str
     every = len(zaplike.layout(root).core.benchmarks)
     got = len(measured.get(core_path, set()))
     core = f"all {every}" if got >= every else f"{got} of {every}" if got else "none"
-    importers = sorted(path.removeprefix(zaplike.MODULE) or "." for path in measured
+    importers = sorted("." + path.removeprefix(zaplike.MODULE) for path in measured
                        if path != core_path)
     return core, importers, bool(importers) and got < every
 
