@@ -42,7 +42,7 @@ exit codes:
   2    bad usage, configuration or input
   3    a benchmark failed to build or run
   4    internal error (a bug in benchguard; the message names a log file)
-  130  interrupted
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
 """
 
 # Options every command takes, before or after its name (`benchguard check --config x.toml`).
@@ -93,13 +93,18 @@ def command_named(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _interrupt_on_sigterm() -> None:
-    """A hook killed with SIGTERM cleans up (worktrees, go processes) as it does on Ctrl-C."""
+def _interrupt_on_signals() -> None:
+    """A hook killed with SIGTERM, or whose terminal or SSH session closed (SIGHUP), cleans up
+    (worktrees, go and the test binary) as it does on Ctrl-C. A signal ignored when we started
+    (`nohup` ignores SIGHUP) stays ignored."""
 
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, handler)
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 def _change_directory(directory: str) -> None:
@@ -111,7 +116,7 @@ def _change_directory(directory: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _interrupt_on_sigterm()
+    _interrupt_on_signals()
     words = sys.argv[1:] if argv is None else list(argv)
     command = command_named(words)
     parser = build_parser(only=command)

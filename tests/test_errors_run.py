@@ -253,7 +253,8 @@ def test_a_path_pattern_that_matches_nothing_is_a_warning(fast_project: Project)
     assert_nothing_lost(project, before, notes="grown")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["Ctrl-C", "SIGTERM", "SIGHUP (terminal closed)"])
 def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     signum: int, fast_project: Project, temp_dir: Path, tmp_path: Path
 ) -> None:
@@ -261,12 +262,12 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     started = tmp_path / "benchmark-started"
     project.write({"hashing/naps_test.go": benchmark_file("""
         func BenchmarkNaps(b *testing.B) {
-            os.WriteFile(os.Getenv("STARTED_FILE"), nil, 0o644)
+            os.WriteFile(os.Getenv("STARTED_FILE"), []byte(strconv.Itoa(os.Getpid())), 0o644)
             for i := 0; i < b.N; i++ {
                 time.Sleep(100 * time.Millisecond)
             }
         }
-    """, imports='"os"; "testing"; "time"')})
+    """, imports='"os"; "strconv"; "testing"; "time"')})
     project.commit("a slow benchmark")
     before = snapshot(project)
     child = subprocess.Popen([sys.executable, "-m", "benchguard", "check"], cwd=project.root,
@@ -274,8 +275,10 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
                              stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                              preexec_fn=interruptible)
     deadline = time.monotonic() + 60
-    while not started.exists() and child.poll() is None and time.monotonic() < deadline:
+    while not (started.exists() and started.read_text()) and child.poll() is None \
+            and time.monotonic() < deadline:
         time.sleep(0.05)
+    test_binary = int(started.read_text())
     child.send_signal(signum)
     _, stderr = child.communicate(timeout=60)
 
@@ -283,6 +286,19 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     assert stderr.splitlines()[-1] == "benchguard: interrupted", stderr
     assert_nothing_lost(project, before)
     assert not list(temp_dir.glob("go-build*"))
+    assert not alive(test_binary), "the benchmark's test binary is still running"
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs, given a moment to finish dying (an orphan is reaped by init)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_two_checks_at_once_both_finish_and_both_baselines_are_kept(

@@ -4,7 +4,10 @@ decide what runs as benchguard, and a push interrupted at the terminal leaves no
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +70,61 @@ def test_a_repository_with_its_own_benchguard_package_cannot_pass_its_own_push(
     assert "the repository's own" not in said
     assert "BenchmarkSum" in said and "regression" in said
     assert project.remote_sha() == before
+
+
+def a_push_waiting_in_its_hook(project: Project, started: Path) -> subprocess.Popen[str]:
+    """`git push` in a session of its own (as a terminal's foreground job), stopped inside a
+    benchmark of the pushed commit: the hook's temporary copy of git's input exists then."""
+    project.write({"parse/naps_test.go": """
+        package parse
+
+        import (
+            "os"
+            "testing"
+            "time"
+        )
+
+        func BenchmarkNaps(b *testing.B) {
+            os.WriteFile(os.Getenv("STARTED_FILE"), nil, 0o644)
+            for i := 0; i < b.N; i++ {
+                time.Sleep(100 * time.Millisecond)
+            }
+        }
+    """})
+    project.commit("a slow benchmark")
+    return subprocess.Popen(["git", "push", "origin", "main"], cwd=project.root,
+                            env={**os.environ, "STARTED_FILE": str(started)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["Ctrl-C", "SIGTERM", "SIGHUP"])
+def test_a_push_interrupted_in_the_hook_leaves_no_temporary_file(
+        project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    assert project.benchguard("install").returncode == 0
+    started = tmp_path / "benchmark-started"
+    push = a_push_waiting_in_its_hook(project, started)
+    deadline = time.monotonic() + 120
+    while not started.exists() and push.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), push.communicate()
+    assert [path.name for path in temp.glob("benchguard-pre-push.*")] != []
+
+    os.killpg(push.pid, signum)  # the terminal signals its whole foreground job
+    stdout, stderr = push.communicate(timeout=60)
+    while time.monotonic() < deadline:  # the hook's shell outlives git: wait for the group
+        try:
+            os.killpg(push.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+
+    assert push.returncode != 0, stdout + stderr
+    assert sorted(path.name for path in temp.iterdir()) == []
+    worktrees = project.sh("git worktree list --porcelain").stdout
+    assert worktrees.count("worktree ") == 1, worktrees

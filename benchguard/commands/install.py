@@ -34,7 +34,8 @@ LEGACY = "pre-push.legacy"
 # (`PYTHONPATH=$PYTHONPATH:/opt/lib` with none set before). Python starts isolated (-I): no
 # current directory, no PYTHON* variables, no user site. A benchguard installed with
 # `pip install --user` or through PYTHONPATH is then not found by the Python that installed the
-# hook, and `benchguard` on PATH runs instead (without PYTHONPATH).
+# hook, and `benchguard` on PATH runs instead (without PYTHONPATH). The copy of git's input is
+# removed however the hook ends: exit, Ctrl-C, SIGTERM or a closed terminal (SIGHUP).
 _SCRIPT = """\
 #!/bin/sh
 {signature}
@@ -47,6 +48,9 @@ installed={python}
 reinstall={reinstall}
 input=$(mktemp "${{TMPDIR:-/tmp}}/benchguard-pre-push.XXXXXX") || exit 1
 trap 'rm -f "$input"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cat > "$input"
 legacy="$(dirname "$0")/pre-push.legacy"
 if [ -x "$legacy" ]; then
