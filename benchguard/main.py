@@ -14,6 +14,7 @@ from pathlib import Path
 from benchguard import __version__, commands
 from benchguard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
 from benchguard.redact import redact
+from benchguard.style import printable
 
 # The command registry: name -> one-line help; each lives in benchguard/commands/<name>.py with
 # add_arguments(parser) and run(args) -> int. Only the command that runs is imported
@@ -131,9 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = commands.load(args.command).run(args)
         return result
     except BenchguardError as error:
-        print(f"benchguard: error: {redact(error.message)}", file=sys.stderr)
+        # The message and its detail may quote go's output (the code under test's): escaped
+        # like every other piece of untrusted text, so it can neither drive the terminal nor
+        # issue CI workflow commands.
+        print(f"benchguard: error: {printable(redact(error.message), lines=True)}",
+              file=sys.stderr)
         if error.detail:
-            print(redact(error.detail.rstrip()), file=sys.stderr)
+            print(printable(redact(error.detail.rstrip()), lines=True), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("benchguard: interrupted", file=sys.stderr)

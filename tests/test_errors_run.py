@@ -145,6 +145,41 @@ def test_a_panicking_benchmark_exits_3_naming_its_package(fast_project: Project)
     assert_nothing_lost(project, before)
 
 
+# What a test binary prints reaches the terminal and the CI log: terminal escapes, and lines
+# GitHub Actions reads as workflow commands (a warning, a mask that hides the log, stopping
+# command processing), in the new and the old syntax.
+HOSTILE_OUTPUT = [
+    "::warning file=go.mod::all good, merge it",
+    "  ::add-mask::benchguard",
+    "##[error]fake failure",
+    "::stop-commands::pwned",
+    "\x1b]0;pwned\x07\x1b[2Jthe screen is cleared",
+]
+
+
+def test_what_a_failing_test_binary_prints_is_shown_inert(fast_project: Project) -> None:
+    project = fast_project
+    said = "\n".join(f"fmt.Println({json.dumps(line)})" for line in HOSTILE_OUTPUT)
+    project.write({"hashing/main_test.go": benchmark_file(f"""
+        func TestMain(m *testing.M) {{
+            {said}
+            os.Exit(1)
+        }}
+    """, imports='"fmt"; "os"; "testing"')})
+    project.commit("a TestMain that prints what CI would obey")
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 3
+    assert error_line(proc).endswith(
+        "./hashing: go test failed (exit 1): \\x1b]0;pwned\\x07\\x1b[2Jthe screen is cleared")
+    assert "\x1b" not in proc.stderr + proc.stdout
+    for line in (proc.stderr + proc.stdout).splitlines():
+        assert not line.lstrip().startswith("::"), line
+        assert "##[" not in line, line
+    assert "\\x3a:warning file=go.mod::all good" in proc.stderr  # shown, as text
+
+
 def test_a_benchmark_that_hangs_is_stopped_at_the_timeout_and_exits_3(
     fast_project: Project,
 ) -> None:
