@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -148,12 +149,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         # A traceback quotes exception messages, which may quote a URL or a header: the log is
         # redacted like every other line (benchguard.redact).
-        log = Path(tempfile.gettempdir()) / "benchguard-error.log"
-        log.write_text(redact(traceback.format_exc()), encoding="utf-8")
-        print(f"benchguard: unexpected error: {type(error).__name__}: {redact(str(error))}",
-              file=sys.stderr)
-        print(f"benchguard: the traceback is in {log}; please report it", file=sys.stderr)
+        text = redact(traceback.format_exc())
+        print(f"benchguard: unexpected error: {type(error).__name__}: "
+              f"{printable(redact(str(error)), lines=True)}", file=sys.stderr)
+        try:
+            log = _crash_log(text)
+        except Exception as failure:  # the log is a courtesy: the exit status stays "a bug"
+            reason = failure.strerror if isinstance(failure, OSError) else failure
+            print(f"benchguard: could not write the traceback to a log ({reason}); here it is:",
+                  file=sys.stderr)
+            print(printable(text, lines=True), end="", file=sys.stderr)
+        else:
+            print(f"benchguard: the traceback is in {log}; please report it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _crash_log(text: str) -> Path:
+    """A new file holding ``text``, that only this user can read, in a new directory only this
+    user can enter (TMPDIR is shared: a fixed name there is one another user can plant a
+    symbolic link at). Nothing is left behind when it cannot be written."""
+    directory = Path(tempfile.mkdtemp(prefix="benchguard-crash-"))
+    log = directory / "traceback.log"
+    try:
+        descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return log
 
 
 def entry() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import ci_events
 import fake_github
 import pytest
+import test_crash_log
 import workflow_runner
 from conftest import benchguard
 from fake_github import TOKEN, FakeGitHub
@@ -293,7 +294,7 @@ def test_an_internal_error_never_writes_the_token_to_stderr_or_the_crash_log(
                           text=True, check=False,
                           env={**os.environ, "GITHUB_TOKEN": TOKEN, "TMPDIR": str(tmp_path)})
     assert proc.returncode == 4, proc.stderr
-    log = (tmp_path / "benchguard-error.log").read_text(encoding="utf-8")
+    log = test_crash_log.log_of(proc).read_text(encoding="utf-8")
     for text in (proc.stderr, log):
         assert "RuntimeError" in text
         assert TOKEN not in text and "ghp_AAAA" not in text
