@@ -64,10 +64,13 @@ def write_artifact(directory: Path, *, number: int = 7, report: str = REPORT,
 
 def post(tmp_path: Path, api: FakeGitHub | None, *, pull_requests: tuple[int, ...] = (),
          token: str | None = TOKEN, api_url: str = "") -> subprocess.CompletedProcess[str]:
-    """The workflow_run job: `benchguard ci --artifact-dir` in a directory with no repository."""
+    """The workflow_run job: `benchguard ci --artifact-dir` in a directory with no repository
+    (given a minute: an artifact must never make it wait forever)."""
     event = ci_events.workflow_run(8000, HEAD, pull_requests=pull_requests)
     env = github_env(tmp_path, "workflow_run", event, api_url or (api.url if api else ""), token)
-    return benchguard("ci", "--artifact-dir", "artifact", cwd=tmp_path, env=env)
+    return subprocess.run([sys.executable, "-m", "benchguard", "ci", "--artifact-dir",
+                           "artifact"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, **env}, check=False, timeout=60)
 
 
 def outputs(tmp_path: Path) -> dict[str, str]:
@@ -198,6 +201,20 @@ def _not_json(directory: Path) -> None:
     (directory / artifact.SUMMARY).write_text("{'pull_request': 7}", encoding="utf-8")
 
 
+def _deeply_nested(directory: Path) -> None:
+    # Within the size limit, deeper than Python's recursion limit.
+    (directory / artifact.SUMMARY).write_text('{"pull_request": ' + "[" * 4000,
+                                              encoding="utf-8")
+
+
+def _fifo(name: str) -> Callable[[Path], None]:
+    def tamper(directory: Path) -> None:
+        # A named pipe blocks whoever opens it until a writer comes: none will.
+        (directory / name).unlink()
+        os.mkfifo(directory / name)
+    return tamper
+
+
 @pytest.mark.parametrize(("changes", "tamper", "said"), [
     ({"comment": "hi"}, None, "keys differ from the expected ones; unexpected: 'comment'"),
     ({"pull_request": True}, None, "pull_request is not a pull request number"),
@@ -212,6 +229,9 @@ def _not_json(directory: Path) -> None:
     ({}, _symlinked_report, "report.md: cannot open it"),
     ({}, _huge_report, "report.md: larger than 1048576 bytes"),
     ({}, _not_json, "benchguard.json: not JSON"),
+    ({}, _deeply_nested, "benchguard.json: not JSON (nested too deeply)"),
+    ({}, _fifo(artifact.SUMMARY), "benchguard.json: not a regular file"),
+    ({}, _fifo(artifact.REPORT), "report.md: not a regular file"),
 ])
 def test_a_forged_artifact_is_not_posted(tmp_path: Path, github_api: FakeGitHub,
                                          changes: dict[str, Any],
