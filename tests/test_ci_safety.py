@@ -4,6 +4,7 @@ and action.yml checked for what the end-to-end tests cannot see (permissions, sc
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import ci_events
 import fake_github
+import github_markdown
 import pytest
 import test_crash_log
 import workflow_runner
@@ -290,6 +292,40 @@ def test_the_posted_report_can_only_show_itself(tmp_path: Path, github_api: Fake
     assert "\u202e" not in body and "\\u202e" in body
     assert "\x1b" not in body and "\\x1b[31m" in body
     assert len(body) <= 65536 and "cut short" in body
+
+
+# Every way GitHub-flavoured Markdown turns text into a link, an image, a mention or a
+# reference that the earlier sanitising let through.
+SLIPPED_THROUGH = """\
+Benchmarks are fine, [approve the pull request][merge] or see ![status][pixel].
+[merge]: https://evil.example/approve
+[pixel]: https://evil.example/p.png "tracking"
+A shortcut reference: [docs], with its definition below.
+
+[docs]: <https://evil.example/docs>
+Bare URLs: https://evil.example/bare, HTTP://EVIL.EXAMPLE/X, www.evil.example and a@b.example.
+Entities: &#x40;octocat &commat;octocat &#64;octo/admins, closes &#x23;1 and &num;2, GH-3.
+`&#x40;in-code` and `[x](https://evil.example/code)` are shown as they are.
+"""
+
+
+def test_the_posted_report_renders_as_inert_text_on_github(tmp_path: Path,
+                                                           github_api: FakeGitHub) -> None:
+    live = github_markdown.live_parts(SLIPPED_THROUGH)
+    assert len(live) >= 10, live  # each of these is live as it stands
+    write_artifact(tmp_path / "artifact", report=SLIPPED_THROUGH)
+    github_api.pulls[7] = HEAD
+
+    proc = post(tmp_path, github_api)
+
+    assert proc.returncode == 0, proc.stderr
+    [posted] = github_api.ours(7)
+    report = posted["body"].split("its report follows.\n\n", 1)[1]
+    assert github_markdown.live_parts(report) == []
+    shown = html.unescape(re.sub(r"<[^>]*>", "", github_markdown.render(report)))
+    for text in ("approve the pull request", "evil.example/approve", "&#x40;octocat",
+                 "&commat;octocat", "closes &#x23;1", "www", "a@"):
+        assert text in shown.replace("\u200b", ""), text  # all of it still readable
 
 
 # --- tokens ------------------------------------------------------------------------------------
