@@ -20,6 +20,7 @@ from benchguard import JSON_VERSION
 from benchguard.ci.event import SHA
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.redact import redact
 
 SUMMARY = "benchguard.json"
 REPORT = "report.md"
@@ -40,10 +41,10 @@ class Artifact:
 
 
 def write(directory: Path, artifact: Artifact, report: str) -> Path:
-    """Write the report and benchguard.json into ``directory``; the report's path."""
-
+    """Write the report (secrets masked) and benchguard.json into ``directory``; the report's
+    path."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / REPORT).write_text(report, encoding="utf-8")
+    (directory / REPORT).write_text(redact(report), encoding="utf-8")
     (directory / SUMMARY).write_text(json.dumps({
         "version": JSON_VERSION, "pull_request": artifact.pull_request,
         "status": artifact.status.value, "regressions": artifact.regressions,

@@ -16,6 +16,7 @@ from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
 from benchguard.push import branch, changes, ranges
 from benchguard.push.outcome import Outcome
+from benchguard.redact import redact
 from benchguard.reports import benchmark_report
 from benchguard.reports import check as check_report
 from benchguard.store import overrides, sync
@@ -119,7 +120,7 @@ class _Delivery:
 
         path = environment.report_path(self.options, self.environ)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report, encoding="utf-8")
+        path.write_text(redact(report), encoding="utf-8")
         self.reporter.progress(f"report written to {path}")
         if self.options.artifact_dir:
             directory = Path(self.options.artifact_dir)

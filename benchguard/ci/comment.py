@@ -13,6 +13,7 @@ from enum import StrEnum
 from benchguard.ci.environment import GitHub
 from benchguard.ci.github import ApiError, Client, Comment
 from benchguard.progress import Reporter
+from benchguard.redact import redact
 from benchguard.style import printable
 
 MARKER = "<!-- benchguard: pull request report -->"
@@ -77,8 +78,8 @@ def post(github: GitHub, number: int, text: str, *, author: str, create: bool,
 
 def body(report: str, *, header: str = "") -> str:
     """The comment for a report: the marker, ``header`` (benchguard's own markdown), then
-    ``report`` made safe to post."""
-    return f"{MARKER}\n{header}{sanitize(report)}"
+    ``report`` made safe to post, its secrets masked."""
+    return f"{MARKER}\n{header}{sanitize(redact(report))}"
 
 
 def sanitize(markdown: str, *, limit: int = LIMIT) -> str:

@@ -12,6 +12,7 @@ from benchguard.ci.environment import Merge, Options
 from benchguard.engine.status import Status
 from benchguard.progress import Reporter
 from benchguard.push import baseline, changes
+from benchguard.redact import redact
 from benchguard.reports import benchmark_report
 from benchguard.reports import notes as notes_report
 from benchguard.store import sync
@@ -46,7 +47,7 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
               f"{recorded}; {shared}.\n\n```\n{summary.rstrip()}\n```\n")
     path = environment.report_path(options, environ)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report, encoding="utf-8")
+    path.write_text(redact(report), encoding="utf-8")
     benchmark_report.append_step_summary(report)
     # Nothing was compared: the status says skipped, the baseline is in the report.
     github.report_outputs(environ, Status.SKIPPED, 0, path)
