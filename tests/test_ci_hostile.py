@@ -84,7 +84,8 @@ def open_pull_request(project: Project, number: int, files: dict[str, str],
 
 def check_in_ci(project: Project, api: FakeGitHub, place: Path, number: int, base: str,
                 head: str, *, event: dict[str, object] | None = None,
-                env: dict[str, str] | None = None) -> Run:
+                env: dict[str, str] | None = None, report: str = "benchguard-report.md",
+                artifact: str = "artifact") -> Run:
     """`benchguard ci --artifact-dir artifact` as the pull request's workflow step runs it, with
     the runner's secrets in its environment."""
     place.mkdir(exist_ok=True)
@@ -92,8 +93,8 @@ def check_in_ci(project: Project, api: FakeGitHub, place: Path, number: int, bas
     event_path.write_text(json.dumps(event or pull_request(number, base, head)),
                           encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-m", "benchguard", "ci", "--artifact-dir", str(place / "artifact"),
-         "--report", str(place / "benchguard-report.md")],
+        [sys.executable, "-m", "benchguard", "ci", "--artifact-dir", str(place / artifact),
+         "--report", str(place / report)],
         cwd=project.root, capture_output=True, text=True, check=False, timeout=300,
         env={**os.environ, **SECRETS, "GITHUB_ACTIONS": "true", "CI": "true",
              "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event_path),

@@ -19,9 +19,10 @@ import ci_events
 import fake_github
 import github_markdown
 import pytest
+import test_ci_hostile
 import test_crash_log
 import workflow_runner
-from conftest import benchguard
+from conftest import Project, benchguard
 from fake_github import TOKEN, FakeGitHub
 
 from benchguard import redact
@@ -326,6 +327,44 @@ def test_the_posted_report_renders_as_inert_text_on_github(tmp_path: Path,
     for text in ("approve the pull request", "evil.example/approve", "&#x40;octocat",
                  "&commat;octocat", "closes &#x23;1", "www", "a@"):
         assert text in shown.replace("\u200b", ""), text  # all of it still readable
+
+
+# --- sinks ------------------------------------------------------------------------------------
+
+
+SINKS = {  # each sink made to fail as a full disk or a wrong path does
+    "the step summary": {"env": {"GITHUB_STEP_SUMMARY": "/dev/full"}},
+    "the step outputs": {"env": {"GITHUB_OUTPUT": "/dev/full"}},
+    "the report file": {"report": "/dev/full"},
+    "the artifact": {"artifact": "/dev/full/artifact"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", list(SINKS))
+def test_a_sink_that_cannot_be_written_is_a_warning_and_the_verdict_still_decides(
+        project: Project, github_api: FakeGitHub, tmp_path: Path, failing: str) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    base, head, _ = ci_events.open_pull_request(project, 7)
+
+    run = test_ci_hostile.check_in_ci(project, github_api, tmp_path / "run", 7, base, head,
+                                      **SINKS[failing])  # type: ignore[arg-type]
+
+    assert run.proc.returncode == 1, run.proc.stderr  # the regression's, not a crash's
+    assert "unexpected error" not in run.proc.stderr
+    [warning] = [line for line in run.proc.stderr.splitlines()
+                 if line.startswith(f"benchguard: warning: could not write {failing}")]
+    assert "/dev/full" in warning
+    assert "regression" in run.comment
+    if failing != "the step summary":
+        assert "regression" in run.sink("summary.md")
+    if failing != "the step outputs":
+        assert outputs(run.place)["status"] == "regression"
+    if failing != "the report file":
+        assert "regression" in run.sink("benchguard-report.md")
+    if failing != "the artifact":
+        assert json.loads(run.sink("artifact/benchguard.json"))["status"] == "regression"
 
 
 # --- tokens ------------------------------------------------------------------------------------

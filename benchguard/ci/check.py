@@ -9,15 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard.ci import artifact, checkout, comment, environment, github
+from benchguard.ci import artifact, checkout, comment, environment, sinks
 from benchguard.ci.environment import ALLOW_LABEL, Options, Provider, PullRequest
 from benchguard.engine.status import Status, Verdict
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
 from benchguard.push import branch, changes, ranges
 from benchguard.push.outcome import Outcome
-from benchguard.redact import redact
-from benchguard.reports import benchmark_report
 from benchguard.reports import check as check_report
 from benchguard.store import overrides, sync
 
@@ -116,22 +114,21 @@ class _Delivery:
     reporter: Reporter
 
     def deliver(self, status: Status, regressions: int, report: str) -> Path:
-        """Write the report everywhere it goes; the report file's path."""
-
+        """Write the report everywhere it goes, each place on its own (sinks.alone); the
+        report file's path."""
         path = environment.report_path(self.options, self.environ)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(redact(report), encoding="utf-8")
-        self.reporter.progress(f"report written to {path}")
+        sinks.report_file(path, report, self.reporter)
         if self.options.artifact_dir:
             directory = Path(self.options.artifact_dir)
-            artifact.write(directory, artifact.Artifact(
-                self.request.number, status, regressions, self.request.base, self.request.head),
-                report)
-            self.reporter.progress(f"artifact for the comment written to {directory}")
+            with sinks.alone(f"the artifact in {directory}", self.reporter):
+                artifact.write(directory, artifact.Artifact(
+                    self.request.number, status, regressions, self.request.base,
+                    self.request.head), report)
+                self.reporter.progress(f"artifact for the comment written to {directory}")
         if self.request.provider != Provider.GITHUB:
             return path
-        benchmark_report.append_step_summary(report)
-        github.report_outputs(self.environ, status, regressions, path)
+        sinks.step_summary(self.environ, report, self.reporter)
+        sinks.step_outputs(self.environ, status, regressions, path, self.reporter)
         if self.options.comment:
             self._comment(status, report)
         return path
