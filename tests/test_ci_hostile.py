@@ -125,7 +125,8 @@ PRINTS_THE_ENVIRONMENT = """
     )
 
     func TestMain(m *testing.M) {
-        os.WriteFile(os.Getenv("ENVIRONMENT_DUMP"), []byte(strings.Join(os.Environ(), "\\n")), 0o644)
+        dump := strings.Join(os.Environ(), "\\n")
+        os.WriteFile(os.Getenv("ENVIRONMENT_DUMP"), []byte(dump), 0o644)
         for _, variable := range os.Environ() {
             fmt.Println(variable)
         }
