@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 import fake_github
 import pytest
 from ci_events import pull_request
-from conftest import Project
+from conftest import DEFAULT_CONFIG, THRESHOLD, Project
 from fake_github import TOKEN, FakeGitHub
 
 # What a GitHub runner (and a GitLab one) hands the job besides GITHUB_TOKEN.
@@ -70,16 +71,29 @@ class Run:
         return "\n".join(written)
 
 
-def open_pull_request(project: Project, number: int, files: dict[str, str],
-                      message: str = "the pull request") -> tuple[str, str]:
-    """A branch with one commit writing ``files``, pushed as GitHub keeps a pull request
-    (refs/pull/N/head); (base, head)."""
+def open_pull_request(project: Project, number: int, files: dict[str, str], *,
+                      slower: int = 1, message: str = "the pull request") -> tuple[str, str]:
+    """A branch with one commit writing ``files`` (and making Sum ``slower`` times slower),
+    pushed as GitHub keeps a pull request (refs/pull/N/head); (base, head)."""
     base = project.head()
     project.sh("git checkout -q -b contribution")
+    return base, push_to(project, number, files, slower=slower, message=message)
+
+
+def push_to(project: Project, number: int, files: dict[str, str], *, slower: int = 1,
+            message: str = "more") -> str:
+    """One more commit on the pull request's branch (Sum ``slower`` times slower than at the
+    base); its new head."""
+    project.sh("git checkout -q contribution")
     project.write(files)
-    head = project.commit(message)
-    project.sh(f"git push -q origin {head}:refs/pull/{number}/head && git checkout -q main")
-    return base, head
+    if slower > 1:
+        source = project.root / "hashing" / "hash.go"
+        source.write_text(re.sub(r"const rounds = \d+", f"const rounds = {slower}",
+                                 source.read_text(encoding="utf-8")), encoding="utf-8")
+    project.sh("git add -A && git commit -q -F -", input=message)
+    head = project.head()
+    project.sh(f"git push -q -f origin {head}:refs/pull/{number}/head && git checkout -q main")
+    return head
 
 
 def check_in_ci(project: Project, api: FakeGitHub, place: Path, number: int, base: str,
@@ -156,3 +170,99 @@ def test_a_test_main_that_prints_the_environment_finds_no_secret_to_publish(
     assert "could not check pull request #\u200b21" in run.comment
     assert "AUTHORIZATION: basic ***" in run.comment  # go's reason, with the credentials masked
     assert_no_secret_in(run.everything())
+
+
+# --- a pull request cannot waive its own check ---------------------------------------------------
+
+# What a pull request would write to let its own regression through.
+WAIVING_CONFIG = DEFAULT_CONFIG.replace(
+    f'threshold = "{THRESHOLD}"',
+    'threshold = "1000%"\n    metrics = ["B/op"]\n    on_error = "warn"')
+
+
+def trust_the_head(project: Project, what: str) -> None:
+    """The base's benchguard.toml lets pull requests decide ``what`` (config or trailers)."""
+    project.write({"benchguard.toml": DEFAULT_CONFIG + f"\n[ci]\ntrust_head_{what} = true\n"})
+    project.commit(f"trust pull requests' {what}")
+    project.sh("git push -q origin main")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trusted", [False, True], ids=["the base's", "trusted by the base"])
+def test_a_pull_request_that_raises_its_own_threshold_is_checked_with_the_bases_settings(
+        project: Project, github_api: FakeGitHub, tmp_path: Path, trusted: bool) -> None:
+    if trusted:
+        trust_the_head(project, "config")
+    base, head = open_pull_request(project, 22, {"benchguard.toml": WAIVING_CONFIG
+                                                 + ("\n[ci]\ntrust_head_config = true\n"
+                                                    if trusted else "")}, slower=3)
+
+    run = check_in_ci(project, github_api, tmp_path / "run", 22, base, head)
+
+    said = run.comment.replace("\u200b", "")
+    assert "this pull request changes benchguard.toml: `threshold` (0.5 → 10), `metrics`" \
+           " (['sec/op', 'B/op', 'allocs/op'] → ['B/op']), `on_error` ('block' → 'warn')" in said
+    if trusted:
+        assert run.proc.returncode == 0, run.proc.stderr
+        assert "the check used the pull request's settings" in said
+    else:
+        assert run.proc.returncode == 1, run.proc.stderr
+        assert "**the check used the base's settings**" in said
+        assert "regression" in said and "Sum" in said
+        assert "used the base's settings" in run.proc.stderr
+
+
+ALLOWED_BY_ITS_AUTHOR = "make Sum slower\n\nBenchguard-Allow: Sum the new hash is better"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trusted", [False, True], ids=["the base's", "trusted by the base"])
+def test_a_pull_requests_own_trailer_does_not_let_its_regression_through(
+        project: Project, github_api: FakeGitHub, tmp_path: Path, trusted: bool) -> None:
+    if trusted:
+        trust_the_head(project, "trailers")
+    base, head = open_pull_request(project, 23, {}, slower=3, message=ALLOWED_BY_ITS_AUTHOR)
+
+    run = check_in_ci(project, github_api, tmp_path / "run", 23, base, head)
+
+    said = run.comment.replace("\u200b", "")
+    trailer = f"`Sum` (the Benchguard-Allow trailer of commit {head[:12]}: the new hash is better)"
+    if trusted:
+        assert run.proc.returncode == 0, run.proc.stderr
+        assert f"{trailer}: counted" in said
+    else:
+        assert run.proc.returncode == 1, run.proc.stderr
+        assert f"{trailer}: **not counted**" in said
+        assert "Allowed regressions" not in said
+
+
+@pytest.mark.slow
+def test_the_allow_label_counts_only_for_the_head_it_was_applied_to(
+        project: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
+    base, first = open_pull_request(project, 24, {}, slower=3)
+    # A maintainer accepts the slowdown: labelling re-runs the check on that head.
+    labelled = pull_request(24, base, first, labels=("benchguard:allow",), action="labeled")
+    accepted = check_in_ci(project, github_api, tmp_path / "labelled", 24, base, first,
+                           event=labelled)
+    assert accepted.proc.returncode == 0, accepted.proc.stderr
+    assert f"counted for `{first[:12]}`" in accepted.comment
+
+    # Then the author pushes a much slower Sum; the label is still on the pull request.
+    second = push_to(project, 24, {}, slower=10)
+    later = pull_request(24, base, second, labels=("benchguard:allow",), action="synchronize")
+    pushed = check_in_ci(project, github_api, tmp_path / "pushed", 24, base, second,
+                         event=later)
+
+    assert pushed.proc.returncode == 1, pushed.proc.stderr
+    said = pushed.comment.replace("\u200b", "")
+    assert f"the `benchguard:allow` label: **not counted** for `{second[:12]}`" in said
+    assert f"`benchguard:allow@{second[:12]}`" in said
+    assert "Allowed regressions" not in said
+
+    # Labelling it for this head, by name, lets it through.
+    named = pull_request(24, base, second, labels=("benchguard:allow",
+                                                   f"benchguard:allow@{second[:12]}"),
+                         action="labeled")
+    relabelled = check_in_ci(project, github_api, tmp_path / "named", 24, base, second,
+                             event=named)
+    assert relabelled.proc.returncode == 0, relabelled.proc.stderr
