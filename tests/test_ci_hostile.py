@@ -266,3 +266,22 @@ def test_the_allow_label_counts_only_for_the_head_it_was_applied_to(
     relabelled = check_in_ci(project, github_api, tmp_path / "named", 24, base, second,
                              event=named)
     assert relabelled.proc.returncode == 0, relabelled.proc.stderr
+
+
+@pytest.mark.slow
+def test_a_pull_request_that_moves_a_benchmarked_package_is_still_checked(
+        project: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
+    # The base's benchguard.toml names ./parse; the pull request moves it to ./fields and says
+    # so in its own file, which takes effect once merged.
+    base = project.head()
+    project.sh("git checkout -q -b contribution && git mv parse fields")
+    config = (project.root / "benchguard.toml").read_text(encoding="utf-8")
+    head = push_to(project, 25, {"benchguard.toml": config.replace("parse", "fields")},
+                   message="move parse to fields")
+
+    run = check_in_ci(project, github_api, tmp_path / "run", 25, base, head)
+
+    assert run.proc.returncode == 0, run.proc.stderr
+    said = run.comment.replace("\u200b", "")
+    assert "names `./parse`, which the head no longer has: not measured" in said
+    assert "**the check used the base's settings**" in said
