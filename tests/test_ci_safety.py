@@ -5,6 +5,7 @@ and action.yml checked for what the end-to-end tests cannot see (permissions, sc
 from __future__ import annotations
 
 import html
+import importlib.metadata
 import json
 import os
 import re
@@ -24,6 +25,8 @@ import test_crash_log
 import workflow_runner
 from conftest import Project, benchguard
 from fake_github import TOKEN, FakeGitHub
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from benchguard import redact
 from benchguard.ci import artifact, comment, github
@@ -482,3 +485,79 @@ def test_the_action_refuses_an_input_that_is_not_true_or_false(tmp_path: Path,
     assert step.returncode == 2
     assert "::error::the fail-on-regression input must be true or false" in step.stdout
     assert "::add-mask::" not in step.stdout
+
+
+# --- what the action installs --------------------------------------------------------------------
+
+
+def install_script() -> str:
+    [step] = [step for step in workflow_runner.action()["runs"]["steps"]
+              if step.get("id") == "install"]
+    script: str = step["run"]
+    return script
+
+
+def pinned() -> dict[str, tuple[str, list[str]]]:
+    """action/requirements.txt: name -> (version, hashes)."""
+    text = (workflow_runner.ROOT / "action" / "requirements.txt").read_text(encoding="utf-8")
+    found: dict[str, tuple[str, list[str]]] = {}
+    for requirement in re.sub(r"\\\n", " ", re.sub(r"#.*", "", text)).splitlines():
+        if not requirement.strip():
+            continue
+        named = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", requirement.strip())
+        assert named, requirement
+        found[canonicalize_name(named.group(1))] = (
+            named.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", requirement))
+    return found
+
+
+def runtime_dependencies(name: str) -> set[str]:
+    """``name``'s requirements, and theirs, as installed here (extras left out)."""
+    found: set[str] = set()
+    for line in importlib.metadata.requires(name) or ():
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        dependency = canonicalize_name(requirement.name)
+        if dependency not in found:
+            found |= {dependency} | runtime_dependencies(dependency)
+    return found
+
+
+def test_the_action_installs_only_dependencies_pinned_by_hash() -> None:
+    script = install_script()
+    installs = re.findall(r"pip install[^\n]*", script)
+    assert len(installs) == 2, installs
+    assert all("--no-deps" in line for line in installs)
+    requirements_file = '"$GITHUB_ACTION_PATH/action/requirements.txt"'
+    assert f"--require-hashes --only-binary=:all: -r {requirements_file}" in installs[0]
+    assert "--no-build-isolation --no-index \"$GITHUB_ACTION_PATH\"" in installs[1]
+    requirements = pinned()
+    assert all(hashes for _, hashes in requirements.values()), requirements
+    # Exactly benchguard's dependencies, all the way down, and the build backend.
+    needed = runtime_dependencies("benchguard") | {"setuptools"}
+    assert set(requirements) == needed
+    declared = {canonicalize_name(Requirement(line).name): Requirement(line).specifier
+                for line in importlib.metadata.requires("benchguard") or ()
+                if "extra ==" not in line}
+    for name, specifier in declared.items():
+        assert specifier.contains(requirements[name][0]), (name, specifier)
+
+
+def test_the_action_never_runs_a_virtualenv_another_version_left(tmp_path: Path) -> None:
+    # An earlier step of the job used another version of this action, or left a virtualenv
+    # where this one used to look.
+    other = {f"{venv}/bin/{program}": "#!/bin/sh\necho 'benchguard of another version'\n"
+             for venv in ("benchguard-venv", "benchguard-venv-0123456789abcdef")
+             for program in ("benchguard", "python")}
+    runner = workflow_runner.Runner(tmp_path, tmp_path, "http://127.0.0.1:9", TOKEN,
+                                    left_in_temp=other)
+    workflow = {"jobs": {"baseline": {"steps": [{"uses": "benchguard/benchguard@v0.1.0"}]}}}
+    job = runner.run(workflow, "baseline", event_name="push",
+                     event=ci_events.push(BASE, HEAD, ref="refs/heads/feature"), sha=HEAD,
+                     ref="refs/heads/feature")
+
+    [step] = job.steps
+    assert step.returncode == 0, step.stdout + step.stderr
+    assert "another version" not in step.stdout + step.stderr
+    assert "a push to refs/heads/feature, not to the default branch main" in step.stderr
