@@ -125,37 +125,38 @@ def assert_no_secret_in(text: str) -> None:
     assert PERSISTED.split()[-1] not in text, "the persisted checkout credentials leaked"
 
 
-# A TestMain that prints the environment it was given and the checkout's credentials, then
-# fails, so that the last line goes into the report as go's reason.
-PRINTS_THE_ENVIRONMENT = """
-    package hashing
+def prints_the_environment(*, then: str) -> str:
+    """A TestMain that writes the environment it was given to $ENVIRONMENT_DUMP, prints it and
+    the checkout's persisted credentials, then does ``then`` (`os.Exit(1)`: fail, so that the
+    last line goes into the report as go's reason; `os.Exit(m.Run())`: run the benchmarks)."""
+    return """
+        package hashing
 
-    import (
-        "fmt"
-        "os"
-        "os/exec"
-        "strings"
-        "testing"
-    )
+        import (
+            "fmt"
+            "os"
+            "os/exec"
+            "strings"
+            "testing"
+        )
 
-    func TestMain(m *testing.M) {
-        dump := strings.Join(os.Environ(), "\\n")
-        os.WriteFile(os.Getenv("ENVIRONMENT_DUMP"), []byte(dump), 0o644)
-        for _, variable := range os.Environ() {
-            fmt.Println(variable)
+        func TestMain(m *testing.M) {
+            dump := strings.Join(os.Environ(), "\\n")
+            os.WriteFile(os.Getenv("ENVIRONMENT_DUMP"), []byte(dump), 0o644)
+            fmt.Println(dump)
+            persisted, _ := exec.Command("git", "config", "--get-regexp", "extraheader").Output()
+            fmt.Print(string(persisted))
+            THEN
         }
-        persisted, _ := exec.Command("git", "config", "--get-regexp", "extraheader").Output()
-        fmt.Print(string(persisted))
-        os.Exit(1)
-    }
-"""
+    """.replace("THEN", then)
 
 
 @pytest.mark.slow
 def test_a_test_main_that_prints_the_environment_finds_no_secret_to_publish(
         project: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
     project.sh(f"git config http.https://github.com/.extraheader '{PERSISTED}'")
-    base, head = open_pull_request(project, 21, {"hashing/main_test.go": PRINTS_THE_ENVIRONMENT})
+    base, head = open_pull_request(project, 21, {"hashing/main_test.go":
+                                                prints_the_environment(then="os.Exit(1)")})
     dump = tmp_path / "environment-of-the-test"
 
     run = check_in_ci(project, github_api, tmp_path / "run", 21, base, head,

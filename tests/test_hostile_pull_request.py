@@ -20,6 +20,7 @@ import pytest
 import workflow_runner
 from conftest import DEFAULT_CONFIG, THRESHOLD, Project, slow_down
 from fake_github import TOKEN, FakeGitHub
+from test_ci_hostile import prints_the_environment
 from test_ci_safety import SLIPPED_THROUGH
 from workflow_runner import Job, Runner
 
@@ -60,23 +61,7 @@ HOSTILE_FILES = {
             }
         }
     """.replace("NAMES", ", ".join(json.dumps(name) for name in NAMES)),
-    "hashing/main_test.go": """
-        package hashing
-
-        import (
-            "fmt"
-            "os"
-            "strings"
-            "testing"
-        )
-
-        func TestMain(m *testing.M) {
-            dump := strings.Join(os.Environ(), "\\n")
-            os.WriteFile(os.Getenv("ENVIRONMENT_DUMP"), []byte(dump), 0o644)
-            fmt.Println(dump)
-            os.Exit(m.Run())
-        }
-    """,
+    "hashing/main_test.go": prints_the_environment(then="os.Exit(m.Run())"),
     # Its own settings: nothing it does could block it.
     "benchguard.toml": DEFAULT_CONFIG.replace(
         f'threshold = "{THRESHOLD}"',
