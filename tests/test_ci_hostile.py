@@ -152,9 +152,13 @@ def prints_the_environment(*, then: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("on_error", ["block", "warn"])
 def test_a_test_main_that_prints_the_environment_finds_no_secret_to_publish(
-        project: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
+        project: Project, github_api: FakeGitHub, tmp_path: Path, on_error: str) -> None:
     project.sh(f"git config http.https://github.com/.extraheader '{PERSISTED}'")
+    if on_error == "warn":  # the failure is then listed in the report the check prints
+        project.write({"benchguard.toml": 'on_error = "warn"\n' + DEFAULT_CONFIG})
+        project.commit("failures warn")
     base, head = open_pull_request(project, 21, {"hashing/main_test.go":
                                                 prints_the_environment(then="os.Exit(1)")})
     dump = tmp_path / "environment-of-the-test"
@@ -162,14 +166,16 @@ def test_a_test_main_that_prints_the_environment_finds_no_secret_to_publish(
     run = check_in_ci(project, github_api, tmp_path / "run", 21, base, head,
                       env={"ENVIRONMENT_DUMP": str(dump)})
 
-    assert run.proc.returncode == 3, run.proc.stderr
+    assert run.proc.returncode == (3 if on_error == "block" else 0), run.proc.stderr
     seen = dump.read_text(encoding="utf-8")
     assert "ENVIRONMENT_DUMP=" in seen and "GOFLAGS=" in seen  # it did run, with go's settings
     assert_no_secret_in(seen)
     for name in SECRETS:
         assert f"{name}=" not in seen
-    assert "could not check pull request #\u200b21" in run.comment
-    assert "AUTHORIZATION: basic ***" in run.comment  # go's reason, with the credentials masked
+    # go's reason is in the report, with the credentials masked
+    assert "AUTHORIZATION: basic ***" in run.comment
+    assert "AUTHORIZATION: basic ***" in (run.proc.stdout if on_error == "warn"
+                                          else run.proc.stderr)
     assert_no_secret_in(run.everything())
 
 
