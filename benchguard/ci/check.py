@@ -57,13 +57,11 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
 
 
 def _tell(decided: gate.Gate, reporter: Reporter) -> None:
-    """What the gate decided, in the log: what the request may not decide is a warning."""
-    for line in (*decided.configuration, *decided.overrides):
-        text = line.replace("**", "").replace("`", "'")
-        if "not counted" in text or "used the base's" in text or "no longer has" in text:
-            reporter.warn(text)
-        else:
-            reporter.progress(text)
+    """What the gate decided, in the log: what the request asked for and did not get is a
+    warning."""
+    for said in (*decided.configuration, *decided.overrides):
+        text = said.text.replace("**", "").replace("`", "'")
+        (reporter.warn if said.refused else reporter.progress)(text)
 
 
 def blocking_count(outcome: Outcome) -> int:
@@ -109,11 +107,13 @@ def _gate_sections(decided: gate.Gate | None, invoked: Sequence[overrides.Overri
         return []
     lines = []
     if decided.configuration:
-        lines += ["", "**Configuration**", "", *(f"- {line}" for line in decided.configuration)]
+        lines += ["", "**Configuration**", "",
+                  *(f"- {said.text}" for said in decided.configuration)]
     given = [f"`{override.pattern}` ({override.source}): counted" for override in invoked]
     if decided.overrides or given:
         lines += ["", "**Overrides**", "",
-                  *(f"- {line}" for line in (*decided.overrides, *given))]
+                  *(f"- {line}" for line in (*(said.text for said in decided.overrides),
+                                             *given))]
     return lines
 
 

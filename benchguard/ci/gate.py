@@ -34,15 +34,24 @@ _LABEL_FOR_A_HEAD = re.compile(rf"{re.escape(ALLOW_LABEL)}@([0-9a-f]{{7,64}})")
 
 
 @dataclass(frozen=True)
+class Said:
+    """One item of the report's lists (markdown); ``refused`` when the request asked for
+    something it did not get (a warning in the log)."""
+
+    text: str
+    refused: bool = False
+
+
+@dataclass(frozen=True)
 class Gate:
     """The configuration a pull request's check runs with, whether its own trailers count, the
-    label's override, and what the report says about them (markdown list items)."""
+    label's override, and what the report says about them."""
 
     config: Config
     trailers: bool
     label: list[Override]
-    configuration: tuple[str, ...]  # what the request changes in benchguard.toml, and so what
-    overrides: tuple[str, ...]  # its trailers and the label: counted or not, and why
+    configuration: tuple[Said, ...]  # what the request changes in benchguard.toml, and so what
+    overrides: tuple[Said, ...]  # its trailers and the label: counted or not, and why
 
 
 def decide(repo: Path, request: PullRequest, config_path: str | None) -> Gate:
@@ -51,7 +60,7 @@ def decide(repo: Path, request: PullRequest, config_path: str | None) -> Gate:
     break every push once merged)."""
     base = _config_at(repo, request.base, config_path)
     head = _config_at(repo, request.head, config_path)
-    about_config: list[str] = []
+    about_config: list[Said] = []
     config = _configuration(repo, request, base, head, about_config)
     about_overrides = _trailers(repo, request, counted=base.ci.trust_head_trailers)
     label = _label(request, about_overrides)
@@ -60,18 +69,18 @@ def decide(repo: Path, request: PullRequest, config_path: str | None) -> Gate:
 
 
 def _configuration(repo: Path, request: PullRequest, base: Config, head: Config,
-                   said: list[str]) -> Config:
+                   said: list[Said]) -> Config:
     changed = differences(base, head)
     if not changed:
         return base
     what = f"this {request.kind} changes {configuration.FILENAME}: {', '.join(changed)}"
     if base.ci.trust_head_config:
-        said.append(f"{what}; the check used the {request.kind}'s settings (the base's "
-                    "`[ci] trust_head_config = true`)")
+        said.append(Said(f"{what}; the check used the {request.kind}'s settings (the base's "
+                         "`[ci] trust_head_config = true`)"))
         return head
-    said.append(f"{what}; **the check used the base's settings**: a {request.kind}'s own "
-                "configuration takes effect once merged (`[ci] trust_head_config = true` in the "
-                "base's file lets it decide its own check)")
+    said.append(Said(f"{what}; **the check used the base's settings**: a {request.kind}'s own "
+                     "configuration takes effect once merged (`[ci] trust_head_config = true` "
+                     "in the base's file lets it decide its own check)", refused=True))
     return _without_packages_gone(base, modules.at_commit(repo, request.head), said)
 
 
@@ -108,7 +117,7 @@ def _shown(value: object) -> str:
     return show(value)
 
 
-def _without_packages_gone(base: Config, head: modules.Layout, said: list[str]) -> Config:
+def _without_packages_gone(base: Config, head: modules.Layout, said: list[Said]) -> Config:
     """The base's configuration without the [[bench]] packages the head no longer has (moved or
     deleted along with the configuration change that followed them): not measured, and said."""
     entries: list[BenchEntry] = []
@@ -116,15 +125,15 @@ def _without_packages_gone(base: Config, head: modules.Layout, said: list[str]) 
         kept = tuple(package for package in entry.packages if head.go_files(package))
         gone = [package for package in entry.packages if package not in kept]
         if gone:
-            said.append(f"the base's `[[bench]]` ({configuration.FILENAME}:{entry.line}) names "
-                        f"{', '.join(f'`{package}`' for package in gone)}, which the head no "
-                        "longer has: not measured")
+            said.append(Said(f"the base's `[[bench]]` ({configuration.FILENAME}:{entry.line}) "
+                             f"names {', '.join(f'`{package}`' for package in gone)}, which "
+                             "the head no longer has: not measured", refused=True))
         if kept:
             entries.append(dataclasses.replace(entry, packages=kept))
     return dataclasses.replace(base, benches=tuple(entries))
 
 
-def _trailers(repo: Path, request: PullRequest, *, counted: bool) -> list[str]:
+def _trailers(repo: Path, request: PullRequest, *, counted: bool) -> list[Said]:
     """The Benchguard-Allow trailers of the request's own commits, each said as counted (the
     check reads them again) or not, and why."""
     fork = git.merge_base(repo, request.base, request.head) or request.base
@@ -140,8 +149,8 @@ def _trailers(repo: Path, request: PullRequest, *, counted: bool) -> list[str]:
     except BenchguardError as error:
         if counted:
             raise
-        return [f"a `{overrides.TRAILER}` trailer ({error.message}): {why}"]
-    return [f"{_described(override)}: {why}" for override in found]
+        return [Said(f"a `{overrides.TRAILER}` trailer ({error.message}): {why}", refused=True)]
+    return [Said(f"{_described(override)}: {why}", refused=not counted) for override in found]
 
 
 def _described(override: Override) -> str:
@@ -149,7 +158,7 @@ def _described(override: Override) -> str:
     return f"`{override.pattern}` ({override.source}{reason})"
 
 
-def _label(request: PullRequest, said: list[str]) -> list[Override]:
+def _label(request: PullRequest, said: list[Said]) -> list[Override]:
     """The label's override when it counts for this head; said in ``said`` either way."""
     found = None
     for label in request.labels:
@@ -160,18 +169,19 @@ def _label(request: PullRequest, said: list[str]) -> list[Override]:
         # this run was started by applying the label, to this head
         found = _label_override(request, ALLOW_LABEL, "a maintainer labelled the request")
     if found is not None:
-        said.append(f"{_described(found)}: counted for `{request.head[:12]}`, every regression "
-                    "of it")
+        said.append(Said(f"{_described(found)}: counted for `{request.head[:12]}`, every "
+                         "regression of it"))
         return [found]
     if ALLOW_LABEL not in request.labels:
         return []
-    said.append(f"the `{ALLOW_LABEL}` label: **not counted** for `{request.head[:12]}`: "
-                + (f"this run was not started by applying it, so it may have been applied "
-                   f"to an earlier head; remove it and add it again, or label the "
-                   f"{request.kind} `{ALLOW_LABEL}@{request.head[:12]}`, to let this head "
-                   "through" if request.provider == Provider.GITHUB else
-                   f"a merge request's labels do not say which head they were applied to; "
-                   f"label it `{ALLOW_LABEL}@{request.head[:12]}` to let this head through"))
+    head = f"`{ALLOW_LABEL}@{request.head[:12]}`"
+    why = (f"this run was not started by applying it, so it may have been applied to an "
+           f"earlier head; remove it and add it again, or label the {request.kind} {head}, to "
+           "let this head through" if request.provider == Provider.GITHUB else
+           "a merge request's labels do not say which head they were applied to; label it "
+           f"{head} to let this head through")
+    said.append(Said(f"the `{ALLOW_LABEL}` label: **not counted** for `{request.head[:12]}`: "
+                     f"{why}", refused=True))
     return []
 
 
