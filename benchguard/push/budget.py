@@ -11,7 +11,6 @@ from typing import Any
 from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
-
 # The share of the budget, at most RESERVE_MAX seconds, kept after measuring for deciding,
 # writing the notes and printing, so that the whole check ends within its budget.
 RESERVE = 0.04

@@ -16,6 +16,7 @@ from benchguard.engine.names import tags_line
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.push.targets import Evaluation, TargetResult
+from benchguard.redact import redact
 from benchguard.reports import table as reporting
 from benchguard.reports import targets as targeting
 from benchguard.reports.profile import ProfileDiff
@@ -103,11 +104,12 @@ def _change(comparison: Comparison | None, alpha: float) -> str:
 
 
 def append_step_summary(markdown: str) -> None:
-    """GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page."""
+    """GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page
+    (secrets masked: the report may quote what the code under test printed)."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path and markdown.strip():
         with open(path, "a", encoding="utf-8") as summary:
-            summary.write(markdown.rstrip("\n") + "\n\n")
+            summary.write(redact(markdown).rstrip("\n") + "\n\n")
 
 
 def render_markdown(report: BenchReport) -> str:

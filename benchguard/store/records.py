@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -97,8 +97,9 @@ class NoteLineError(ValueError):
     """A note line benchguard cannot use; the message says why."""
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_now(ahead: timedelta = timedelta(0)) -> str:
+    """Now (plus ``ahead``) as a record's ``date``: dates in this form compare as strings."""
+    return (datetime.now(UTC) + ahead).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
