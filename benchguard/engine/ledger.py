@@ -106,16 +106,16 @@ class Ledger:
         return undecided
 
     def give_up(self, undecided: Mapping[SeriesKey, Decision], rounds: int, why: str, *,
-                out_of_time: bool = False) -> None:
+                out_of_time: bool = False, unconfirmed: str = "not confirmed in time") -> None:
         """What is still undecided when rounds or time run out passes, unresolved — except,
         ``out_of_time``, a result worse than the threshold by its whole interval: that is
-        unconfirmed, and on_budget says what it does to the push."""
+        ``unconfirmed``, and on_budget says what it does to the push."""
         for key, one in undecided.items():
             if out_of_time and one.why == Why.LIKELY_REGRESSION:
                 shown = one.reason.split(": ", 1)[0]
                 self.made[key] = dataclasses.replace(
                     one, state=State.UNCONFIRMED,
-                    reason=f"{shown}: worse than the threshold, not confirmed in time ({why})")
+                    reason=f"{shown}: worse than the threshold, {unconfirmed} ({why})")
             else:
                 self.made[key] = dataclasses.replace(one, state=State.UNRESOLVED,
                                                      why=Why.OUT_OF_ROUNDS,

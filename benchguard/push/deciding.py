@@ -19,7 +19,7 @@ from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.progress import Reporter
 from benchguard.push import runs as running
 from benchguard.push.runner import RunSpec
-from benchguard.push.runs import Runs
+from benchguard.push.runs import Ran
 from benchguard.push.stored import Stored
 from benchguard.style import plural
 from benchguard.tools import git
@@ -33,14 +33,21 @@ def rule_of(config: Config) -> Rule:
 
 
 class Decider:
-    """The looks of one range's check: what each result's rounds decided, and when."""
+    """The looks of one range's check: what each result's rounds decided, and when. The rounds
+    come from ``runs``: run now as the looks ask for them (push.runs.Runs), or recorded by the
+    shards of a check and served look by look (push.replay.Replay), so that a check measured in
+    parts is decided as one. ``family``: the number of results the check decides with, from
+    the number this range's first look tests (default: that number; a shard, which sees a part
+    of the check, decides when to stop measuring with more: push.parts.family_bound)."""
 
-    def __init__(self, config: Config, runs: Runs, stored: Stored, specs: Sequence[RunSpec],
-                 entries: Mapping[RunSpec, BenchEntry], *, reporter: Reporter) -> None:
+    def __init__(self, config: Config, runs: Ran, stored: Stored, specs: Sequence[RunSpec],
+                 entries: Mapping[RunSpec, BenchEntry], *, reporter: Reporter,
+                 family: Callable[[int], int] | None = None) -> None:
         self.config, self.runs, self.stored = config, runs, stored
         self.specs = specs
         self.entries = entries
         self.reporter = reporter
+        self.family = family
         self.owners: dict[BenchKey, RunSpec] = {}  # which run each result came from
         self.ledger: Ledger | None = None
         # per selection with a stored baseline at hand: how many of its benchmarks it settled,
@@ -54,6 +61,8 @@ class Decider:
         self.sets()  # which run each result came from
         stored = self._stored_series()
         family = ledger.family_of({**stored, **self._paired_series()}, self.config.correction)
+        if self.family is not None and self.config.correction != "none":
+            family = max(family, self.family(family))
         self.ledger = book = Ledger(rule, family)
         confirming = self._against_stored(stored) if stored else []
         rounds = self.config.count
@@ -70,9 +79,24 @@ class Decider:
                              f"{rounds + ran} rounds", out_of_time=True)
                 break
             rounds += more.rounds
+            self._give_up_stopped(undecided, more.rounds, rounds)
             undecided = book.look(self._paired_series(), rounds)
         self._would_have_settled()
         return confirming
+
+    def _give_up_stopped(self, undecided: Mapping[SeriesKey, Decision], ran: int,
+                         rounds: int) -> None:
+        """The undecided results the extra rounds did not measure (none, when they are run now;
+        in a replay, those a shard stopped measuring sooner than the whole check's looks ask)
+        are decided on the rounds they have, as a time budget that runs out decides."""
+        assert self.ledger is not None
+        series = self._paired_series()
+        stopped = [key for key, one in undecided.items()
+                   if key not in series or len(series[key].base) < one.n + ran]
+        for key in stopped:
+            self.ledger.give_up({key: undecided[key]}, rounds - ran,
+                                self.runs.stopped(self.owners[key.bench]), out_of_time=True,
+                                unconfirmed="not confirmed")
 
     def compare(self, also: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
         """benchstat's comparison of everything measured, each verdict following its decision

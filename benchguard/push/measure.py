@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from benchguard.push.budget import Deadline, Unchecked
 from benchguard.push.deciding import Decider
 from benchguard.push.plan import How, Plan, Source, Step
 from benchguard.push.runner import RunSettings, RunSpec
-from benchguard.push.runs import Runs
+from benchguard.push.runs import Runs, RunsState
 from benchguard.push.selection import Selected, Selection
 from benchguard.push.session import Usage
 from benchguard.store.notes import NotesStore, Record
@@ -123,6 +124,7 @@ class Measurement:
             if selected.entry is not None:
                 self.entries.setdefault(spec, selected.entry)
         self.specs = list(self.reasons)
+        self.after_first = RunsState()  # what the runs left after the first rounds
 
     def plan(self, available: float = math.inf) -> Plan:
         """What this range would measure, how, and what fits in ``available`` seconds — from
@@ -150,9 +152,11 @@ class Measurement:
         return plan.make(steps, costs, count=self.settings.count, budget=self.config.budget,
                          available=available)
 
-    def run(self, deadline: Deadline | None = None, planned: Plan | None = None) -> Measured:
+    def run(self, deadline: Deadline | None = None, planned: Plan | None = None, *,
+            family: Callable[[int], int] | None = None) -> Measured:
         """Measure what ``planned`` (default: a plan made now) fits before ``deadline`` (default:
-        the configured budget from now), then compare, confirm and decide."""
+        the configured budget from now), then compare, confirm and decide (``family``: as
+        Decider takes it)."""
         runs = self.runs
         runs.deadline = deadline or Deadline.starting(self.config.budget)
         planned = planned or self.plan(runs.deadline.remaining())
@@ -167,24 +171,15 @@ class Measurement:
                               estimate=step.estimate,
                               run=step.cost.run if step.cost is not None else None)
             short = step.spec in runs.left_out or step.spec in runs.unchecked
+        self.after_first = runs.state.copy()
         self.packages.update(runs.packages)
         specs = [spec for spec in self.specs if spec not in runs.failures]
         decider = Decider(self.config, runs, self._load_stored(), specs, self.entries,
-                          reporter=self.reporter)
-        confirmations = decider.decide()
-        self.packages.update(runs.packages)
-        report = decider.compare()
-        fresh = {c.series: c for c in report.comparisons}
-        confirmed = [Confirmation(one, fresh.get(one.series)) for one in confirmations
-                     if (spec := decider.owners.get(one.series.bench)) not in runs.unchecked
-                     and spec not in runs.failures]
+                          reporter=self.reporter, family=family)
+        measured = decided(decider, [step.spec for step in planned.steps], self.packages)
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
-        base, head = decider.sets()
-        unchecked = runs.not_checked([step.spec for step in planned.steps])
-        return Measured(report, base, head, confirmed, self._rounds(specs, decider),
-                        dict(self.packages), dict(decider.owners), dict(runs.failures),
-                        unchecked, recording.head_records(runs, self.settings, decider.outcomes),
-                        decider.ledger.rule if decider.ledger is not None else None)
+        measured.head_records = recording.head_records(runs, self.settings, decider.outcomes)
+        return measured
 
     def _announce(self, steps: tuple[Step, ...]) -> None:
         """Which stored baselines serve, and why a stored baseline the plan did not trust was
@@ -219,29 +214,47 @@ class Measurement:
             self._base_snapshot = Snapshot(self.repo, self.base_commit, self.runs.checkout_base)
         return self._base_snapshot
 
-    def _rounds(self, specs: list[RunSpec], decider: Decider) -> dict[str, Rounds]:
-        """Per selection measured, how and in how many rounds, what each side cost, and the
-        round each of its results was decided at."""
-        at = decider.ledger.at if decider.ledger is not None else {}
-        runs = self.runs
-        rounds = {}
-        for spec in specs:
-            sessions = [ran for ran in runs.sessions() if spec in ran.rounds]
-            if spec in runs.unchecked or not sessions:
-                continue
-            seconds: dict[str, Usage] = {}
-            for ran in sessions:
-                for side in ran.sides:
-                    used = ran.spent(side.name, spec)
-                    seconds[side.name] = seconds[side.name].plus(used) \
-                        if side.name in seconds else used
-            decided = {f"{key.bench.label} {key.unit}": round_ for key, round_ in at.items()
-                       if decider.owners.get(key.bench) == spec}
-            side_by_side = runs.side_by_side is not None and spec in runs.side_by_side.rounds
-            rounds[describe_spec(spec)] = Rounds(
-                side_by_side, max(ran.rounds[spec] for ran in sessions), runs.extra.get(spec, 0),
-                seconds, decided, runs.undecided.get(spec, 0), decider.outcomes.get(spec))
-        return rounds
+def decided(decider: Decider, order: Sequence[RunSpec], packages: dict[str, str]) -> Measured:
+    """Decide every result of ``decider``'s rounds (measured now, or replayed from a check's
+    shards) and compare them; ``order``: the plan's selections, in which what was left
+    unchecked is listed."""
+    runs = decider.runs
+    confirmations = decider.decide()
+    packages.update(runs.packages)
+    report = decider.compare()
+    fresh = {c.series: c for c in report.comparisons}
+    confirmed = [Confirmation(one, fresh.get(one.series)) for one in confirmations
+                 if (spec := decider.owners.get(one.series.bench)) not in runs.unchecked
+                 and spec not in runs.failures]
+    base, head = decider.sets()
+    return Measured(report, base, head, confirmed, _rounds(decider), dict(packages),
+                    dict(decider.owners), dict(runs.failures), runs.not_checked(order), [],
+                    decider.ledger.rule if decider.ledger is not None else None)
+
+
+def _rounds(decider: Decider) -> dict[str, Rounds]:
+    """Per selection measured, how and in how many rounds, what each side cost, and the round
+    each of its results was decided at."""
+    at = decider.ledger.at if decider.ledger is not None else {}
+    runs = decider.runs
+    rounds = {}
+    for spec in decider.specs:
+        sessions = [ran for ran in runs.sessions() if spec in ran.rounds]
+        if spec in runs.unchecked or not sessions:
+            continue
+        seconds: dict[str, Usage] = {}
+        for ran in sessions:
+            for side in ran.sides:
+                used = ran.spent(side.name, spec)
+                seconds[side.name] = seconds[side.name].plus(used) \
+                    if side.name in seconds else used
+        decided = {f"{key.bench.label} {key.unit}": round_ for key, round_ in at.items()
+                   if decider.owners.get(key.bench) == spec}
+        side_by_side = runs.side_by_side is not None and spec in runs.side_by_side.rounds
+        rounds[describe_spec(spec)] = Rounds(
+            side_by_side, max(ran.rounds[spec] for ran in sessions), runs.extra.get(spec, 0),
+            seconds, decided, runs.undecided.get(spec, 0), decider.outcomes.get(spec))
+    return rounds
 
 
 def describe_spec(spec: RunSpec) -> str:

@@ -6,10 +6,12 @@ others are still measured."""
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import dataclasses
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge
@@ -29,30 +31,145 @@ from benchguard.tools import git
 FEWEST_ROUNDS = 2
 
 
-class Runs:
-    """The sessions of one range, and what they left unchecked or failed."""
+@dataclass
+class RunsState:
+    """What the runs left unmeasured of each selection, and why. Copied after the first rounds:
+    a confirmation side by side can leave or fail one too, later (push.replay replays that)."""
+
+    unchecked: dict[RunSpec, str] = field(default_factory=dict)
+    # measured in part: the benchmarks left out of a selection, and why
+    left_out: dict[RunSpec, tuple[list[str], str]] = field(default_factory=dict)
+    # the deadline stopped these after this many complete rounds (fewer than `count`)
+    cut: dict[RunSpec, int] = field(default_factory=dict)
+    failures: dict[RunSpec, BenchguardError] = field(default_factory=dict)
+
+    def copy(self) -> RunsState:
+        return RunsState(dict(self.unchecked),
+                         {spec: (list(names), why) for spec, (names, why) in self.left_out.items()},
+                         dict(self.cut), dict(self.failures))
+
+
+class Ran(abc.ABC):
+    """What the runs of one range measured — the head alone and base and head side by side,
+    each a session, and what they left unchecked or failed — and the rounds deciding asks for:
+    run now (Runs), or served from what a shard of the check recorded (push.replay)."""
+
+    def __init__(self, base: str, head: str, settings: RunSettings, *, budget: str) -> None:
+        self.base, self.head = base, head
+        self.settings = settings
+        self.budget = budget
+        self.alone: Session | None = None  # the head alone, against a stored baseline
+        self.side_by_side: Session | None = None  # base and head, round by round
+        self.packages: dict[str, str] = {}  # spec.package -> import path, from the runs
+        self.extra: dict[RunSpec, int] = {}  # extra rounds of only the undecided
+        self.undecided: dict[RunSpec, int] = {}  # benchmarks the first extra round ran
+        self.state = RunsState()
+
+    @property
+    def unchecked(self) -> dict[RunSpec, str]:
+        return self.state.unchecked
+
+    @property
+    def left_out(self) -> dict[RunSpec, tuple[list[str], str]]:
+        return self.state.left_out
+
+    @property
+    def cut(self) -> dict[RunSpec, int]:
+        return self.state.cut
+
+    @property
+    def failures(self) -> dict[RunSpec, BenchguardError]:
+        return self.state.failures
+
+    @abc.abstractmethod
+    def extra_rounds(self, names: Mapping[RunSpec, list[str]], rounds: int, *, why: str,
+                     total: int) -> int:
+        """Up to ``rounds`` more side-by-side rounds of only the benchmarks ``names``, each run
+        as part of the selection it came from; how many rounds ran in full."""
+
+    @abc.abstractmethod
+    def confirm(self, spec: RunSpec, names: Sequence[str], doing: str) -> None:
+        """Measure ``names`` of ``spec`` (measured head only) side by side, when that fits."""
+
+    def stopped(self, spec: RunSpec) -> str:
+        """Why results of ``spec`` that extra rounds were asked for got none."""
+        return "the extra rounds did not measure it"
+
+    def sessions(self) -> list[Session]:
+        return [one for one in (self.alone, self.side_by_side) if one is not None]
+
+    # -- what they measured
+
+    def not_checked(self, order: Sequence[RunSpec]) -> list[Unchecked]:
+        """What the budget left unmeasured, in ``order`` (of relevance): whole selections, and
+        the benchmarks left out of those measured in part."""
+        found = []
+        for spec in order:
+            if spec in self.unchecked:
+                found.append(Unchecked(spec.package, spec.pattern, spec.tags,
+                                       self.unchecked[spec]))
+            elif spec in self.left_out and spec not in self.failures:
+                names, reason = self.left_out[spec]
+                found.append(Unchecked(spec.package, pattern_for(names), spec.tags, reason,
+                                       tuple(names)))
+        return found
+
+    def measured(self, spec: RunSpec, name: str) -> bool:
+        """Whether benchmark ``name`` of ``spec`` was measured (not left out of it)."""
+        return name not in self.left_out.get(spec, ([], ""))[0]
+
+    def completed(self, session: Session | None, *, cut_too: bool = True) -> list[RunSpec]:
+        """The selections ``session`` ran all `count` rounds of (none unchecked or failed) —
+        and, ``cut_too``, those the deadline cut short after FEWEST_ROUNDS or more."""
+        if session is None:
+            return []
+        return [spec for spec, rounds in session.rounds.items()
+                if spec not in self.unchecked and spec not in self.failures
+                and (rounds >= self.settings.count or (cut_too and spec in self.cut))]
+
+    def sets(self, specs: Sequence[RunSpec], stored: Mapping[RunSpec, BenchmarkSet],
+             owners: dict[BenchKey, RunSpec]) -> tuple[BenchmarkSet, BenchmarkSet]:
+        """Base and head samples of every selection measured (none of those left unchecked or
+        failed), each from where it was measured: what a run produced belongs to that run, and
+        ``owners`` learns which run each benchmark came from. A series two overlapping
+        selections both hold keeps the first's; a selection measured head only compares with
+        its ``stored`` samples. A result confirmed side by side is that measurement's."""
+        bases, heads = [], []
+        for spec in specs:
+            if spec in self.unchecked or spec in self.failures:
+                continue
+            parts = []
+            if self.side_by_side is not None and spec in self.side_by_side.rounds:
+                parts.append((self.side_by_side.benchmarks("base", [spec]),
+                              self.side_by_side.benchmarks("head", [spec])))
+            if self.alone is not None and spec in self.alone.rounds:
+                parts.append((stored.get(spec, BenchmarkSet()),
+                              self.alone.benchmarks("head", [spec])))
+            left_out = set(self.left_out.get(spec, ([], ""))[0])
+            for base, head in parts:
+                if left_out:
+                    base, head = without(base, left_out), without(head, left_out)
+                for part in (base, head):
+                    for key in part.samples:
+                        owners.setdefault(key.bench, spec)
+                bases.append(base)
+                heads.append(head)
+        return merge(bases, first_wins=True), merge(heads, first_wins=True)
+
+
+
+class Runs(Ran):
+    """The sessions of one range, run now within the push's deadline."""
 
     def __init__(self, repo: Path, base: str, head: str, tree: Path,
                  stack: contextlib.ExitStack, settings: RunSettings, *, budget: str,
                  reporter: Reporter) -> None:
-        self.repo, self.base, self.head, self.tree = repo, base, head, tree
+        super().__init__(base, head, settings, budget=budget)
+        self.repo, self.tree = repo, tree
         self.stack = stack
-        self.settings = settings
-        self.budget = budget
         self.reporter = reporter
         self.deadline = Deadline(budget, None)  # Measurement.run sets the push's
-        self.alone: Session | None = None  # the head alone, against a stored baseline
-        self.side_by_side: Session | None = None  # base and head, round by round
         self.base_tree: Path | None = None
-        self.packages: dict[str, str] = {}  # spec.package -> import path, from the runs
-        self.extra: dict[RunSpec, int] = {}  # extra rounds of only the undecided
-        self.undecided: dict[RunSpec, int] = {}  # benchmarks the first extra round ran
-        self.unchecked: dict[RunSpec, str] = {}
-        # measured in part: the benchmarks left out of a selection, and why
-        self.left_out: dict[RunSpec, tuple[list[str], str]] = {}
-        # the deadline stopped these after this many complete rounds (fewer than `count`)
-        self.cut: dict[RunSpec, int] = {}
-        self.failures: dict[RunSpec, BenchguardError] = {}
 
     # -- the sessions
 
@@ -76,9 +193,6 @@ class Runs:
         if self.base_tree is None:
             self.base_tree = self.stack.enter_context(git.worktree(self.repo, self.base))
         return self.base_tree
-
-    def sessions(self) -> list[Session]:
-        return [one for one in (self.alone, self.side_by_side) if one is not None]
 
     def _workdir(self) -> Path:
         return Path(self.stack.enter_context(
@@ -221,65 +335,6 @@ class Runs:
 
     def left(self) -> str:
         return f"{seconds_text(self.deadline.remaining())} left of budget {self.budget}"
-
-    # -- what they measured
-
-    def not_checked(self, order: Sequence[RunSpec]) -> list[Unchecked]:
-        """What the budget left unmeasured, in ``order`` (of relevance): whole selections, and
-        the benchmarks left out of those measured in part."""
-        found = []
-        for spec in order:
-            if spec in self.unchecked:
-                found.append(Unchecked(spec.package, spec.pattern, spec.tags,
-                                       self.unchecked[spec]))
-            elif spec in self.left_out and spec not in self.failures:
-                names, reason = self.left_out[spec]
-                found.append(Unchecked(spec.package, pattern_for(names), spec.tags, reason,
-                                       tuple(names)))
-        return found
-
-    def measured(self, spec: RunSpec, name: str) -> bool:
-        """Whether benchmark ``name`` of ``spec`` was measured (not left out of it)."""
-        return name not in self.left_out.get(spec, ([], ""))[0]
-
-    def completed(self, session: Session | None, *, cut_too: bool = True) -> list[RunSpec]:
-        """The selections ``session`` ran all `count` rounds of (none unchecked or failed) —
-        and, ``cut_too``, those the deadline cut short after FEWEST_ROUNDS or more."""
-        if session is None:
-            return []
-        return [spec for spec, rounds in session.rounds.items()
-                if spec not in self.unchecked and spec not in self.failures
-                and (rounds >= self.settings.count or (cut_too and spec in self.cut))]
-
-    def sets(self, specs: Sequence[RunSpec], stored: Mapping[RunSpec, BenchmarkSet],
-             owners: dict[BenchKey, RunSpec]) -> tuple[BenchmarkSet, BenchmarkSet]:
-        """Base and head samples of every selection measured (none of those left unchecked or
-        failed), each from where it was measured: what a run produced belongs to that run, and
-        ``owners`` learns which run each benchmark came from. A series two overlapping
-        selections both hold keeps the first's; a selection measured head only compares with
-        its ``stored`` samples. A result confirmed side by side is that measurement's."""
-        bases, heads = [], []
-        for spec in specs:
-            if spec in self.unchecked or spec in self.failures:
-                continue
-            parts = []
-            if self.side_by_side is not None and spec in self.side_by_side.rounds:
-                parts.append((self.side_by_side.benchmarks("base", [spec]),
-                              self.side_by_side.benchmarks("head", [spec])))
-            if self.alone is not None and spec in self.alone.rounds:
-                parts.append((stored.get(spec, BenchmarkSet()),
-                              self.alone.benchmarks("head", [spec])))
-            left_out = set(self.left_out.get(spec, ([], ""))[0])
-            for base, head in parts:
-                if left_out:
-                    base, head = without(base, left_out), without(head, left_out)
-                for part in (base, head):
-                    for key in part.samples:
-                        owners.setdefault(key.bench, spec)
-                bases.append(base)
-                heads.append(head)
-        return merge(bases, first_wins=True), merge(heads, first_wins=True)
-
 
 def names_by_spec(keys: Iterable[SeriesKey], owners: Mapping[BenchKey, RunSpec]
                   ) -> dict[RunSpec, list[str]]:

@@ -10,17 +10,18 @@ belong to that selection.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchguard.engine.benchfmt import BenchmarkSet, merge, parse, with_tags
 from benchguard.engine.benchmatch import pattern_for
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
-from benchguard.progress import Reporter
+from benchguard.progress import Reporter, Silent
 from benchguard.push import runner
 from benchguard.push.budget import Deadline, Spent
 from benchguard.push.runner import RunSettings, RunSpec
@@ -53,7 +54,9 @@ class Usage:
 
 
 @dataclass(frozen=True)
-class _Run:
+class BinaryRun:
+    """One run of a test binary."""
+
     round: int  # the round it ran in, from 1
     pattern: str  # the -bench pattern: the selection's, or a narrower one
     seconds: float
@@ -63,7 +66,7 @@ class _Run:
 @dataclass
 class _Binary:
     path: Path | None  # None: the package has no tests on this side (or is not there)
-    runs: list[_Run] = field(default_factory=list)
+    runs: list[BinaryRun] = field(default_factory=list)
     build_seconds: float = 0.0
 
     @property
@@ -301,7 +304,7 @@ class Session:
         if pattern == spec.pattern and measured.samples:
             self.leaves.setdefault(spec, list(dict.fromkeys(
                 key.bench.name for key in measured.samples)))
-        binary.runs.append(_Run(number, pattern, result.seconds, measured))
+        binary.runs.append(BinaryRun(number, pattern, result.seconds, measured))
 
     def _warn_if_empty(self, spec: RunSpec) -> None:
         if spec in self._warned:
@@ -319,3 +322,98 @@ class Session:
         self.reporter.warn(f"{error.message}; measuring the head alone")
         return True
 
+
+
+# -- a session as a shard of a check records it, and replayed where its parts are decided as one
+
+
+@dataclass(frozen=True)
+class BinaryRecord:
+    """What one side's test binary of one selection ran, and what building it took."""
+
+    side: str
+    spec: RunSpec
+    built: bool  # False: the package has no tests on this side (or is not there)
+    build_seconds: float
+    runs: tuple[BinaryRun, ...]
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """The rounds a session ran of some selections (push.replay)."""
+
+    sides: tuple[str, ...]
+    binaries: tuple[BinaryRecord, ...]
+    leaves: dict[RunSpec, tuple[str, ...]] = field(default_factory=dict)
+    load: tuple[float, float, float] | None = None
+
+    def of(self, spec: RunSpec) -> list[BinaryRecord]:
+        return [binary for binary in self.binaries if binary.spec == spec]
+
+    @property
+    def specs(self) -> list[RunSpec]:
+        return list(dict.fromkeys(binary.spec for binary in self.binaries))
+
+
+def record_of(session: Session, specs: Sequence[RunSpec]) -> SessionRecord:
+    """What ``session`` ran of ``specs``, as plain data."""
+    return SessionRecord(
+        tuple(side.name for side in session.sides),
+        tuple(BinaryRecord(side.name, spec, binary.path is not None, binary.build_seconds,
+                           tuple(binary.runs))
+              for spec in specs for side in session.sides
+              if (binary := session.binaries.get((side.name, spec))) is not None),
+        {spec: tuple(session.leaves[spec]) for spec in specs if spec in session.leaves},
+        session.load)
+
+
+def restored(record: SessionRecord, settings: RunSettings) -> Session:
+    """An empty session of ``record``'s sides that runs nothing: replay() fills it."""
+    session = Session([Side(name, name, Path()) for name in record.sides], settings,
+                      workdir=Path(), reporter=Silent())
+    session.load = record.load
+    return session
+
+
+def replay(session: Session, binaries: Sequence[BinaryRecord], *, through: int,
+           names: Collection[str] | None = None) -> int:
+    """Add the recorded runs of one selection (``binaries``: its side's records) after the rounds
+    ``session`` has of it, up to round ``through``, as if they ran now; ``names``: only those
+    benchmarks, as an extra round of them would have run. Stops at the first round a side that
+    built did not run (or ran none of ``names`` in); returns how many rounds were added."""
+    if not binaries:
+        return 0
+    spec = binaries[0].spec
+    for binary in binaries:
+        if (binary.side, spec) not in session.binaries:
+            session.binaries[binary.side, spec] = _Binary(Path() if binary.built else None,
+                                                          build_seconds=binary.build_seconds)
+    session.rounds.setdefault(spec, 0)
+    added = 0
+    while session.rounds[spec] < through:
+        number = session.rounds[spec] + 1
+        found = {binary.side: [_narrowed(run, names) for run in binary.runs
+                               if run.round == number]
+                 for binary in binaries if binary.built}
+        if not all(runs and (names is None or all(run.samples.samples for run in runs))
+                   for runs in found.values()):
+            break
+        for side, runs in found.items():
+            session.binaries[side, spec].runs.extend(runs)
+        session.rounds[spec] = number
+        added += 1
+    return added
+
+
+def _narrowed(run: BinaryRun, names: Collection[str] | None) -> BinaryRun:
+    """``run`` as if it ran only ``names`` (all of it: None)."""
+    if names is None:
+        return run
+    return dataclasses.replace(run, pattern=pattern_for(sorted(names)),
+                               samples=_only(run.samples, names))
+
+
+def _only(samples: BenchmarkSet, names: Collection[str]) -> BenchmarkSet:
+    return dataclasses.replace(samples, samples={key: values for key, values
+                                                  in samples.samples.items()
+                                                  if key.bench.name in names})
