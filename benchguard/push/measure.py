@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,9 +130,7 @@ class Measurement:
         """What this range would measure, how, and what fits in ``available`` seconds — from
         the notes and `go env` alone: nothing is built or run."""
         found = self._load_stored()
-        history = [records for _, records in itertools.chain(
-            self.notes.along_first_parents(self.found.head, 1),
-            self.notes.along_first_parents(self.base_commit, plan.HISTORY_DEPTH))]
+        history = [records for _, records in self.history()]
         fingerprint = go.fingerprint(self.tree)
         costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime)
         trust = plan.trust_from(history, self.specs, fingerprint)
@@ -151,6 +149,13 @@ class Measurement:
                                       known))
         return plan.make(steps, costs, count=self.settings.count, budget=self.config.budget,
                          available=available)
+
+    def history(self) -> Iterator[tuple[str, list[Record]]]:
+        """The notes the plan learns costs from: the pushed commit's, then the base's and its
+        first parents' (plan.HISTORY_DEPTH), nearest first."""
+        return itertools.chain(self.notes.along_first_parents(self.found.head, 1),
+                               self.notes.along_first_parents(self.base_commit,
+                                                              plan.HISTORY_DEPTH))
 
     def run(self, deadline: Deadline | None = None, planned: Plan | None = None, *,
             family: Callable[[int], int] | None = None) -> Measured:
