@@ -7,6 +7,7 @@ cannot show a step the tests do not run."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import runpy
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,13 +101,20 @@ class Runner:
     left_in_temp: dict[str, str] = field(default_factory=dict)
 
     def run(self, workflow: dict[str, Any], job_name: str, *, event_name: str,
-            event: dict[str, Any], sha: str, ref: str) -> Job:
+            event: dict[str, Any], sha: str, ref: str, matrix: dict[str, Any] | None = None,
+            run_id: int | None = None) -> Job:
         """Run one job of ``workflow`` for ``event``; a job whose `if:` is false is an error
-        (the test meant to run it)."""
+        (the test meant to run it). ``matrix``: the values of one of the job's matrix
+        combinations; ``run_id``: the workflow run this job belongs to (another run's jobs see
+        other artifacts), a new one by default."""
         job = workflow["jobs"][job_name]
+        declared = job.get("strategy", {}).get("matrix", {})
+        for key, value in (matrix or {}).items():
+            assert value in declared.get(key, ()), f"{job_name}: matrix {key}={value} is not one"
         self.runs += 1
-        run_id = 7000 + self.runs
-        home = self.base / f"run-{run_id}"
+        if run_id is None:
+            run_id = 7000 + self.runs
+        home = self.base / f"run-{run_id}-{self.runs}"
         workspace, temp = home / "workspace", home / "runner-temp"
         workspace.mkdir(parents=True)
         temp.mkdir()
@@ -120,7 +128,7 @@ class Runner:
             (temp / name).chmod(0o755)
         event_path = home / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
-        context = _Context(event_name, event, self.token, run_id)
+        context = _Context(event_name, event, self.token, run_id, dict(matrix or {}))
         assert _condition(job.get("if", "success()"), context, failed=False), \
             f"job {job_name} does not run for {event_name}"
         env = {
@@ -163,18 +171,48 @@ class Runner:
         if uses in ("actions/setup-go@v5", "actions/setup-python@v5"):
             return Step(name)
         if uses == "actions/upload-artifact@v4":
-            stored = self.base / "artifacts" / str(run_id) / given["name"]
-            shutil.copytree(workspace / given["path"], stored)
-            self.artifacts[(run_id, given["name"])] = stored
-            return Step(name)
+            return self._upload(name, given, workspace, run_id)
         if uses == "actions/download-artifact@v4":
-            assert given.get("github-token") == (self.token or ""), "download needs the token"
-            stored = self.artifacts[(int(given["run-id"]), given["name"])]
-            shutil.copytree(stored, workspace / given["path"])
-            return Step(name)
+            return self._download(name, given, workspace, run_id)
         if THIS_ACTION.fullmatch(uses):
             return _composite(name, given, context, workspace, env, out)
         raise AssertionError(f"the test runner does not know the action {uses}")
+
+
+    def _upload(self, name: str, given: dict[str, str], workspace: Path, run_id: int) -> Step:
+        """actions/upload-artifact: one artifact a name in a run; another upload of the name
+        fails unless it says `overwrite: true` (v4)."""
+        assert set(given) <= {"name", "path", "overwrite"}, sorted(given)
+        stored = self.base / "artifacts" / str(run_id) / given["name"]
+        if stored.exists():
+            if given.get("overwrite") != "true":
+                return Step(name, 1, stderr=f"an artifact named {given['name']} exists")
+            shutil.rmtree(stored)
+        if not (workspace / given["path"]).exists():
+            return Step(name, stderr="No files were found with the provided path")
+        shutil.copytree(workspace / given["path"], stored)
+        self.artifacts[(run_id, given["name"])] = stored
+        return Step(name)
+
+    def _download(self, name: str, given: dict[str, str], workspace: Path, run_id: int
+                  ) -> Step:
+        """actions/download-artifact: one artifact by name (of another run with `run-id`, which
+        needs the token), or every one `pattern` matches, each into a folder of its name below
+        `path` (all into `path` with `merge-multiple: true`)."""
+        assert set(given) <= {"name", "path", "run-id", "github-token", "pattern",
+                              "merge-multiple"}, sorted(given)
+        if "run-id" in given:
+            assert given.get("github-token") == (self.token or ""), "download needs the token"
+            run_id = int(given["run-id"])
+        if "name" in given:
+            shutil.copytree(self.artifacts[(run_id, given["name"])], workspace / given["path"])
+            return Step(name)
+        merged = given.get("merge-multiple") == "true"
+        for (run, artifact), stored in sorted(self.artifacts.items()):
+            if run == run_id and fnmatch.fnmatchcase(artifact, given["pattern"]):
+                into = workspace / given["path"] / ("" if merged else artifact)
+                shutil.copytree(stored, into, dirs_exist_ok=True)
+        return Step(name)
 
 
 @dataclass(frozen=True)
@@ -183,6 +221,7 @@ class _Context:
     event: dict[str, Any]
     token: str | None
     run_id: int
+    matrix: dict[str, Any] = field(default_factory=dict)
 
 
 _CONDITIONS: dict[str, Callable[[_Context], bool]] = {
@@ -197,7 +236,7 @@ def _condition(expression: str, context: _Context, *, failed: bool) -> bool:
     expression = _EXPRESSION.sub(r"\1", expression).strip()
     if expression == "success()":
         return not failed
-    if expression == "always()":
+    if expression in ("always()", "!cancelled()"):  # nothing is cancelled here
         return True
     assert expression in _CONDITIONS, f"the test runner does not know `if: {expression}`"
     return not failed and _CONDITIONS[expression](context)
@@ -211,6 +250,8 @@ def _evaluate(value: str, context: _Context, inputs: Mapping[str, str] | None = 
             return context.token or ""
         if expression == "github.event.workflow_run.id":
             return str(context.event["workflow_run"]["id"])
+        if expression.startswith("matrix.") and expression[7:] in context.matrix:
+            return str(context.matrix[expression[7:]])
         if inputs is not None and expression.startswith("inputs."):
             return inputs[expression.removeprefix("inputs.")]
         output = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
@@ -312,9 +353,12 @@ def _checkout(remote: Path, workspace: Path, sha: str, ref: str, given: dict[str
 
 
 def run_gitlab_job(job: dict[str, Any], *, remote: Path, workspace: Path,
-                   variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A GitLab job's `script:` in a checkout of CI_COMMIT_SHA (GIT_DEPTH deep, 20 by default);
-    its before_script installs benchguard, which is installed here already."""
+                   variables: dict[str, str], artifacts: Sequence[Path] = ()
+                   ) -> subprocess.CompletedProcess[str]:
+    """A GitLab job's `script:` in a checkout of CI_COMMIT_SHA (GIT_DEPTH deep, 20 by default),
+    with the ``artifacts`` of the jobs it needs (their workspaces: the `artifacts: paths:` of
+    each are copied in, as GitLab extracts them); its before_script installs benchguard, which
+    is installed here already."""
     assert all("pip install" in line or "venv" in line or "PATH" in line or "apt-get" in line
                for line in job.get("before_script", [])), "before_script only installs"
     depth = int(job.get("variables", {}).get("GIT_DEPTH", 20))
@@ -326,9 +370,25 @@ def run_gitlab_job(job: dict[str, Any], *, remote: Path, workspace: Path,
         git fetch -q --no-tags {'' if depth == 0 else f'--depth={depth}'} origin {sha}
         git checkout -q --force --detach {sha}
     """], cwd=workspace, check=True, capture_output=True)
+    for needed in artifacts:
+        for path in needed.glob("**/*"):
+            relative = path.relative_to(needed)
+            if path.is_file() and any(relative.as_posix().startswith(kept.rstrip("/"))
+                                      for kept in _artifact_paths(needed)):
+                (workspace / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, workspace / relative)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
            "CI": "true", "GITLAB_CI": "true", "CI_PROJECT_DIR": str(workspace),
            **{key: str(value) for key, value in job.get("variables", {}).items()}, **variables}
     script = "\n".join(job["script"])
+    (workspace / ".gitlab-artifacts").write_text(
+        "\n".join(job.get("artifacts", {}).get("paths", [])), encoding="utf-8")
     return subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=workspace, env=env,
                           capture_output=True, text=True, check=False)
+
+
+def _artifact_paths(workspace: Path) -> list[str]:
+    """The `artifacts: paths:` of the job that ran in ``workspace`` (run_gitlab_job keeps
+    them)."""
+    kept = workspace / ".gitlab-artifacts"
+    return kept.read_text(encoding="utf-8").split("\n") if kept.exists() else []

@@ -94,31 +94,43 @@ def _integer(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _read_file(path: Path, largest: int) -> str:
+class Unreadable(ValueError):
+    """A file of an artifact that cannot be read safely; says why."""
+
+
+def read_regular(path: Path, largest: int) -> str:
     """A regular file's text: no symbolic link out of the artifact, no endless device, no named
     pipe that would block whoever opens it until a writer comes (checked before opening, and
-    opened without blocking in case it was swapped since)."""
+    opened without blocking in case it was swapped since); at most ``largest`` bytes of UTF-8.
+    Unreadable says why not."""
     try:
         found = os.lstat(path)
     except OSError as error:
-        raise _bad(str(path), f"cannot open it ({error.strerror})") from None
+        raise Unreadable(f"cannot open it ({error.strerror})") from None
     if not (stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)):
-        raise _bad(str(path), "not a regular file")
+        raise Unreadable("not a regular file")
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
                              | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:  # a symbolic link: O_NOFOLLOW refuses it
-        raise _bad(str(path), f"cannot open it ({error.strerror})") from None
+        raise Unreadable(f"cannot open it ({error.strerror})") from None
     with os.fdopen(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise _bad(str(path), "not a regular file")
+            raise Unreadable("not a regular file")
         data = file.read(largest + 1)
     if len(data) > largest:
-        raise _bad(str(path), f"larger than {largest} bytes")
+        raise Unreadable(f"larger than {largest} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _bad(str(path), "not UTF-8") from None
+        raise Unreadable("not UTF-8") from None
+
+
+def _read_file(path: Path, largest: int) -> str:
+    try:
+        return read_regular(path, largest)
+    except Unreadable as error:
+        raise _bad(str(path), str(error)) from None
 
 
 def _bad(where: str, what: str) -> BenchguardError:

@@ -30,15 +30,15 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
           reporter: Reporter) -> Checked:
     """Measure ``request`` and deliver its report. A check that cannot run (a build failure,
     a commit that cannot be fetched) is still reported, then its error is raised again."""
-    delivery = _Delivery(request, options, environ, reporter)
+    delivery = Delivery(request, options, environ, reporter)
     decided: gate.Gate | None = None
     invoked: list[overrides.Override] = []
     try:
         checkout.ensure_commits(repo, options.remote, request.base, request.head,
                                 reporter=reporter)
         decided = gate.decide(repo, request, options.config_path)
-        _tell(decided, reporter)
-        _fetch_notes(repo, decided.config.notes_ref, options, reporter)
+        tell(decided, reporter)
+        fetch_notes(repo, decided.config.notes_ref, options, reporter)
         invoked = overrides.from_invocation(repo, environ, options.allow_regression)
         found = ranges.Range(request.name, request.base, request.head, request.kind)
         outcome = branch.check_range(repo, found, [*invoked, *decided.label],
@@ -49,14 +49,14 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
         delivery.deliver(Status.ERROR, 0, "\n".join([
             f"### benchguard: {request.name}", "",
             f"**benchguard could not check {request.name}**: {error.message}",
-            *_gate_sections(decided, invoked)]) + "\n")
+            *gate_sections(decided, invoked)]) + "\n")
         raise
     path = delivery.deliver(outcome.status, blocking_count(outcome),
                             render(request, outcome, decided, invoked))
     return Checked(outcome, path)
 
 
-def _tell(decided: gate.Gate, reporter: Reporter) -> None:
+def tell(decided: gate.Gate, reporter: Reporter) -> None:
     """What the gate decided, in the log: what the request asked for and did not get is a
     warning."""
     for said in (*decided.configuration, *decided.overrides):
@@ -86,7 +86,7 @@ def render(request: PullRequest, outcome: Outcome, decided: gate.Gate | None = N
     lines = [f"### benchguard: {request.name}", "",
              f"`{request.base[:12]}` (base) against `{request.head[:12]}` (head)", "",
              check_report.render_markdown(outcome).rstrip("\n"),
-             *_gate_sections(decided, invoked)]
+             *gate_sections(decided, invoked)]
     if outcome.allowed:
         lines += ["", "**Allowed regressions**", ""]
         lines += [f"- `{allowance.override.pattern}` ({allowance.override.source}"
@@ -99,7 +99,7 @@ def render(request: PullRequest, outcome: Outcome, decided: gate.Gate | None = N
     return "\n".join(lines) + "\n"
 
 
-def _gate_sections(decided: gate.Gate | None, invoked: Sequence[overrides.Override]
+def gate_sections(decided: gate.Gate | None, invoked: Sequence[overrides.Override]
                    ) -> list[str]:
     """**Configuration** (what the request changes in benchguard.toml, and which settings
     decided) and **Overrides** (each one, counted or not): markdown lines."""
@@ -117,7 +117,7 @@ def _gate_sections(decided: gate.Gate | None, invoked: Sequence[overrides.Overri
     return lines
 
 
-def _fetch_notes(repo: Path, ref: str, options: Options, reporter: Reporter) -> None:
+def fetch_notes(repo: Path, ref: str, options: Options, reporter: Reporter) -> None:
     """The remote's baselines: one recorded for the base on this kind of runner spares
     measuring the base again."""
     try:
@@ -131,7 +131,7 @@ def _fetch_notes(repo: Path, ref: str, options: Options, reporter: Reporter) -> 
 
 
 @dataclass
-class _Delivery:
+class Delivery:
     request: PullRequest
     options: Options
     environ: Mapping[str, str]

@@ -12,11 +12,13 @@ from pathlib import Path
 from benchguard.ci import artifact
 from benchguard.ci.event import Event, checked_sha
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.push.parts import Shard
 
 ALLOW_LABEL = "benchguard:allow"
 GITHUB_ACTIONS_BOT = "github-actions[bot]"  # the author of what GITHUB_TOKEN posts
 
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 
 class Provider(StrEnum):
@@ -37,6 +39,9 @@ class PullRequest:
     # the label whose applying started this run (GitHub's `labeled` event): it was applied to
     # ``head``, where the others may have been applied to an earlier one
     labelled: str | None = None
+    # when the request was last updated (GitHub) or its pipeline created (GitLab), as a note
+    # record's date: the same in every job of one run, so its shards read the notes alike
+    as_of: str | None = None
 
     @property
     def kind(self) -> str:
@@ -147,7 +152,8 @@ def _pull_request(event: Event) -> Task:
         if event.text("action", default="") == "labeled" else None
     return PullRequest(Provider.GITHUB, number, base=event.sha("pull_request.base.sha"),
                        head=event.sha("pull_request.head.sha"), labels=labels, fork=fork,
-                       labelled=labelled)
+                       labelled=labelled,
+                       as_of=_date(event.text("pull_request.updated_at", default="")))
 
 
 def _push(event: Event) -> Task:
@@ -200,7 +206,13 @@ def _gitlab(environ: Mapping[str, str]) -> Task:
     return PullRequest(Provider.GITLAB, int(iid),
                        base=checked_sha(values["CI_MERGE_REQUEST_DIFF_BASE_SHA"],
                                          "CI_MERGE_REQUEST_DIFF_BASE_SHA"),
-                       head=checked_sha(environ[head_name], head_name), labels=labels)
+                       head=checked_sha(environ[head_name], head_name), labels=labels,
+                       as_of=_date(environ.get("CI_PIPELINE_CREATED_AT", "")))
+
+
+def _date(value: str) -> str | None:
+    """An ISO 8601 UTC time as a note record's date ("2026-11-26T17:40:54Z"), else None."""
+    return value if _DATE.fullmatch(value) else None
 
 
 @dataclass(frozen=True)
@@ -217,6 +229,9 @@ class Options:
     remote: str = "origin"
     allow_regression: tuple[str, ...] = ()
     verbose: bool = False
+    shard: Shard | None = None  # --shard K/N: measure that part and write it to ``output``
+    output: str | None = None
+    merge: str | None = None  # --merge DIR: decide the parts the shards wrote below DIR
 
 
 def report_path(options: Options, environ: Mapping[str, str]) -> Path:

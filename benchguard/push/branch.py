@@ -36,7 +36,7 @@ def plan(prepared: Prepared, *, reporter: Reporter, stack: contextlib.ExitStack,
     found, config, chosen = prepared.range, prepared.config, prepared.selection
     assert config is not None and chosen is not None and prepared.tree is not None
     try:
-        _raise_if_all_failed(chosen, None)
+        raise_if_all_failed(chosen, None)
         measurement = measure.Measurement(prepared.repo, found, config, chosen, prepared.tree,
                                           stack, reporter=reporter, any_machine=any_machine)
         deadline = Deadline.starting(config.budget, started)
@@ -57,9 +57,20 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
     assert config is not None and measurement is not None and chosen is not None
     try:
         measured = measurement.run(prepared.deadline, prepared.plan)
-        _raise_if_all_failed(chosen, measured)
+        raise_if_all_failed(chosen, measured)
     except BenchguardError as error:
         return failed_outcome(found, config, error, reporter)
+    return conclude(prepared, measured, reporter=reporter)
+
+
+def conclude(prepared: Prepared, measured: Measured, *, reporter: Reporter,
+             not_run: Sequence[str] = ()) -> Outcome:
+    """What a branch's measurement comes to: the overrides applied to its comparison, the
+    head's targets checked, and what a check that lets the push through measured kept.
+    ``not_run``: parts of the check that did not run at all (a shard that did not report),
+    each a line: they fail the check, whatever on_error says."""
+    found, config, chosen = prepared.range, prepared.config, prepared.selection
+    assert config is not None and chosen is not None
     # Both the head's samples (measured.head) and the comparison with the base
     # (measured.report) are final here: checks on the head alone belong at this point.
     repo = prepared.repo
@@ -67,13 +78,14 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
     overrides.record(repo, config.notes_ref, found.head, allowed, reporter=reporter)
     checked = targets.check_head(repo, config, measured.head, found.head, prepared.allow,
                                  packages=measured.packages, reporter=reporter)
-    failures = _failures(chosen, measured, config, reporter)
+    failures = [*_failures(chosen, measured, config, reporter), *not_run]
     outcome = Outcome(found, selection=chosen, report=measured.report,
                       allowed=allowed, measured=measured, targets=checked, plan=prepared.plan,
                       unchecked=measured.unchecked, budget=config.budget,
                       on_budget=config.on_budget, deadline=prepared.deadline,
                       failures=failures,
-                      blocked_by_failures=bool(failures) and config.on_error != "warn")
+                      blocked_by_failures=bool(not_run) or (bool(failures)
+                                                            and config.on_error != "warn"))
     _keep(repo, config, outcome, measured, reporter)
     return outcome
 
@@ -120,7 +132,7 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
         reporter.warn(f"could not record on {git.short(outcome.range.head)}: {error.message}")
 
 
-def _raise_if_all_failed(chosen: Selection, measured: Measured | None) -> None:
+def raise_if_all_failed(chosen: Selection, measured: Measured | None) -> None:
     """When no selection could be measured at all, the first failure is the check's error (exit
     3, or a warning with on_error = "warn"), with go's own words."""
     remaining = {measure.spec_of(s) for s in chosen.selected}

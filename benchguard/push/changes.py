@@ -15,11 +15,12 @@ from benchguard.config import Config
 from benchguard.engine.names import run_name
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import selection
+from benchguard.push import leftover, selection
 from benchguard.push.outcome import Outcome, Prepared, failed_outcome
 from benchguard.push.ranges import Range
 from benchguard.push.selection import Selection
 from benchguard.store import overrides
+from benchguard.store.notes import NotesStore
 from benchguard.store.overrides import Override
 from benchguard.style import plural
 from benchguard.tools import git, git_objects, modules
@@ -29,14 +30,16 @@ from benchguard.tools.packages import Snapshot
 def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: str | None,
            verbose: bool, reporter: Reporter, stack: contextlib.ExitStack,
            budget: str | None = None, config: Config | None = None,
-           trailers: bool = True) -> Prepared:
+           trailers: bool = True, until: str | None = None) -> Prepared:
     """What one pushed range changes, its configuration (checked: a broken one exits 2) and
     which benchmarks that selects — or its outcome already, when there is nothing to measure.
     Runs `go list` only when a changed file can build Go code; never builds or runs a
     benchmark. ``stack`` keeps the head's worktree until the check is finished; ``budget``
     replaces the configuration's `budget` (`benchguard ci --budget`). In CI, ``config`` is the
     one decided for a pull request (the base's, unless it trusts the head's) and ``trailers``
-    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate)."""
+    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate). What the pushes
+    of its commits left unchecked comes first (push.leftover; records dated after ``until``
+    do not count)."""
     push = what_changed(repo, found, reporter)
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
@@ -53,7 +56,7 @@ def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: 
                    "benchmark changes with it; nothing to measure"))
     head = Checkout(repo, found.head, stack)
     try:
-        chosen = _select(config, push, head, verbose, reporter)
+        chosen = _select(config, push, head, verbose, reporter, until)
         if not chosen.selected and not chosen.failed:
             return Prepared(repo, found, config=config, selection=chosen, outcome=Outcome(
                 found, f"no benchmarks affected by {plural(len(push.changed), 'changed file')}"
@@ -130,8 +133,9 @@ class Checkout:
 
 
 def _select(config: Config, push: Changes, head: Checkout, verbose: bool,
-            reporter: Reporter) -> Selection:
-    """The benchmarks the push's changes select, each announced with its reason."""
+            reporter: Reporter, until: str | None) -> Selection:
+    """The benchmarks the push's changes select, each announced with its reason; what the
+    pushes of its commits left unchecked first."""
     def head_tree() -> Path:
         # Go code changed, so the notes will be read: pygit2's import is done on the other
         # core while `go list` runs rather than after it.
@@ -139,8 +143,16 @@ def _select(config: Config, push: Changes, head: Checkout, verbose: bool,
         return head.path()
 
     base = Checkout(head.repo, push.fork, head.stack)  # checked out for deleted files only
-    chosen = selection.select(config, push.changed, Snapshot(head.repo, head.commit, head_tree),
+    snapshot = Snapshot(head.repo, head.commit, head_tree)
+    chosen = selection.select(config, push.changed, snapshot,
                               Snapshot(base.repo, base.commit, base.path))
+    if chosen.selected or chosen.go_runs:  # Go code changed (a docs-only push reads no note)
+        left = leftover.left_unchecked(NotesStore(head.repo, config.notes_ref), push.commits,
+                                       until=until)
+        if left:
+            chosen, said = leftover.first(chosen, left, config, snapshot.layout)
+            for line in said:
+                reporter.progress(line)
     _explain(chosen, verbose, reporter)
     return chosen
 

@@ -41,6 +41,9 @@ class Selected:
     # how far from a changed file: 0 its own package, 1 a direct importer, …; LATE for what
     # only `always` or a module file selected (the order a time budget spends in)
     hops: int = 0
+    # the pushed commit whose push left it unchecked, when that is why it is measured first
+    # (push.leftover); "" otherwise
+    left_by: str = ""
 
 
 # The relevance of a selection nothing but `always` or a changed go.mod/go.work put in.

@@ -160,15 +160,7 @@ def encode(record: Record) -> str:
             raise ValueError("a baseline record needs a fingerprint and samples")
         data["fingerprint"] = dataclasses.asdict(record.fingerprint)
         data["settings"] = record.settings
-        data["samples"] = [
-            {"package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
-             "unit": key.unit, "values": [value for value in values if math.isfinite(value)],
-             **({"tags": list(key.bench.tags)} if key.bench.tags else {})}
-            for key, values in record.samples.samples.items()
-        ]
-        data["higher_is_better"] = dict(record.samples.higher_is_better)
-        if record.samples.assume_exact:
-            data["assume_exact"] = dict(record.samples.assume_exact)
+        data.update(samples_json(record.samples))
         if record.load is not None:
             data["load"] = list(record.load)
         if record.durations:
@@ -181,6 +173,29 @@ def encode(record: Record) -> str:
         raise ValueError(f"unknown record kind {record.kind!r}")
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False)
+
+
+def samples_json(samples: BenchmarkSet) -> dict[str, Any]:
+    """A set of samples as a baseline record holds them: `samples`, `higher_is_better` and,
+    when a `Unit` line said, `assume_exact`."""
+    data: dict[str, Any] = {"samples": [
+        {"package": key.bench.package, "name": key.bench.name, "procs": key.bench.procs,
+         "unit": key.unit, "values": [value for value in values if math.isfinite(value)],
+         **({"tags": list(key.bench.tags)} if key.bench.tags else {})}
+        for key, values in samples.samples.items()
+    ], "higher_is_better": dict(samples.higher_is_better)}
+    if samples.assume_exact:
+        data["assume_exact"] = dict(samples.assume_exact)
+    return data
+
+
+def samples_from_json(data: Any) -> BenchmarkSet:
+    """samples_json's object read back with every check a note line's samples pass
+    (docs/notes-format.md, "What a record may hold"); NoteLineError says what is wrong."""
+    if not isinstance(data, dict):
+        raise NoteLineError("samples must be an object")
+    return _samples(data.get("samples"), data.get("higher_is_better", {}),
+                    data.get("assume_exact", {}))
 
 
 def decode(line: str) -> Record:
@@ -452,3 +467,9 @@ def _samples(rows: Any, higher_is_better: Any, assume_exact: Any) -> BenchmarkSe
             raise NoteLineError("assume_exact must map units to true or false")
         result.assume_exact[_token(unit, "assume_exact unit")] = flag
     return result
+
+
+# The same checks, for the other JSON benchguard reads from other people (benchguard.ci's shard
+# files): each raises NoteLineError saying what is wrong.
+check_text, check_token, check_list, check_object = _text, _token, _list, _object
+check_count, check_numbers, escaped = _count, _numbers, _escaped

@@ -1,0 +1,198 @@
+"""A pull request's check in parts over CI jobs (issue 22), through docs/ci.md's own sharded
+workflows: shards that each measure a part in a working copy of their own, and the merge that
+decides them as one check against a recording GitHub API. Real repositories, real Go."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import ci_events
+import fake_github
+import pytest
+import workflow_runner
+from conftest import THRESHOLD, Project, make_project, slow_down
+from fake_github import TOKEN, FakeGitHub
+from workflow_runner import Job, Runner
+
+from benchguard.ci.comment import MARKER
+
+pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
+
+WORKFLOWS = workflow_runner.documented()
+SHARDED = WORKFLOWS[".github/workflows/benchguard-shards.yml"]
+COMBINED = WORKFLOWS[".github/workflows/benchguard.yml"]
+GITLAB_SHARDED = WORKFLOWS[".gitlab/benchguard-shards.yml"]
+PACKAGES = [f"p{number}" for number in range(1, 10)]
+SLOWER = "p3"
+
+# Nine benchmarked packages that all import `core`: a change to core selects every one of them.
+FILES: dict[str, str] = {
+    "go.mod": "module example.com/nine\n\ngo 1.21\n",
+    "core/core.go": """
+        package core
+
+        // Mix folds v into h.
+        func Mix(h, v uint64) uint64 {
+        	h ^= v
+        	return h * 1099511628211
+        }
+    """,
+    **{name: text for package in PACKAGES for name, text in {
+        f"{package}/{package}.go": f"""
+            package {package}
+
+            import "example.com/nine/core"
+
+            const rounds = 1
+
+            func Work(data []byte) uint64 {{
+            	var h uint64 = 14695981039346656037
+            	for r := 0; r < rounds; r++ {{
+            		for _, b := range data {{
+            			h = core.Mix(h, uint64(b))
+            		}}
+            	}}
+            	return h
+            }}
+        """,
+        f"{package}/{package}_test.go": f"""
+            package {package}
+
+            import "testing"
+
+            var sink uint64
+
+            func BenchmarkWork(b *testing.B) {{
+            	data := make([]byte, 2048)
+            	for i := 0; i < b.N; i++ {{
+            		sink = Work(data)
+            	}}
+            }}
+        """}.items()},
+}
+CONFIG = f"""
+    count = 6
+    benchtime = "2000x"
+    threshold = "{THRESHOLD}"
+    timeout = "2m"
+    auto_max_packages = 12
+    metrics = ["sec/op"]  # one result a benchmark: the family is the number of packages
+"""
+
+
+@pytest.fixture
+def github_api() -> Iterator[FakeGitHub]:
+    with fake_github.serve() as api:
+        yield api
+
+
+@pytest.fixture
+def nine(tmp_path: Path) -> Project:
+    return make_project(tmp_path, config=CONFIG, files=FILES)
+
+
+def open_pull_request(project: Project, number: int) -> tuple[str, str, str]:
+    """A change to core (a comment: every package is selected) that makes p3 3× slower, pushed
+    as GitHub keeps a pull request. (base, head, merge)"""
+    base = project.head()
+    project.sh("git checkout -q -b slower")
+    core = project.root / "core" / "core.go"
+    core.write_text(core.read_text(encoding="utf-8") + "\n// Mix is FNV-1a's step.\n",
+                    encoding="utf-8")
+    slow_down(project.root, f"{SLOWER}/{SLOWER}.go", 3)
+    head = project.commit("make p3 slower")
+    project.sh(f"git checkout -q --detach {base} && git merge -q --no-ff --no-edit {head}")
+    merge = project.head()
+    project.sh(f"""
+        git push -q origin {head}:refs/pull/{number}/head {merge}:refs/pull/{number}/merge
+        git checkout -q main
+    """)
+    return base, head, merge
+
+
+def regressions(report: str) -> set[str]:
+    """The packages whose rows in the report's tables have the verdict regression."""
+    return set(re.findall(r"^\| `example\.com/nine/(p[0-9])\.Work-[0-9]+` \|.*\| regression "
+                          r"\|$", report.replace("**regression**", "regression"), re.M))
+
+
+def family(report: str) -> int:
+    found = re.search(r"Holm over ([0-9]+) results", report)
+    assert found, report
+    return int(found.group(1))
+
+
+def shard_job(runner: Runner, k: int, base: str, head: str, merge: str, run_id: int) -> Job:
+    return runner.run(SHARDED, "shard", event_name="pull_request",
+                      event=ci_events.pull_request(7, base, head), sha=merge,
+                      ref="refs/pull/7/merge", matrix={"shard": k}, run_id=run_id)
+
+
+def merge_job(runner: Runner, base: str, head: str, merge: str, run_id: int) -> Job:
+    return runner.run(SHARDED, "merge", event_name="pull_request",
+                      event=ci_events.pull_request(7, base, head), sha=merge,
+                      ref="refs/pull/7/merge", run_id=run_id)
+
+
+@pytest.mark.slow
+def test_a_check_in_three_shards_is_decided_as_one_and_a_missing_shard_fails_it(
+        nine: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
+    runner = Runner(tmp_path / "actions", nine.remote, github_api.url, TOKEN)
+    base, head, merge = open_pull_request(nine, 7)
+
+    shards = [shard_job(runner, k, base, head, merge, 9001) for k in (1, 2, 3)]
+
+    measured: list[str] = []
+    for k, job in enumerate(shards, start=1):
+        step = job.step("benchguard/benchguard")
+        assert step.returncode == 0, job.log
+        assert f"shard {k}/3 of pull request #7: measured" in step.stdout, job.log
+        assert job.summary == "" and github_api.requests == []  # a shard says nothing there
+        measured += re.findall(r"\./(p[0-9])", step.stderr.split(f"shard {k}/3: ", 1)[1]
+                               .split("\n", 1)[0])
+    assert sorted(measured) == PACKAGES  # each package in exactly one part
+
+    merged = merge_job(runner, base, head, merge, 9001)
+
+    step = merged.step("benchguard/benchguard")
+    assert step.returncode == 1, merged.log
+    assert step.outputs["status"] == "regression"
+    [comment] = github_api.ours(7)
+    body = comment["body"]
+    assert regressions(body) == {SLOWER}, body
+    assert "**Shards**" in body and "shard 3/3: " in body
+    assert "Shards" in merged.summary and "regression" in merged.summary
+
+    # The same pull request checked whole, by docs/ci.md's one-job workflow: the same verdicts,
+    # and the family of the whole check.
+    whole = runner.run(COMBINED, "check", event_name="pull_request",
+                       event=ci_events.pull_request(8, base, head), sha=merge,
+                       ref="refs/pull/7/merge")
+    assert whole.step("benchguard/benchguard").returncode == 1, whole.log
+    [unsharded] = github_api.ours(8)
+    assert regressions(unsharded["body"]) == {SLOWER}
+    assert family(body) == family(unsharded["body"]) == len(PACKAGES)
+
+    # A run whose third shard never reported: said, and the check fails; the other parts still
+    # decided. Running that shard again, then the merge, completes it (the same comment).
+    for k in (1, 2):
+        runner.artifacts[(9002, f"benchguard-shard-{k}")] = \
+            runner.artifacts[(9001, f"benchguard-shard-{k}")]
+    incomplete = merge_job(runner, base, head, merge, 9002)
+    step = incomplete.step("benchguard/benchguard")
+    assert step.returncode == 3, incomplete.log
+    assert step.outputs["status"] == "error"
+    [comment] = github_api.ours(7)
+    assert "shard 3/3 did not report" in comment["body"]
+    assert "not checked" in comment["body"] and "the check fails" in comment["body"]
+
+    again = shard_job(runner, 3, base, head, merge, 9002)
+    assert again.step("benchguard/benchguard").returncode == 0, again.log
+    completed = merge_job(runner, base, head, merge, 9002)
+    assert completed.step("benchguard/benchguard").returncode == 1, completed.log
+    [comment] = github_api.ours(7)
+    assert "did not report" not in comment["body"] and regressions(comment["body"]) == {SLOWER}
+    assert TOKEN not in "".join(job.log for job in (*shards, merged, incomplete, completed))
