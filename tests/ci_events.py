@@ -3,6 +3,7 @@ rest to look like GitHub's), and pull requests as GitHub keeps them in a reposit
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from conftest import Project, slow_down
@@ -20,7 +21,9 @@ def _repository(full_name: str, *, fork: bool = False) -> dict[str, Any]:
 
 
 def pull_request(number: int, base: str, head: str, *, labels: tuple[str, ...] = (),
-                 fork: bool = False, action: str = "synchronize") -> dict[str, Any]:
+                 fork: bool = False, action: str = "synchronize",
+                 updated_at: str | None = None) -> dict[str, Any]:
+    """``updated_at``: when the event says the pull request was last updated (default: now)."""
     head_repository = FORK if fork else REPOSITORY
     return {
         "action": action,
@@ -35,6 +38,7 @@ def pull_request(number: int, base: str, head: str, *, labels: tuple[str, ...] =
             "head": {"label": f"{head_repository.split('/')[0]}:faster", "ref": "faster",
                      "sha": head, "repo": _repository(head_repository, fork=fork)},
             "html_url": f"https://github.com/{REPOSITORY}/pull/{number}",
+            "updated_at": updated_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         },
         **({"label": {"name": labels[-1]}} if action == "labeled" and labels else {}),
         "repository": _repository(REPOSITORY),

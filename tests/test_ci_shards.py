@@ -13,11 +13,10 @@ import ci_events
 import fake_github
 import pytest
 import workflow_runner
-from conftest import THRESHOLD, Project, make_project, slow_down
+from conftest import DEFAULT_CONFIG, THRESHOLD, Project, make_project, slow_down
 from fake_github import TOKEN, FakeGitHub
+from test_check import checked
 from workflow_runner import Job, Runner
-
-from benchguard.ci.comment import MARKER
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
 
@@ -87,6 +86,11 @@ CONFIG = f"""
 def github_api() -> Iterator[FakeGitHub]:
     with fake_github.serve() as api:
         yield api
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return make_project(tmp_path)
 
 
 @pytest.fixture
@@ -196,3 +200,76 @@ def test_a_check_in_three_shards_is_decided_as_one_and_a_missing_shard_fails_it(
     [comment] = github_api.ours(7)
     assert "did not report" not in comment["body"] and regressions(comment["body"]) == {SLOWER}
     assert TOKEN not in "".join(job.log for job in (*shards, merged, incomplete, completed))
+
+
+@pytest.mark.slow
+def test_what_a_push_left_unchecked_is_measured_first_by_the_pull_requests_sharded_check(
+        tmp_path: Path, github_api: FakeGitHub) -> None:
+    # The team's budget is far too small for a push: the developer's push leaves ./parse
+    # unchecked, and says so in the notes, which they share.
+    project = make_project(tmp_path, config='budget = "1ms"\n' + DEFAULT_CONFIG)
+    base = project.head()
+    project.sh("git checkout -q -b slower")
+    slow_down(project.root, "parse/parse.go", 3)
+    head = project.commit("parse each field three times")
+    pushed = project.benchguard("check", "--base", base, "--format", "json")
+    assert pushed.returncode == 0, pushed.stderr
+    assert [u["package"] for u in checked(pushed)["unchecked"]] == ["./parse"]
+    assert project.benchguard("sync").returncode == 0
+    project.sh(f"""
+        git checkout -q --detach {base} && git merge -q --no-ff --no-edit {head}
+        git push -q origin {head}:refs/pull/12/head HEAD:refs/pull/12/merge
+        git checkout -q main
+    """)
+    merge = project.remote_sha("refs/pull/12/merge")
+    runner = Runner(tmp_path / "actions", project.remote, github_api.url, TOKEN)
+    event = ci_events.pull_request(12, base, head)
+
+    # The pull request's check, in three shards of which one has nothing to measure.
+    for k in (1, 2, 3):
+        job = runner.run(SHARDED, "shard", event_name="pull_request", event=event, sha=merge,
+                         ref="refs/pull/12/merge", matrix={"shard": k}, run_id=9100)
+        assert job.step("benchguard/benchguard").returncode == 0, job.log
+    merged = runner.run(SHARDED, "merge", event_name="pull_request", event=event, sha=merge,
+                        ref="refs/pull/12/merge", run_id=9100)
+
+    step = merged.step("benchguard/benchguard")
+    assert step.returncode == 1, merged.log
+    [comment] = github_api.ours(12)
+    assert f"left unchecked by the push of {head[:12]}" in comment["body"]
+    assert re.search(r"^\| `Fields-[0-9]+` .*\*\*regression\*\* \|$", comment["body"],
+                     re.M), comment["body"]
+    assert "- shard 2/3: nothing in its part" in comment["body"]
+    assert "did not report" not in comment["body"]
+
+
+@pytest.mark.slow
+def test_a_gitlab_merge_request_checked_in_parallel_jobs_is_merged_into_one_report(
+        project: Project, tmp_path: Path) -> None:
+    base, head, _ = ci_events.open_pull_request(project, 4)
+    shard, merge = GITLAB_SHARDED["benchguard-shard"], GITLAB_SHARDED["benchguard-merge"]
+    variables = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "4",
+                 "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_COMMIT_SHA": head,
+                 "CI_PIPELINE_CREATED_AT": "2030-01-01T00:00:00Z"}
+    count = shard["parallel"]
+    workspaces = []
+    for index in range(1, count + 1):
+        workspace = tmp_path / f"gitlab-shard-{index}"
+        proc = workflow_runner.run_gitlab_job(shard, remote=project.remote, workspace=workspace,
+                                              variables={**variables,
+                                                         "CI_NODE_INDEX": str(index),
+                                                         "CI_NODE_TOTAL": str(count)})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        workspaces.append(workspace)
+    assert merge["needs"] == ["benchguard-shard"]
+
+    proc = workflow_runner.run_gitlab_job(merge, remote=project.remote,
+                                          workspace=tmp_path / "gitlab-merge",
+                                          variables=variables, artifacts=workspaces)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    [path] = merge["artifacts"]["paths"]
+    report = (tmp_path / "gitlab-merge" / path).read_text(encoding="utf-8")
+    assert "merge request !4" in report and "**regression**" in report
+    assert f"- shard 1/{count}: `./hashing`" in report
+    assert "GITHUB_TOKEN" not in proc.stderr

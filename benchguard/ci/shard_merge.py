@@ -212,7 +212,7 @@ def _shards_section(gathered: Gathered, parts: Mapping[Shard, tuple[RunSpec, ...
     for one in gathered.ran:
         specs = parts.get(one.shard, ())
         lines.append(f"- shard {one.shard}: " + (", ".join(f"`{spec.package}`" for spec in
-                                                         specs) or "nothing to measure"))
+                                                         specs) or "nothing in its part"))
     lines += [f"- **{line}**" for line in _not_run(gathered, parts, directory)]
     if gathered.not_run:
         lines += ["", f"**{plural(gathered.not_run, 'shard')} of {gathered.count} did not run "
