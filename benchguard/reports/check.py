@@ -204,7 +204,8 @@ def _selection_json(chosen: Selection | None) -> dict[str, Any]:
     """What a branch selected, with why, and the changed files no benchmark measures; ``failed``
     lists the selections go could not load (a check adds those that did not build)."""
     return {"selected": [{"package": s.package, "pattern": s.pattern, "tags": list(s.tags),
-                          "reason": s.reason} for s in (chosen.selected if chosen else ())],
+                          "reason": s.reason, "left_unchecked_by": s.left_by or None}
+                         for s in (chosen.selected if chosen else ())],
             "uncovered": [u.path for u in (chosen.uncovered if chosen else ())],
             "failed": [f.message for f in (chosen.failed if chosen else ())]}
 
