@@ -4,6 +4,7 @@ rest to look like GitHub's), and pull requests as GitHub keeps them in a reposit
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from conftest import Project, slow_down
@@ -75,14 +76,16 @@ def workflow_run(run_id: int, head: str, *, pull_requests: tuple[int, ...] = (),
     }
 
 
-def open_pull_request(project: Project, number: int, *, factor: int = 3
-                      ) -> tuple[str, str, str]:
-    """A branch whose one commit makes Sum ``factor`` times slower (1: a comment only), pushed as
-    GitHub keeps a pull request: refs/pull/N/head and its merge into main at refs/pull/N/merge.
-    (base, head, merge)."""
+def open_pull_request(project: Project, number: int, *, factor: int = 3,
+                      change: Callable[[Project], None] | None = None) -> tuple[str, str, str]:
+    """A branch whose one commit makes Sum ``factor`` times slower (1: a comment only), or makes
+    ``change``, pushed as GitHub keeps a pull request: refs/pull/N/head and its merge into main
+    at refs/pull/N/merge. (base, head, merge)."""
     base = project.head()
     project.sh("git checkout -q -b faster")
-    if factor == 1:
+    if change is not None:
+        change(project)
+    elif factor == 1:
         path = project.root / "hashing" / "hash.go"
         path.write_text(path.read_text(encoding="utf-8") + "\n// Sum is FNV-1a.\n",
                         encoding="utf-8")

@@ -98,23 +98,12 @@ def nine(tmp_path: Path) -> Project:
     return make_project(tmp_path, config=CONFIG, files=FILES)
 
 
-def open_pull_request(project: Project, number: int) -> tuple[str, str, str]:
-    """A change to core (a comment: every package is selected) that makes p3 3× slower, pushed
-    as GitHub keeps a pull request. (base, head, merge)"""
-    base = project.head()
-    project.sh("git checkout -q -b slower")
+def slower_p3(project: Project) -> None:
+    """A change to core (a comment: every package is selected) that makes p3 3× slower."""
     core = project.root / "core" / "core.go"
     core.write_text(core.read_text(encoding="utf-8") + "\n// Mix is FNV-1a's step.\n",
                     encoding="utf-8")
     slow_down(project.root, f"{SLOWER}/{SLOWER}.go", 3)
-    head = project.commit("make p3 slower")
-    project.sh(f"git checkout -q --detach {base} && git merge -q --no-ff --no-edit {head}")
-    merge = project.head()
-    project.sh(f"""
-        git push -q origin {head}:refs/pull/{number}/head {merge}:refs/pull/{number}/merge
-        git checkout -q main
-    """)
-    return base, head, merge
 
 
 def regressions(report: str) -> set[str]:
@@ -145,7 +134,7 @@ def merge_job(runner: Runner, base: str, head: str, merge: str, run_id: int) -> 
 def test_a_check_in_three_shards_is_decided_as_one_and_a_missing_shard_fails_it(
         nine: Project, github_api: FakeGitHub, tmp_path: Path) -> None:
     runner = Runner(tmp_path / "actions", nine.remote, github_api.url, TOKEN)
-    base, head, merge = open_pull_request(nine, 7)
+    base, head, merge = ci_events.open_pull_request(nine, 7, change=slower_p3)
 
     shards = [shard_job(runner, k, base, head, merge, 9001) for k in (1, 2, 3)]
 
@@ -180,20 +169,22 @@ def test_a_check_in_three_shards_is_decided_as_one_and_a_missing_shard_fails_it(
     assert regressions(unsharded["body"]) == {SLOWER}
     assert family(body) == family(unsharded["body"]) == len(PACKAGES)
 
-    # A run whose third shard never reported: said, and the check fails; the other parts still
-    # decided. Running that shard again, then the merge, completes it (the same comment).
-    for k in (1, 2):
+    # A run whose first shard (the one with ./p3) never reported: said, and the check fails;
+    # the other parts are still decided. Running that shard again, then the merge, completes
+    # the check (the same comment).
+    for k in (2, 3):
         runner.artifacts[(9002, f"benchguard-shard-{k}")] = \
             runner.artifacts[(9001, f"benchguard-shard-{k}")]
     incomplete = merge_job(runner, base, head, merge, 9002)
     step = incomplete.step("benchguard/benchguard")
     assert step.returncode == 3, incomplete.log
-    assert step.outputs["status"] == "error"
+    assert (step.outputs["status"], step.outputs["regressions"]) == ("error", "0")
     [comment] = github_api.ours(7)
-    assert "shard 3/3 did not report" in comment["body"]
-    assert "not checked" in comment["body"] and "the check fails" in comment["body"]
+    assert "shard 1/3 did not report" in comment["body"]
+    assert "(./p3, ./p4, ./p7)" in comment["body"] and "the check fails" in comment["body"]
+    assert regressions(comment["body"]) == set()
 
-    again = shard_job(runner, 3, base, head, merge, 9002)
+    again = shard_job(runner, 1, base, head, merge, 9002)
     assert again.step("benchguard/benchguard").returncode == 0, again.log
     completed = merge_job(runner, base, head, merge, 9002)
     assert completed.step("benchguard/benchguard").returncode == 1, completed.log

@@ -6,7 +6,7 @@ the one pull-request comment."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchguard.ci import artifact, checkout, comment, environment, gate, sinks
@@ -31,29 +31,47 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
     """Measure ``request`` and deliver its report. A check that cannot run (a build failure,
     a commit that cannot be fetched) is still reported, then its error is raised again."""
     delivery = Delivery(request, options, environ, reporter)
-    decided: gate.Gate | None = None
-    invoked: list[overrides.Override] = []
+    gated = Gated()
     try:
-        checkout.ensure_commits(repo, options.remote, request.base, request.head,
-                                reporter=reporter)
-        decided = gate.decide(repo, request, options.config_path)
-        tell(decided, reporter)
+        decided = gated.open(repo, request, options, environ, reporter)
         fetch_notes(repo, decided.config.notes_ref, options, reporter)
-        invoked = overrides.from_invocation(repo, environ, options.allow_regression)
         found = ranges.Range(request.name, request.base, request.head, request.kind)
-        outcome = branch.check_range(repo, found, [*invoked, *decided.label],
+        outcome = branch.check_range(repo, found, [*gated.invoked, *decided.label],
                                     config_path=options.config_path, verbose=options.verbose,
                                     reporter=reporter, budget=options.budget,
                                     config=decided.config, trailers=decided.trailers)
     except BenchguardError as error:
-        delivery.deliver(Status.ERROR, 0, "\n".join([
-            f"### benchguard: {request.name}", "",
-            f"**benchguard could not check {request.name}**: {error.message}",
-            *gate_sections(decided, invoked)]) + "\n")
+        gated.failed(delivery, f"check {request.name}", error)
         raise
     path = delivery.deliver(outcome.status, blocking_count(outcome),
-                            render(request, outcome, decided, invoked))
+                            render(request, outcome, gated.decided, gated.invoked))
     return Checked(outcome, path)
+
+
+@dataclass
+class Gated:
+    """What a request's check knows of its gate so far, said in its report when it fails."""
+
+    decided: gate.Gate | None = None
+    invoked: list[overrides.Override] = field(default_factory=list)
+
+    def open(self, repo: Path, request: PullRequest, options: Options,
+             environ: Mapping[str, str], reporter: Reporter) -> gate.Gate:
+        """The commits fetched, the gate decided and told, the overrides given read."""
+        checkout.ensure_commits(repo, options.remote, request.base, request.head,
+                                reporter=reporter)
+        self.decided = decided = gate.decide(repo, request, options.config_path)
+        tell(decided, reporter)
+        self.invoked = overrides.from_invocation(repo, environ, options.allow_regression)
+        return decided
+
+    def failed(self, delivery: Delivery, what: str, error: BenchguardError) -> None:
+        """The report of a check that could not ``what`` ("check pull request #7")."""
+        request = delivery.request
+        delivery.deliver(Status.ERROR, 0, "\n".join([
+            f"### benchguard: {request.name}", "",
+            f"**benchguard could not {what}**: {error.message}",
+            *gate_sections(self.decided, self.invoked)]) + "\n")
 
 
 def tell(decided: gate.Gate, reporter: Reporter) -> None:

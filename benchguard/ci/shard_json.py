@@ -112,11 +112,13 @@ def read_specs(data: Any) -> list[RunSpec]:
 
 
 def selection_json(chosen: Selection, config: Config) -> dict[str, Any]:
-    entries = {id(entry): number for number, entry in enumerate(config.benches)}
+    def entry(s: Selected) -> int | None:
+        return config.benches.index(s.entry) if s.entry in config.benches else None
+
     return {
         "selected": [{"package": _safe(s.package), "pattern": _safe(s.pattern),
                       "tags": [_safe(tag) for tag in s.tags], "reason": _safe(s.reason),
-                      "entry": None if s.entry is None else entries.get(id(s.entry)),
+                      "entry": entry(s),
                       "module": _safe(s.module), "import_path": _safe(s.import_path),
                       "hops": s.hops, "left_by": s.left_by} for s in chosen.selected],
         "changed": [_safe(path) for path in chosen.changed],

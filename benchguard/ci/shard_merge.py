@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard.ci import checkout, gate
-from benchguard.ci.check import Delivery, blocking_count, gate_sections, render, tell
+from benchguard.ci import gate
+from benchguard.ci.check import Delivery, Gated, blocking_count, render
 from benchguard.ci.environment import Options, PullRequest
 from benchguard.ci.shard_file import Found, ShardBody, ShardStatus, file_name, gather
 from benchguard.config import BenchEntry
@@ -38,7 +38,7 @@ from benchguard.tools import git
 class Merged:
     outcome: Outcome
     report_path: Path
-    exit_code: int  # the check's; a shard that did not run fails it, --no-fail or not
+    exit_code: int  # the check's; a shard that did not run fails it (3), --no-fail or not
 
 
 @dataclass(frozen=True)
@@ -62,29 +62,22 @@ def merge(repo: Path, request: PullRequest, options: Options, directory: Path,
     as `benchguard ci` delivers a check's; an error (parts that do not belong together, a base
     that cannot be fetched) is reported too, then raised again."""
     delivery = Delivery(request, options, environ, reporter)
-    decided: gate.Gate | None = None
-    invoked: list[overrides.Override] = []
+    gated = Gated()
     try:
-        checkout.ensure_commits(repo, options.remote, request.base, request.head,
-                                reporter=reporter)
-        decided = gate.decide(repo, request, options.config_path)
-        tell(decided, reporter)
-        invoked = overrides.from_invocation(repo, environ, options.allow_regression)
+        decided = gated.open(repo, request, options, environ, reporter)
         gathered = belonging(gather(directory), request, config_digest(decided.config),
                              directory)
-        outcome, shards = _outcome(repo, request, decided, invoked, gathered, directory,
+        outcome, shards = _outcome(repo, request, decided, gated.invoked, gathered, directory,
                                    reporter)
     except BenchguardError as error:
-        delivery.deliver(Status.ERROR, 0, "\n".join([
-            f"### benchguard: {request.name}", "",
-            f"**benchguard could not merge the shards of {request.name}'s check**: "
-            f"{error.message}", *gate_sections(decided, invoked)]) + "\n")
+        gated.failed(delivery, f"merge the shards of {request.name}'s check", error)
         raise
-    status = outcome.status if not gathered.not_run else Status.ERROR
-    report = render(request, outcome, decided, invoked) + "\n" + "\n".join(shards) + "\n"
+    # a part that did not run is one of the outcome's failures, when there was one to decide
+    status = Status.ERROR if gathered.not_run and outcome.report is None else outcome.status
+    report = render(request, outcome, decided, gated.invoked) + "\n" + "\n".join(shards) + "\n"
     path = delivery.deliver(status, blocking_count(outcome), report)
     code = outcome.exit_code if options.fail else 0
-    return Merged(outcome, path, max(code, EXIT_BENCH_FAILED if gathered.not_run else 0))
+    return Merged(outcome, path, code or (EXIT_BENCH_FAILED if gathered.not_run else 0))
 
 
 def belonging(found: Sequence[Found], request: PullRequest, config: str,
