@@ -13,8 +13,8 @@ machine would be N processes on 2 cores, not N machines. Then `benchguard ci --m
 the parts merge (its time is given apart: it measures nothing).
 
 Two cases:
-(a) no notes: nothing recorded how long a selection takes, so the split is by package, and every
-    check measures base and head side by side;
+(a) no notes: nothing recorded how long a selection takes, so the split is by package and its
+    number of benchmarks, and every check measures base and head side by side;
 (b) after the baseline job: a baseline of the base on this machine (`benchguard baseline --push`)
     gives the split the durations it recorded, and every check measures the head only against it.
 
@@ -231,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         remote, base, head = build(scratch, args.packages, args.count, args.benchtime)
         checks = Checks(scratch, remote, base, head, env)
         bare = [measure(checks, args.shards, args.packages) for _ in range(args.rounds)]
-        report("(a) no notes: split by package, side by side", bare, args.shards)
+        report("(a) no notes: split by benchmark counts, side by side", bare, args.shards)
         recorder = checks.clone()
         subprocess.run([sys.executable, "-m", "benchguard", "baseline", base, "--push"],
                        cwd=recorder, env=env, check=True, capture_output=True)

@@ -76,6 +76,7 @@ def test_a_change_to_an_imported_package_runs_its_importers_benchmarks(project: 
     assert result["selected"] == [{
         "package": "./hashing", "pattern": "BenchmarkSum", "tags": [],
         "reason": "mathx/mix.go: ./hashing imports example.com/demo/mathx",
+        "left_unchecked_by": None,
     }]
     assert result["allowed"] == []
     assert "example.com/demo/parse" not in proc.stdout

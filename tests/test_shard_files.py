@@ -12,7 +12,7 @@ from typing import Any
 
 import ci_events
 import pytest
-from conftest import Project
+from conftest import Project, make_project
 
 from benchguard.ci import shard_file
 from benchguard.ci.environment import Provider, PullRequest
@@ -22,6 +22,7 @@ from benchguard.config import Config
 from benchguard.errors import BenchguardError
 from benchguard.push import parts
 from benchguard.push.parts import Shard
+from benchguard.push.plan import How, Source, Step
 from benchguard.push.runner import RunSpec
 
 BASE, HEAD = "1" * 40, "2" * 40
@@ -198,3 +199,31 @@ def test_the_merge_refuses_a_forged_part_in_one_line_and_reports_why(
     assert "not this run's pull request #5" in line and line.endswith("not merged")
     assert "could not merge the shards of pull request #5" in summary.read_text(
         encoding="utf-8")
+
+
+def test_a_check_no_run_timed_splits_by_how_many_benchmarks_each_selection_runs(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path, config=None, files={
+        "go.mod": "module example.com/m\n\ngo 1.21\n",
+        "a/a_test.go": """
+            package a
+
+            import "testing"
+
+            func BenchmarkOne(b *testing.B)   {}
+            func BenchmarkTwo(b *testing.B)   {}
+            func BenchmarkThree(b *testing.B) {}
+            func helper(b *testing.B)         {}
+        """,
+        "a/deeper/d_test.go": "package deeper\n\nimport \"testing\"\n\n"
+                              "func BenchmarkDeep(b *testing.B) {}\n",
+        "root_test.go": "package m\n\nimport \"testing\"\n\nfunc BenchmarkRoot(b *testing.B) {}\n",
+    })
+    specs = [RunSpec("./a"), RunSpec("./a", "One|Two"), RunSpec("./a/deeper"), RunSpec(".")]
+
+    counts = parts.benchmark_counts(project.root, project.head(), specs)
+
+    assert [counts[spec] for spec in specs] == [3, 2, 1, 1]
+    steps = [Step(spec, "", Source.NONE, How.SIDE_BY_SIDE) for spec in specs]
+    weights = parts.weights(steps, [], count=6, benchtime="1s", until=None, benchmarks=counts)
+    assert [weights[spec] for spec in specs] == [3.0, 2.0, 1.0, 1.0]

@@ -14,8 +14,10 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchguard.config import Config
+from benchguard.engine import benchmatch
 from benchguard.engine.benchfmt import tidy_unit
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Reporter
@@ -26,6 +28,7 @@ from benchguard.push.plan import Plan, Step
 from benchguard.push.runner import RunSpec
 from benchguard.push.stored import Stored
 from benchguard.store.records import Record
+from benchguard.tools import git
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,38 @@ MOST_SHARDS = 256
 
 
 def weights(steps: Sequence[Step], history: Iterable[Sequence[Record]], *, count: int,
-            benchtime: str, until: str | None) -> dict[RunSpec, float]:
+            benchtime: str, until: str | None, benchmarks: Mapping[RunSpec, int]
+            ) -> dict[RunSpec, float]:
     """What each step should cost side by side, for splitting: the durations the newest
     earlier run of any machine recorded (plan.costs_from; every job runs on a runner of its own,
     and all must split alike), not counting records dated after ``until`` (the jobs fetch the
     notes at different times; what arrived since must not move the split). A step no run
-    recorded weighs the median of the others; when none did, each weighs 1: by package."""
+    recorded weighs by its number of ``benchmarks`` (go runs each for about `benchtime`): at
+    the median cost of a benchmark of the steps that were recorded, or 1 each when none was."""
     before = [[record for record in records if until is None or record.date <= until]
               for records in history]
     costs = plan.costs_from(before, [step.spec for step in steps], None, benchtime)
     known = {spec: cost.seconds(count, 2) for spec, cost in costs.items()}
-    default = statistics.median(known.values()) if known else 1.0
-    return {step.spec: known.get(step.spec, default) for step in steps}
+    each = statistics.median(weight / max(benchmarks.get(spec, 1), 1)
+                             for spec, weight in known.items()) if known else 1.0
+    return {step.spec: known.get(step.spec, each * max(benchmarks.get(step.spec, 1), 1))
+            for step in steps}
+
+
+def benchmark_counts(repo: Path, commit: str, specs: Sequence[RunSpec]) -> dict[RunSpec, int]:
+    """How many top-level benchmarks (`func BenchmarkX(` in the package's _test.go files at
+    ``commit``) each of ``specs`` runs, by its pattern: what splits a check no earlier run
+    timed. The same in every job: it reads the commit alone."""
+    directories = {spec: spec.package.removeprefix("./").removeprefix(".") for spec in specs}
+    globs = sorted({f"{directory}/*_test.go" if directory else "*_test.go"
+                    for directory in directories.values()})
+    names: dict[str, set[str]] = {}
+    for path, text in git.matches(repo, commit, r"^func Benchmark[A-Za-z0-9_]*\(", globs):
+        directory = path.rpartition("/")[0]
+        names.setdefault(directory, set()).add(text.removeprefix("func ").rstrip("("))
+    return {spec: sum(1 for name in names.get(directory, ()) if benchmatch.runs(spec.pattern,
+                                                                               name))
+            for spec, directory in directories.items()}
 
 
 def split(order: Sequence[RunSpec], weights: Mapping[RunSpec, float], count: int
@@ -142,9 +165,11 @@ def plan_part(prepared: Prepared, shard: Shard, *, reporter: Reporter,
                                       prepared.tree, stack, reporter=reporter)
     whole = measurement.plan()
     history = [records for _, records in measurement.history()]
+    specs = [step.spec for step in whole.steps]
     weight = weights(whole.steps, history, count=config.count, benchtime=config.benchtime,
-                     until=until)
-    parts = split([step.spec for step in whole.steps], weight, shard.count)
+                     until=until, benchmarks=benchmark_counts(prepared.repo,
+                                                              prepared.range.head, specs))
+    parts = split(specs, weight, shard.count)
     mine = parts[shard.number - 1]
     total = sum(weight.values())
     share = sum(weight[spec] for spec in mine) / total if total else 1.0

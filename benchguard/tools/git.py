@@ -313,6 +313,25 @@ def files_containing(repo: Path, commit: str, text: str, paths: Sequence[str]) -
     return [name.removeprefix(prefix) for name in proc.stdout.split("\0") if name]
 
 
+def matches(repo: Path, commit: str, pattern: str, globs: Sequence[str]
+            ) -> list[tuple[str, str]]:
+    """(path, text) for each match of the extended regular expression ``pattern`` in the files
+    the pathspec ``globs`` name at ``commit`` ("hashing/*_test.go": that directory's own), in
+    one git process."""
+    if not globs:
+        return []
+    proc = run(["grep", "-I", "-o", "--null", "-E", "-e", pattern, commit, "--",
+                *(f":(glob){glob}" for glob in globs)], cwd=repo, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitError(["grep", "-o", pattern, commit], proc.returncode, proc.stdout,
+                       proc.stderr)
+    found = []
+    for line in proc.stdout.splitlines():
+        name, _, text = line.partition("\0")
+        found.append((name.removeprefix(f"{commit}:"), text))
+    return found
+
+
 def short(sha: str | None) -> str:
     """A commit id as benchguard prints it."""
     return "(none)" if sha is None else sha[:12]
