@@ -41,7 +41,7 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
         found = ranges.Range(request.name, request.base, request.head, request.kind)
         outcome = branch.check_range(repo, found, given, config_path=options.config_path,
                                     verbose=options.verbose, reporter=reporter,
-                                    budget=options.budget)
+                                    budget=options.budget, instrument=options.instrument)
     except BenchguardError as error:
         delivery.deliver(Status.ERROR, 0, f"### benchguard: {request.name}\n\n**benchguard "
                          f"could not check {request.name}**: {error.message}\n")

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION
-from benchguard.commands import add_format, output, repository
+from benchguard.commands import add_format, add_instrument, output, repository
 from benchguard.push import baseline, targets
 from benchguard.reports import notes as notes_report
 from benchguard.reports import targets as targets_report
@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push", nargs="?", const="origin", metavar="REMOTE",
                         help="then share the notes with REMOTE (default: origin), as `sync` does")
     add_format(parser, "text", "json")
+    add_instrument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,14 +15,16 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION, config
-from benchguard.commands import add_format, output, repository
+from benchguard.commands import add_format, add_instrument, output, repository
 from benchguard.engine import stats
-from benchguard.engine.benchfmt import BenchKey, tidy_unit
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, tidy_unit
 from benchguard.engine.stats import relative_change
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.push import runner, session
+from benchguard.push import runner, session, simulating
 from benchguard.push.baseline import benchmarked_specs
+from benchguard.push.budget import Deadline
 from benchguard.push.runner import spec_for
+from benchguard.push.simulated import Place, Simulation, Simulator
 from benchguard.style import printable
 from benchguard.tools import git, modules
 
@@ -48,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bench", metavar="REGEX",
                         help="only benchmarks matching REGEX (replaces every entry's pattern)")
     add_format(parser, "text", "json")
+    add_instrument(parser)
 
 
 def _rounds(text: str) -> int:
@@ -99,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         interleaved.add(specs)
         for _ in range(args.rounds):
             interleaved.one_round(specs, total=args.rounds)
+        simulated = _simulate(settings, specs, thresholds, tree, Path(workdir), run_settings,
+                              label)
         wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
         by_series: dict[SeriesKey, Noise] = {}
         for spec in specs:  # each result is its own run's: judged by its entry's threshold
@@ -109,12 +114,15 @@ def run(args: argparse.Namespace) -> int:
                     by_series[key] = noise(key, values, second.samples.get(key, []), settings,
                                            settings.threshold_for(entry, key.unit))
     rows = list(by_series.values())
+    following = follows(simulated, interleaved.benchmarks("A"))
     if args.format == "json":
         print(json.dumps({"version": JSON_VERSION, "commit": commit, "rounds": args.rounds,
-                          "count": settings.count, "benchmarks": [asdict(row) for row in rows]},
-                         indent=2))
+                          "count": settings.count, "benchmarks": [asdict(row) for row in rows],
+                          "simulation": [asdict(row) for row in following]}, indent=2))
     else:
         print(render(rows, settings.count), end="")
+        if following:
+            print(render_follows(following), end="")
     for row in rows:
         if row.below_floor:
             output.warn(
@@ -140,6 +148,64 @@ def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | N
         raise BenchguardError("no benchmarks to calibrate: no [[bench]] entry names a package "
                               "here and no package has benchmarks", exit_code=EXIT_USAGE)
     return specs, thresholds
+
+
+def _simulate(settings: Config, specs: list[RunSpec], entries: dict[RunSpec, BenchEntry | None],
+              tree: Path, workdir: Path, run_settings: runner.RunSettings, label: str
+              ) -> list[Simulation]:
+    """HEAD simulated, for the selections whose instrument simulates here."""
+    chosen = simulating.chosen({spec: settings.instrument_for(entries.get(spec))
+                                for spec in specs}, tree, reporter=output.STDERR)
+    simulator = Simulator(workdir / "simulated", run_settings, reporter=output.STDERR,
+                          deadline=Deadline("0", None))
+    (workdir / "simulated").mkdir()
+    return [simulator.selection(spec, [Place("head", f"head {label}", tree)])
+            for spec in specs if spec in chosen]
+
+
+@dataclass(frozen=True)
+class Following:
+    """How one simulated benchmark's est-cycles/op follow its time on this machine."""
+
+    package: str
+    name: str
+    est_cycles: float
+    ns_per_op: float  # the median of the A/A rounds' first side
+    cycles_per_ns: float  # est-cycles/op over ns/op: the "clock" that would make them agree
+    off_by: float  # cycles_per_ns against the median of every benchmark's: 0 follows exactly
+
+
+def follows(simulated: list[Simulation], timed: BenchmarkSet) -> list[Following]:
+    """Each simulated benchmark's est-cycles/op against its timed ns/op: a benchmark whose
+    ratio is far from the others' has costs the count weighs otherwise than this CPU does."""
+    times = {(key.bench.package, key.bench.name): statistics.median(values) * 1e9
+             for key, values in timed.samples.items() if key.unit == "sec/op" and values}
+    pairs = []
+    for found in simulated:
+        for name, result in found.sides["head"].results.items() if "head" in found.sides else ():
+            ns = times.get((found.package, name))
+            if ns and name not in found.timed:
+                pairs.append((found.package, name, result.est_cycles, ns))
+    if not pairs:
+        return []
+    centre = statistics.median(est / ns for _, _, est, ns in pairs)
+    return [Following(package, name, est, ns, est / ns, est / ns / centre - 1)
+            for package, name, est, ns in pairs]
+
+
+def render_follows(rows: list[Following]) -> str:
+    centre = statistics.median(row.cycles_per_ns for row in rows)
+    lines = ["", f"simulated est-cycles/op against time here (median {centre:.2f} est-cycles "
+                 "per ns; a benchmark far from it is weighed otherwise by the count than by "
+                 "this CPU):"]
+    table = [("benchmark", "est-cycles/op", "ns/op", "est-cycles/ns", "off")]
+    table += [(printable(BenchKey(row.package, row.name).describe()), f"{row.est_cycles:.1f}",
+               f"{row.ns_per_op:.1f}", f"{row.cycles_per_ns:.2f}", f"{row.off_by * 100:+.0f}%")
+              for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(5)]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+              .rstrip() for line in table]
+    return "\n".join(lines) + "\n"
 
 
 def noise(key: SeriesKey, first: list[float], second: list[float], settings: Config,

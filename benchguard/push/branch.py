@@ -81,13 +81,14 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
 def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *,
                 config_path: str | None, verbose: bool, reporter: Reporter,
                 any_machine: bool = False, started: float | None = None,
-                budget: str | None = None) -> Outcome:
+                budget: str | None = None, instrument: str | None = None) -> Outcome:
     """Check one pushed range: what it changes, which benchmarks that selects, how they compare
     with the base within the time budget (counted from ``started``, default now), what
     overrides let through, and whether the head meets its targets."""
     with contextlib.ExitStack() as stack:
         triaged = changes.triage(repo, found, given, config_path=config_path, verbose=verbose,
-                                 reporter=reporter, stack=stack, budget=budget)
+                                 reporter=reporter, stack=stack, budget=budget,
+                                 instrument=instrument)
         planned = plan(triaged, reporter=reporter, stack=stack, any_machine=any_machine,
                        started=started)
         return finish(planned, reporter=reporter)

@@ -28,18 +28,20 @@ from benchguard.tools.packages import Snapshot
 
 def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: str | None,
            verbose: bool, reporter: Reporter, stack: contextlib.ExitStack,
-           budget: str | None = None) -> Prepared:
+           budget: str | None = None, instrument: str | None = None) -> Prepared:
     """What one pushed range changes, its configuration (checked: a broken one exits 2) and
     which benchmarks that selects — or its outcome already, when there is nothing to measure.
     Runs `go list` only when a changed file can build Go code; never builds or runs a
     benchmark. ``stack`` keeps the head's worktree until the check is finished; ``budget``
-    replaces the configuration's `budget` (`benchguard ci --budget`)."""
+    replaces the configuration's `budget` (`benchguard ci --budget`), ``instrument`` every
+    instrument it sets (`--instrument`)."""
     push = what_changed(repo, found, reporter)
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
     config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
     if budget is not None:
         config = dataclasses.replace(config, budget=budget)
+    config = config.with_instrument(instrument)
     reporter.progress(push.summary)
     if _only_configuration(repo, push, config_path):
         return Prepared(repo, found, config=config, outcome=Outcome(
