@@ -10,6 +10,7 @@ project's calibration package for est-cycles' weights.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +20,15 @@ from pathlib import Path
 MODULES = {"xxhash": "github.com/cespare/xxhash/v2@v2.3.0",
            "uuid": "github.com/google/uuid@v1.6.0",
            "humanize": "github.com/dustin/go-humanize@v1.1.0"}
+
+
+def git_identity() -> None:
+    """A git identity and `main` as the first branch, for the repositories the scripts make
+    (whatever this machine's git configuration says)."""
+    os.environ.update({"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+                       "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com",
+                       "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "init.defaultBranch",
+                       "GIT_CONFIG_VALUE_0": "main"})
 
 
 def module(name: str, into: Path) -> Path:
