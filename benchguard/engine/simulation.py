@@ -57,7 +57,7 @@ class Weights:
 
     l1: float = 10.0
     ll: float = 50.0
-    branch: float = 10.0
+    branch: float = 0.0
 
     def describe(self) -> str:
         return f"Ir+{self.l1:g}*L1m+{self.ll:g}*LLm+{self.branch:g}*Bm"
