@@ -1,4 +1,4 @@
-"""Scale: a push to a repository shaped like uber-go/zap (benchmarks/zaplike.py) — one file of
+"""Scale: a push to a repository shaped like uber-go/zap (tests/zaplike.py) — one file of
 its core package changed, which selects four packages in two modules — checked within the
 default 4m budget on this machine, every selected benchmark checked (benchmarks/README.md,
 "Simulation").
@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import realgo
-import zaplike
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import zaplike  # a test fixture, shared with the tests
 
 
 def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ and with two simulated processes at a time (benchmarks/README.md, "Simulation").
 
 Real Go code: xxhash (a hash in Go and assembly, 4 B to 10 MB: table-driven sub-benchmarks of a
 few ns), uuid (a parser and formatter that allocate), humanize (number formatting that
-allocates) and the JSON encoder of a zap-shaped package (benchmarks/zaplike.py: encoders that
+allocates) and the JSON encoder of a zap-shaped package (tests/zaplike.py: encoders that
 allocate). Each module is simulated once to choose every benchmark's iteration counts (as
 `benchguard baseline` does), then --reps more times at those counts — what a check against the
 stored baseline does — alternating one process at a time and two at a time, side by side in
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -28,7 +29,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import realgo
-import zaplike
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import zaplike  # a test fixture, shared with the tests
 
 from benchguard.engine.simulation import Iterations, spread
 from benchguard.progress import Silent

@@ -40,8 +40,11 @@ def test_a_significant_slowdown_is_a_regression_and_exits_1(tmp_path: Path) -> N
 
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "pkg: example.com/demo"
-    assert "sec/op" in lines[2] and "vs base" in lines[2]
+    # benchstat's header: what both files agree on, then each package's tables headed by the
+    # files' names
+    assert lines[:3] == ["goos: linux", "goarch: amd64", "pkg: example.com/demo"]
+    assert "old.txt" in lines[3] and "new.txt" in lines[3]
+    assert "sec/op" in lines[4] and "vs base" in lines[4]
     sum_row = next(line for line in lines if line.startswith("Sum-8"))
     assert "100.0n ± 2%" in sum_row and "+30.00% (p=0.000 n=10)" in sum_row
     assert sum_row.endswith("regression")

@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, make_project
+from conftest import Project, make_project, slow_down
 from test_check import said
 from test_noise import RULE, decided
 
+from benchguard import config
 from benchguard.engine import decision, ledger, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.push import ranges
 from benchguard.push.outcome import Outcome
 from benchguard.reports import check as check_report
+from benchguard.store.notes import NotesStore
 
 GO = pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed")
 
@@ -207,3 +209,140 @@ def test_when_the_budget_cuts_it_short_it_is_unconfirmed_and_on_budget_decides()
             "is blocked" if on_budget == "block" else "goes ahead") in text
         assert "INCOMPLETE: 1 unresolved, 1 unconfirmed" in text
         assert "NOT CONFIRMED: 1 result worse than the threshold" in text
+
+
+# -- history on the right commit
+
+
+@GO
+@pytest.mark.slow
+def test_a_blocked_hand_run_check_keeps_its_head_so_history_shows_the_commit_that_made_it(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    base = project.head()
+    assert project.benchguard("baseline").returncode == 0
+    project.write({"NOTES.md": "What changed.\n"})
+    project.commit("notes")
+    slow_down(project.root, "hashing/hash.go", 4)
+    culprit = project.commit("make Sum slower")
+
+    blocked = project.benchguard("check", "--base", base, "--head", culprit)
+
+    assert blocked.returncode == 1, said(blocked)
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(culprit)
+    assert [r.kind for r in records] == ["baseline"]
+    shown = project.benchguard("history", "BenchmarkSum$")
+    assert shown.returncode == 0, shown.stderr
+    [step] = [line for line in shown.stdout.splitlines() if "▲" in line]
+    assert step.split()[0] == culprit[:12]
+    assert "here or in the 1 commit before it with no data" in step
+
+
+# -- configuration checked where it is written
+
+
+def test_a_configuration_only_push_with_a_misspelt_package_is_refused_naming_the_line(
+        project: Project) -> None:
+    assert project.benchguard("install").returncode == 0
+    pushed = project.remote_sha()
+    config = project.root / "benchguard.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'package = "./parse"', 'package = "./pasre"'), encoding="utf-8")
+    project.commit("benchguard: measure parse")
+
+    push = project.sh("git push origin main", check=False)
+
+    assert push.returncode != 0, said(push)
+    assert project.remote_sha() == pushed
+    assert "benchguard.toml:12: [[bench]] package ./pasre has no Go files" in said(push)
+
+
+def test_a_check_says_when_the_working_trees_configuration_is_not_the_one_it_uses(
+        project: Project) -> None:
+    project.write({"README.md": "# demo\n"})
+    project.commit("docs")
+    config = project.root / "benchguard.toml"
+    config.write_text('budget = "6m"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 0, said(proc)
+    assert "benchguard.toml in the working tree differs from the one in" in proc.stderr
+    assert "commit it to check with it" in proc.stderr
+    project.commit("budget of 6m")
+    assert "differs" not in project.benchguard("check").stderr
+
+
+# -- init sizes the work to the budget
+
+
+@GO
+@pytest.mark.slow
+def test_init_times_each_package_and_chooses_a_benchtime_with_which_a_core_push_fits(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path, config=None, files=CORE_AND_APP)
+
+    proc = project.benchguard("init")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "timing each package once at benchtime 50ms" in proc.stderr
+    [chose] = [line for line in proc.stdout.splitlines() if "chose benchtime" in line]
+    # 60 benchmarks of ./core, and ./app, which a change to it selects too: 1s would need
+    # minutes side by side
+    assert "a push touching ./core (it selects 2 packages)" in chose
+    assert "within the 4m budget" in chose
+    assert "a full baseline (`benchguard baseline`) should take ~" in proc.stdout
+    written = config.load(project.root)
+    assert written.benchtime == chose.split("chose benchtime ")[1].split(":")[0]
+    assert written.benchtime != "1s"
+
+
+# -- estimates before spending, progress while spending
+
+
+@GO
+@pytest.mark.slow
+def test_baseline_says_its_estimate_first_and_a_dry_run_stops_there(project: Project) -> None:
+    first = project.benchguard("baseline")
+    assert first.returncode == 0, first.stderr
+    told = first.stderr.splitlines()
+    assert told[0].startswith("benchguard: measuring 2 selections at ")
+    assert "2 with no earlier run recorded" in told[0]  # nothing ran here before
+
+    dry = project.benchguard("baseline", "--dry-run")
+
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout == ""
+    assert "measuring 2 selections" in dry.stderr and "no earlier run" not in dry.stderr
+    assert "./hashing BenchmarkSum: ~" in dry.stderr and "./parse all benchmarks: ~" in dry.stderr
+    assert "running" not in dry.stderr
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(project.head())
+    assert len(records) == 1  # the dry run recorded nothing
+
+
+# -- report and status say what a push did not check
+
+
+@GO
+@pytest.mark.slow
+def test_after_a_push_that_left_selections_unchecked_status_and_report_say_what(
+        tmp_path: Path) -> None:
+    project = shop(tmp_path)
+    assert project.benchguard("install").returncode == 0
+    head = change_core(project)
+    push = project.sh("git push origin main", check=False)
+    assert push.returncode == 0, said(push)  # on_budget = "warn"
+    assert "INCOMPLETE" in said(push)
+
+    status = project.benchguard("status")
+    assert status.returncode == 0, status.stderr
+    assert f"NOT CHECKED by the push of {head[:12]}" in status.stdout
+    assert "./app all benchmarks (not started" in status.stdout
+    assert "nothing needs re-running" not in status.stdout
+
+    report = project.benchguard("report", "--base", head, "--format", "markdown")
+    assert report.returncode == 0, report.stderr
+    assert "- Overall Status: **⚠️ INCOMPLETE**" in report.stdout
+    assert "- **Not checked** by its push: `./app`" in report.stdout
+    assert "No action needed" not in report.stdout
+    assert "Measure what the push left unchecked" in report.stdout

@@ -16,6 +16,7 @@ from benchguard.engine.benchfmt import gc_paused, tidy_unit
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_OK, EXIT_REGRESSION, EXIT_USAGE, BenchguardError
 from benchguard.reports import table
+from benchguard.style import printable
 
 if TYPE_CHECKING:
     from benchguard.engine.benchfmt import BenchmarkSet
@@ -59,6 +60,11 @@ def _checked(parsed: BenchmarkSet, source: str) -> BenchmarkSet:
     return parsed
 
 
+# The configuration lines benchstat prints above the tables when both files agree on them (`pkg`
+# heads each package's tables).
+CONFIGURATION = ("goos", "goarch", "cpu")
+
+
 def _read_both(old: str, new: str) -> tuple[BenchmarkSet, BenchmarkSet]:
     """Both files; large ones are parsed at the same time, the new one in a second process."""
 
@@ -98,7 +104,11 @@ def _compare(args: argparse.Namespace) -> int:
         if tidy_unit(metric)[0] not in present:
             comparison.warnings.append(f"no results in unit {metric}")
     if args.format == "text":
-        sys.stdout.write(table.render_text(comparison, colour=output.use_colour(sys.stdout)))
+        header = "".join(f"{key}: {printable(value)}\n" for key, value in
+                         base.configuration.items()
+                         if key in CONFIGURATION and head.configuration.get(key) == value)
+        sys.stdout.write(header + table.render_text(
+            comparison, colour=output.use_colour(sys.stdout), names=(args.old, args.new)))
     else:
         for warning in comparison.warnings:
             output.warn(warning)

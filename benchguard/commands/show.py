@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchguard import JSON_VERSION
 from benchguard.commands import add_format, output, repository
+from benchguard.engine.names import run_name
 from benchguard.errors import BenchguardError
 from benchguard.reports.notes import describe_fingerprint, render_summary, summary_json
 from benchguard.store import notes
@@ -105,8 +106,9 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
         lines.append(printable(f"pushed by {found.get('user') or '?'} on {record.date} with "
                                f"selections NOT checked (time budget {found.get('budget')}):"))
         for selection in found.get("selections") or []:
-            lines.append(printable(f"  {selection.get('package')} {selection.get('pattern')}: "
-                                   f"{selection.get('reason')}"))
+            name = run_name(str(selection.get("package")), str(selection.get("pattern")),
+                            tuple(selection.get("tags") or ()))
+            lines.append(printable(f"  {name}: {selection.get('reason')}"))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

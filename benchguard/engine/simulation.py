@@ -270,6 +270,30 @@ def benchfmt(identity: Identity, package: str, results: Sequence[PerOp]) -> str:
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class Following:
+    """How one simulated benchmark's est-cycles/op follow its time on a machine (calibrate)."""
+
+    package: str
+    name: str
+    est_cycles: float
+    ns_per_op: float  # its median time there
+    cycles_per_ns: float  # est-cycles/op over ns/op: the clock that would make them agree
+    off_by: float  # cycles_per_ns against the median of every benchmark's: 0 follows exactly
+
+
+def following(pairs: Sequence[tuple[str, str, float, float]]) -> list[Following]:
+    """Each (package, name, est-cycles/op, ns/op) against the others: a benchmark whose ratio
+    is far from theirs has costs the count weighs otherwise than that CPU does."""
+    if not pairs:
+        return []
+    ratios = sorted(est / ns for _, _, est, ns in pairs)
+    middle = len(ratios) // 2
+    centre = ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
+    return [Following(package, name, est, ns, est / ns, est / ns / centre - 1)
+            for package, name, est, ns in pairs]
+
+
 def spread(values: Sequence[float]) -> float:
     """(largest - smallest) / median of repeated measurements of one benchmark."""
     ordered = sorted(values)

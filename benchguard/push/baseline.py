@@ -13,8 +13,8 @@ from benchguard.config import Config
 from benchguard.engine import benchfmt
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import runner, simulating
-from benchguard.push.budget import Deadline
+from benchguard.push import plan, runner, simulating
+from benchguard.push.budget import Deadline, seconds_text
 from benchguard.push.runner import RunResult, RunSettings, RunSpec, spec_for
 from benchguard.push.simulated import Place, Simulation, Simulator
 from benchguard.store import notes
@@ -26,19 +26,18 @@ from benchguard.tools.packages import Snapshot
 
 
 def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | None,
-                    reporter: Reporter, layout: Layout | None = None
-                    ) -> tuple[RunResult, Record]:
+                    reporter: Reporter, layout: Layout | None = None, dry_run: bool = False
+                    ) -> tuple[RunResult, Record] | None:
     """Run the configured benchmarks (all packages with benchmarks, in every module, when none
     are configured) at ``commit`` (whose modules ``layout`` holds, when already read) and
-    append their baseline records to the commit's note; returns what ran and the first record
-    (the timed one when something was timed)."""
-
+    append their baseline records to the commit's note — after saying what that should take,
+    from earlier runs; returns what ran and the first record (the timed one when something was
+    timed). ``dry_run``: say it and run nothing (None)."""
     run_settings = runner.RunSettings.from_config(settings)
-    layout = layout or modules.at_commit(repo, commit)
     label = commit[:12]
-    go.executable()  # no go: say so before checking anything out
     with git.worktree(repo, commit) as tree:
-        instruments = configured_instruments(settings, bench, layout)
+        instruments = configured_instruments(settings, bench,
+                                             layout or modules.at_commit(repo, commit))
         if not instruments:
             specs = benchmarked_specs(repo, commit, tree, bench)
             if not specs:
@@ -48,13 +47,16 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
                               "packages with benchmarks")
             instruments = dict.fromkeys(specs, settings.instrument)
         chosen = simulating.chosen(instruments, tree, reporter=reporter)
+        timed = [spec for spec in instruments if spec not in chosen]
+        expected = _estimate(repo, settings, commit, tree, timed, reporter) if timed else {}
+        if dry_run:
+            return None
         simulations = _simulate(tree, [spec for spec in instruments if spec in chosen],
                                 run_settings, label, reporter)
-        timed = [spec for spec in instruments if spec not in chosen]
         timed += [simulating.timed_spec(found.spec, list(found.timed))
                   for found in simulations if found.timed]
-        result = runner.run_in_tree(tree, timed, run_settings, label=label,
-                                    reporter=reporter) if timed else RunResult(
+        result = runner.run_in_tree(tree, timed, run_settings, label=label, reporter=reporter,
+                                    expected=expected) if timed else RunResult(
             "", benchfmt.BenchmarkSet(), go.fingerprint(tree))
     records = _records(commit, result, timed, run_settings, simulations)
     if not records:
@@ -67,6 +69,22 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
     result.benchmarks = benchfmt.merge([result.benchmarks, *(
         found.sides["head"].samples for found in simulations if "head" in found.sides)])
     return result, records[0]
+
+
+def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list[RunSpec],
+              reporter: Reporter) -> dict[RunSpec, float]:
+    """Say what measuring ``specs`` should take, from the durations earlier runs recorded
+    (push.plan); returns each one's seconds, where known."""
+    costs = plan.costs_at(notes.NotesStore(repo, settings.notes_ref), commit, specs,
+                          go.fingerprint(tree), settings.benchtime)
+    lines, total, unknown = plan.estimate_lines(specs, costs, count=settings.count, sides=1)
+    more = f"; {unknown} with no earlier run recorded" if unknown else ""
+    reporter.progress(f"measuring {len(specs)} selections at {commit[:12]} (count "
+                      f"{settings.count}, benchtime {settings.benchtime}): estimated "
+                      f"~{seconds_text(total)}{more}")
+    for line in lines:
+        reporter.progress(line)
+    return {spec: cost.seconds(settings.count, 1) for spec, cost in costs.items()}
 
 
 def _simulate(tree: Path, specs: list[RunSpec], settings: RunSettings, label: str,

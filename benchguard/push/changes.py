@@ -22,23 +22,29 @@ from benchguard.push.selection import Selection
 from benchguard.store import overrides
 from benchguard.store.overrides import Override
 from benchguard.style import plural
-from benchguard.tools import git, git_objects
+from benchguard.tools import git, git_objects, modules
 from benchguard.tools.packages import Snapshot
 
 
 def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: str | None,
            verbose: bool, reporter: Reporter, stack: contextlib.ExitStack,
-           budget: str | None = None, instrument: str | None = None) -> Prepared:
+           budget: str | None = None, config: Config | None = None,
+           trailers: bool = True, instrument: str | None = None) -> Prepared:
     """What one pushed range changes, its configuration (checked: a broken one exits 2) and
     which benchmarks that selects — or its outcome already, when there is nothing to measure.
     Runs `go list` only when a changed file can build Go code; never builds or runs a
     benchmark. ``stack`` keeps the head's worktree until the check is finished; ``budget``
-    replaces the configuration's `budget` (`benchguard ci --budget`), ``instrument`` every
-    instrument it sets (`--instrument`)."""
+    replaces the configuration's `budget` (`benchguard ci --budget`). In CI, ``config`` is the
+    one decided for a pull request (the base's, unless it trusts the head's) and ``trailers``
+    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate); ``instrument``
+    replaces every instrument the configuration sets (`--instrument`)."""
     push = what_changed(repo, found, reporter)
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
-    config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
+    config, allow = _config_and_overrides(repo, push, given, config_path, reporter, config,
+                                          trailers)
+    if config_path is None:
+        warn_if_uncommitted(repo, found.head, reporter)
     if budget is not None:
         config = dataclasses.replace(config, budget=budget)
     config = config.with_instrument(instrument)
@@ -98,13 +104,16 @@ def what_changed(repo: Path, found: Range, reporter: Reporter) -> Changes | Outc
 
 
 def _config_and_overrides(repo: Path, push: Changes, given: Sequence[Override],
-                          config_path: str | None, reporter: Reporter
-                          ) -> tuple[Config, list[Override]]:
-    """The pushed commit's configuration, and every override of this push: those given and the
-    trailers of its commits (their regexes checked before any benchmark runs)."""
-    config = config_at(repo, push.range.head, config_path)
+                          config_path: str | None, reporter: Reporter, config: Config | None,
+                          trailers: bool) -> tuple[Config, list[Override]]:
+    """The pushed commit's configuration (unless ``config`` is given), and every override of
+    this push: those given and (with ``trailers``) the trailers of its commits, their regexes
+    checked before any benchmark runs."""
+    if config is None:
+        config = config_at(repo, push.range.head, config_path)
     _warn_unmatched_paths(repo, config, push.range.head, push.changed, config_path, reporter)
-    return config, [*given, *overrides.from_messages(repo, push.messages)]
+    found = overrides.from_messages(repo, push.messages) if trailers else []
+    return config, [*given, *found]
 
 
 @dataclass
@@ -141,12 +150,30 @@ def _select(config: Config, push: Changes, head: Checkout, verbose: bool,
 def _only_configuration(repo: Path, push: Changes, config_path: str | None) -> bool:
     """Whether the push changes benchguard.toml and nothing else: configuration is not code,
     so no benchmark changes. The pushed file has been read and checked by then (a broken one
-    would break every teammate's push: exit 2); with --config, it is checked here."""
+    would break every teammate's push: exit 2), and so are its [[bench]] packages, against the
+    pushed commit's tree; with --config, the pushed file is checked here."""
     if not push.changed or any(path != configuration.FILENAME for path in push.changed):
         return False
-    if config_path is not None:
-        config_at(repo, push.range.head, None)
+    pushed = config_at(repo, push.range.head, None)
+    layout = modules.at_commit(repo, push.range.head)
+    for entry in pushed.benches:
+        for package in entry.packages:
+            selection.check_package(pushed, entry, package, layout, push.range.head)
     return True
+
+
+def warn_if_uncommitted(repo: Path, head: str, reporter: Reporter) -> None:
+    """A check reads the pushed commit's benchguard.toml: say so when the working tree's
+    differs, so a setting raised there but not committed is not silently ignored."""
+    path = repo / configuration.FILENAME
+    try:
+        here = path.read_bytes() if path.is_file() else None
+    except OSError:
+        return
+    if here != git.blob(repo, head, configuration.FILENAME) \
+            and git.try_resolve(repo, "HEAD") == head:  # another branch's may differ
+        reporter.warn(f"{configuration.FILENAME} in the working tree differs from the one in "
+                      f"{git.short(head)}, which this check uses: commit it to check with it")
 
 
 def config_at(repo: Path, head: str, config_path: str | None) -> Config:

@@ -14,19 +14,15 @@ from pathlib import Path
 
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge
 from benchguard.engine.benchmatch import pattern_for
-from benchguard.engine.durations import parse_duration
 from benchguard.engine.names import run_name
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.push import partial
 from benchguard.push.budget import Deadline, Spent, Unchecked, seconds_text
 from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.push.session import Session, Side
 from benchguard.style import plural
 from benchguard.tools import git
-
-# The share of what the budget leaves that a selection measured in part plans to use: runs take
-# longer than the last ones on a busy machine, and a run the deadline stops is lost whole.
-SLACK = 0.8
 
 
 class Runs:
@@ -97,62 +93,14 @@ class Runs:
             what = "all benchmarks" if spec.pattern == "." else spec.pattern
             self.reporter.progress(f"[head {git.short(self.head)}] {spec.package}: "
                                    f"running {what} (count {self.settings.count})…")
-        if estimate is None and self.deadline.limited and self._benchtime_seconds():
-            every = self._probe(session, spec)
-            if every is None:
+        if estimate is None and self.deadline.limited and partial.benchtime(self.settings):
+            estimate = partial.whole(self, session, spec)
+            if estimate is None:
                 return
-            estimate = self._each(None, every) * len(every) * self.settings.count \
-                * len(session.sides)
         if estimate is not None and not self.deadline.fits(estimate):
-            self._in_part(session, spec, run)
+            partial.measure_in_part(self, session, spec, run)
         else:
             self.measure(session, spec, announce=not head_only)
-
-    def _probe(self, session: Session, spec: RunSpec) -> list[str] | None:
-        """Session.probe, or None when the selection failed (said) or the budget ran out."""
-        try:
-            return session.probe(spec)
-        except Spent:
-            self.skip(spec, f"stopped at the deadline (budget {self.budget}) while building")
-        except BenchguardError as error:
-            self._failed(spec, error)
-        finally:
-            self.packages.update(session.packages)
-        return None
-
-    def _each(self, run: float | None, every: Sequence[str]) -> float:
-        """Seconds one run of one benchmark should take: its share of an earlier whole run,
-        else about twice `benchtime` (go runs each for `benchtime`, and a little more while it
-        finds its N)."""
-        return run / len(every) if run and every else 2 * self._benchtime_seconds()
-
-    def _in_part(self, session: Session, spec: RunSpec, run: float | None) -> None:
-        """As many of ``spec``'s benchmarks as fit the budget, in the order go runs them (their
-        names from one iteration each, Session.probe); the rest left out, named."""
-        every = self._probe(session, spec)
-        if every is None:
-            return
-        if not every:
-            self.measure(session, spec)  # says that no benchmark matches
-            return
-        per = self._each(run, every) * self.settings.count * len(session.sides)
-        if per <= 0:  # nothing to go by: the first round tells (measure)
-            self.measure(session, spec)
-            return
-        fit = min(len(every), int(self.deadline.remaining() * SLACK // per))
-        if fit == 0:
-            self.skip(spec, f"not started: even its first benchmark needs "
-                            f"~{seconds_text(per)}, {self.left()}")
-            return
-        if fit < len(every):
-            self.reporter.progress(
-                f"{spec.package}: ~{seconds_text(per * len(every))} for all "
-                f"{plural(len(every), 'benchmark')} does not fit ({self.left()}): measuring "
-                f"the first {fit}, in the order go runs them")
-            self.leave_out(spec, every[fit:], f"not measured: {fit} of {len(every)} "
-                                              f"benchmarks fit the time budget {self.budget}",
-                           every)
-        self.measure(session, spec, names=every[:fit])
 
     def leave_out(self, spec: RunSpec, names: Sequence[str], reason: str,
                   order: Sequence[str]) -> None:
@@ -163,12 +111,6 @@ class Runs:
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         self.reporter.warn(f"{run_name(spec.package, spec.pattern, spec.tags)}: "
                            f"{plural(len(names), 'benchmark')} not checked ({reason}): {shown}")
-
-    def _benchtime_seconds(self) -> float:
-        benchtime = self.settings.benchtime
-        if benchtime.endswith("x"):
-            return 0.0  # N iterations: no time per benchmark to go by
-        return parse_duration(benchtime)
 
     def measure(self, session: Session, spec: RunSpec, *, announce: bool = True,
                 doing: str = "", names: Sequence[str] | None = None,
@@ -184,7 +126,8 @@ class Runs:
                 per_round = session.round_estimate(
                     [spec], only={spec: names} if names is not None else None) if number else None
                 if per_round is not None and not self.deadline.fits(per_round * (count - number)):
-                    names = self._narrow(session, spec, names, number, per_round, doing)
+                    names = partial.narrowed(self, session, spec, names, number, per_round,
+                                             doing)
                     if names is None:
                         return
                     only = {spec: pattern_for(names)}
@@ -194,35 +137,16 @@ class Runs:
             where = "while building" if done is None else f"in round {done + 1} of {count}"
             self.skip(spec, f"{doing}stopped at the deadline (budget {self.budget}) {where}")
         except BenchguardError as error:
-            self._failed(spec, error)
+            self.failed(spec, error)
         finally:
             self.packages.update(session.packages)
 
-    def _failed(self, spec: RunSpec, error: BenchguardError) -> None:
+    def failed(self, spec: RunSpec, error: BenchguardError) -> None:
         """A selection that does not build or run fails alone; other errors stop the check."""
         if error.exit_code != EXIT_BENCH_FAILED:
             raise error
         self.reporter.warn(error.message)
         self.failures[spec] = error
-
-    def _narrow(self, session: Session, spec: RunSpec, names: Sequence[str] | None,
-                done: int, per_round: float, doing: str) -> list[str] | None:
-        """The rounds still to run do not fit: keep as many of the benchmarks (in the order go
-        runs them) as can still finish their rounds; those left out are named. None when not
-        even one can (the selection is then unchecked)."""
-        count = self.settings.count
-        running = list(names) if names is not None else session.leaves.get(spec, [])
-        each = per_round * (count - done) / len(running) if running else 0.0
-        keep = int(self.deadline.remaining() * SLACK // each) if each else 0
-        if keep <= 0 or doing:
-            self.skip(spec, f"{doing}stopped after {done} of {count} rounds: the other "
-                            f"{count - done} need ~{seconds_text(per_round * (count - done))}, "
-                            f"{self.left()}")
-            return None
-        self.leave_out(spec, running[keep:], f"measured {done} of {count} rounds before the "
-                                             f"time budget {self.budget} ran short",
-                       session.leaves.get(spec, running))
-        return running[:keep]
 
     def confirm(self, spec: RunSpec, names: Sequence[str], doing: str) -> None:
         """Measure ``names`` of ``spec`` side by side (the head's binary of its head-only run

@@ -385,20 +385,10 @@ class _Selector:
                     self.add(package, ".", (), reason, hops=LATE)
 
     def add_entry(self, entry: BenchEntry, reason: str, *, hops: int = 0) -> None:
-        config, head = self.files.config, self.files.head
+        head = self.files.head
         layout = head.layout
         for package in entry.packages:
-            module = layout.module_of(package)
-            if module is None or not layout.go_files(package):
-                where = "" if module is None else f" in module {module.directory}"
-                raise BenchguardError(
-                    f"{_config_name(config)}:{entry.line}: [[bench]] package {package} has "
-                    f"no Go files{where} at {git.short(head.commit)}", exit_code=EXIT_USAGE)
-            if not layout.builds(module):
-                raise BenchguardError(
-                    f"{_config_name(config)}:{entry.line}: [[bench]] package {package} is "
-                    f"in module {module.directory}, which go.work does not use",
-                    exit_code=EXIT_USAGE)
+            module = check_package(self.files.config, entry, package, layout, head.commit)
             self.chosen_add(Selected(package, entry.pattern, entry.tags, reason, entry,
                                      module.directory,
                                      layout.import_path(package) or "", hops))
@@ -419,6 +409,24 @@ class _Selector:
         key = (selected.package, selected.pattern, selected.tags)
         if all((s.package, s.pattern, s.tags) != key for s in self.chosen):
             self.chosen.append(selected)
+
+
+def check_package(config: Config, entry: BenchEntry, package: str, layout: Layout,
+                  commit: str) -> Module:
+    """The module of a [[bench]] entry's ``package`` at ``commit`` (whose modules ``layout``
+    holds); a usage error naming the entry's line when it has no Go files there or go does not
+    build its module."""
+    module = layout.module_of(package)
+    if module is None or not layout.go_files(package):
+        where = "" if module is None else f" in module {module.directory}"
+        raise BenchguardError(
+            f"{_config_name(config)}:{entry.line}: [[bench]] package {package} has "
+            f"no Go files{where} at {git.short(commit)}", exit_code=EXIT_USAGE)
+    if not layout.builds(module):
+        raise BenchguardError(
+            f"{_config_name(config)}:{entry.line}: [[bench]] package {package} is "
+            f"in module {module.directory}, which go.work does not use", exit_code=EXIT_USAGE)
+    return module
 
 
 def _go_files_above(layout: Layout, path: str, module: Module) -> list[str]:

@@ -169,29 +169,6 @@ class Session:
             self._warn_if_empty(spec)
         self.round_seconds = time.monotonic() - started
 
-    def probe(self, spec: RunSpec) -> list[str]:
-        """``spec``'s benchmarks in the order go runs them, sub-benchmarks included: the head's
-        binary runs each once (`-test.benchtime=1x`), which costs their setup, not their
-        `benchtime`. Built first when it is not yet."""
-        if spec in self.leaves:
-            return self.leaves[spec]
-        self.add([spec])
-        side = self.sides[-1]  # the head
-        binary = self.binaries[side.name, spec]
-        if binary.path is None:
-            return []
-        self.reporter.progress(f"[{side.label}] {spec.package}: listing its benchmarks "
-                               "(one iteration each)…")
-        args = ["-test.run=^$", f"-test.bench={spec.pattern}", "-test.count=1",
-                "-test.benchtime=1x", f"-test.timeout={self.settings.timeout}"]
-        result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
-                                timeout=self._timeout())
-        self._stopped_at_deadline(result)
-        runner.raise_for_failure(result, spec, self.settings, side.label)
-        found = parse(result.output, source=f"{side.label} {spec.package}")
-        self.leaves[spec] = list(dict.fromkeys(key.bench.name for key in found.samples))
-        return self.leaves[spec]
-
     def pairs(self, spec: RunSpec, first: str = "base", second: str = "head"
               ) -> list[tuple[BenchmarkSet, BenchmarkSet]]:
         """What ``first`` and ``second`` measured of ``spec`` in each round both ran it, in
@@ -279,11 +256,11 @@ class Session:
                for key in run.samples.samples}
         return statistics.median(whole) * min(1.0, len(set(names)) / max(len(ran), 1))
 
-    def _timeout(self) -> float | None:
+    def timeout(self) -> float | None:
         wall_clock = self.settings.wall_clock
         return wall_clock if self.deadline is None else self.deadline.limit(wall_clock)
 
-    def _stopped_at_deadline(self, result: go.GoResult) -> None:
+    def stop_if_spent(self, result: go.GoResult) -> None:
         if result.killed and self.deadline is not None and self.deadline.passed():
             raise Spent(self.deadline)
 
@@ -296,8 +273,8 @@ class Session:
             args.append("-tags=" + ",".join(spec.tags))
         self.reporter.progress(f"[{side.label}] {spec.package}: building the test binary…")
         result = go.run([*args, spec.go_package], cwd=side.tree / spec.module,
-                        timeout=self._timeout())
-        self._stopped_at_deadline(result)
+                        timeout=self.timeout())
+        self.stop_if_spent(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         return binary if binary.exists() else None  # no test files: nothing to run
 
@@ -314,8 +291,8 @@ class Session:
                 f"-test.timeout={self.settings.timeout}"]
         # Go tests expect to run in their package's directory (testdata/, relative paths).
         result = go.run_program(str(binary.path), args, cwd=side.tree / spec.package,
-                                timeout=self._timeout())
-        self._stopped_at_deadline(result)
+                                timeout=self.timeout())
+        self.stop_if_spent(result)
         runner.raise_for_failure(result, spec, self.settings, side.label)
         measured = with_tags(parse(result.output, source=f"{side.label} {spec.package}"),
                              spec.tags)

@@ -16,7 +16,7 @@ from benchguard.engine.names import tags_line
 from benchguard.engine.stats import Summary
 from benchguard.reports.table import finite
 from benchguard.store.history import SPARKS, Point, Timeline
-from benchguard.style import printable
+from benchguard.style import plural, printable
 
 
 def sparkline(values: Sequence[float]) -> str:
@@ -74,7 +74,10 @@ def _mark(point: Point) -> str:
     arrow = "▲" if (point.change or 0) > 0 else "▼"
     change = f"{point.change * 100:+.1f}% " if point.change is not None else ""
     p = f" (p={point.p:.3f})" if point.p is not None else ""
-    return f"{arrow} {change}{point.verdict}{p}"
+    # the commit that made it may be one of those before it without data
+    where = f", here or in the {plural(point.gap, 'commit')} before it with no data" \
+        if point.gap else ""
+    return f"{arrow} {change}{point.verdict}{p}{where}"
 
 
 def _range(summary: Summary) -> str:
@@ -101,6 +104,7 @@ def to_rows(series: Sequence[Timeline]) -> list[dict[str, Any]]:
                 "high": finite(point.summary.high), "n": point.summary.n,
                 "change": finite(point.change), "p": finite(point.p),
                 "verdict": point.verdict, "step": point.step,
+                "without_data_before": point.gap,
             })
     return rows
 
@@ -111,7 +115,7 @@ def render_csv(series: Sequence[Timeline]) -> str:
 
     buffer = io.StringIO()
     fields = ["commit", "date", "package", "name", "procs", "tags", "metric", "median", "low",
-              "high", "n", "change", "p", "verdict", "step", "subject"]
+              "high", "n", "change", "p", "verdict", "step", "without_data_before", "subject"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in to_rows(series):

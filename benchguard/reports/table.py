@@ -103,8 +103,11 @@ def render_text(report: ComparisonReport, *, colour: bool,
         lines.append("no benchmarks to compare")
     lines.append("")
     lines.append(_tally(report, colour, status, unchecked))
+    # a geomean's own notes are footnotes under its table, as benchstat prints them
+    footnotes = {f"{note} ({row.unit})" for row in report.geomeans for note in row.warnings}
     for warning in report.warnings:
-        lines.append(paint(f"warning: {printable(warning)}", "yellow", enabled=colour))
+        if warning not in footnotes:
+            lines.append(paint(f"warning: {printable(warning)}", "yellow", enabled=colour))
     return "\n".join(lines) + "\n"
 
 
@@ -116,13 +119,14 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
         base_gm = "" if geomean.base is None else units.format_value(geomean.base, unit)
         head_gm = "" if geomean.head is None else units.format_value(geomean.head, unit)
         delta = "?" if geomean.delta is None else units.percent(geomean.delta)
-        rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, "", ""))
+        marks = "".join(_SUPERSCRIPTS[number] for number in range(1, len(geomean.warnings) + 1))
+        rows.append(("geomean", base_gm, "", "", head_gm, "", "", delta, marks, ""))
     shown_unit = printable(unit)
     base_name, head_name = (printable(name) for name in names)
     w = [max(map(len, column)) for column in zip(*rows, strict=True)]
     base_width = max(w[1] + w[2] + w[3] + 2, len(base_name))
     head_width, vs_width = w[4] + w[5] + w[6] + 2, w[7] + 1 + w[8]
-    vs = f"vs {base_name}"
+    vs = "vs base"
     lines = [
         f"{'':<{w[0]}} │ {base_name:^{base_width}} │ {head_name:^{head_width + 2 + vs_width}} │",
         f"{'':<{w[0]}} │ {shown_unit:^{base_width}} │ {shown_unit:^{head_width}}  "
@@ -132,7 +136,13 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     row_format = (f"%-{w[0]}s   %{base_width - w[2] - w[3] - 2}s %{w[2]}s %{w[3]}s   "
                   f"%{w[4]}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
     lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
+    if geomean is not None:
+        lines += [f"{_SUPERSCRIPTS[number]} {printable(note)}"
+                  for number, note in enumerate(geomean.warnings, start=1)]
     return lines
+
+
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 
 
 def _rows(group: list[Comparison], unit: str, alpha: float, colour: bool

@@ -30,6 +30,7 @@ class Commit:
     sha: str
     date: str  # committer date, YYYY-MM-DD
     subject: str
+    position: int = 0  # first-parent commits from the revision history starts at (0: itself)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Point:
     change: float | None = None
     p: float | None = None
     verdict: str | None = None
+    # first-parent commits between the previous point and this one with no data for the
+    # benchmark: a change at this point was made by one of them, or by this commit
+    gap: int = 0
 
     @property
     def step(self) -> bool:
@@ -65,9 +69,9 @@ def first_parent_commits(repo: Path, rev: str, limit: int | None = None) -> list
     text = git.output(["log", "--first-parent", *count, "--format=%H%x00%cs%x00%s", rev, "--"],
                       cwd=repo)
     commits = []
-    for line in text.splitlines():
+    for position, line in enumerate(text.splitlines()):
         sha, date, subject = [*line.split("\0"), "", ""][:3]
-        commits.append(Commit(sha, date, subject))
+        commits.append(Commit(sha, date, subject, position))
     return commits
 
 
@@ -137,6 +141,7 @@ def _series(bench: BenchKey, metric: str, rows: list[tuple[Commit, list[float]]]
         summary = stats.summarize(values)
         if previous is None:
             points.append(Point(commit, summary))
+            last = commit
         else:
             key = SeriesKey(bench, metric)
             higher = {metric: metric.endswith("/s")}
@@ -145,6 +150,6 @@ def _series(bench: BenchKey, metric: str, rows: list[tuple[Commit, list[float]]]
                                        alpha=alpha, threshold=threshold)
             [comparison] = compared.comparisons
             points.append(Point(commit, summary, comparison.delta, comparison.p,
-                                comparison.verdict))
-        previous = values
+                                comparison.verdict, last.position - commit.position - 1))
+        previous, last = values, commit
     return Timeline(bench, metric, tuple(points))
