@@ -60,8 +60,9 @@ def describe(name: str, found: dict[str, Any], seconds: float, budget: str) -> N
     for entry in found["benchmarks"]:
         by_instrument.setdefault(entry["instrument"], set()).add(
             f"{entry['package']}.{entry['name']}-{entry['procs']}")
-    blocked = sorted({f"{entry['name']} {entry['metric']} {entry['delta']:+.0%}"
-                      for entry in found["benchmarks"] if entry["verdict"] == "regression"})
+    blocked = sorted({f"{entry['name']} {entry['metric']} " + (
+        "?" if entry["delta"] is None else f"{entry['delta']:+.0%}")
+        for entry in found["benchmarks"] if entry["verdict"] == "regression"})
     selected = sorted({step["package"] for step in found["plan"]["steps"]})
     print(f"{name}: {found['status']} in {seconds:.0f}s (budget {budget}); selected "
           f"{', '.join(selected)}; {len(by_instrument.get('simulation', ()))} benchmarks "

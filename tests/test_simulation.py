@@ -208,6 +208,15 @@ BLIND = {
         		time.Sleep(time.Microsecond)
         	}
         }
+
+        func BenchmarkParallel(b *testing.B) {
+        	b.RunParallel(func(pb *testing.PB) {
+        		data := make([]byte, 64)
+        		for pb.Next() {
+        			sink += Sum(data)
+        		}
+        	})
+        }
         """),
 }
 
@@ -228,10 +237,13 @@ def test_what_simulation_cannot_see_is_timed_and_said(tmp_path: Path) -> None:
     proc = project.benchguard("check", "--base", "HEAD~1", "--format", "json",
                               env={"BENCHGUARD_INSTRUMENT": ""})
     assert proc.returncode == 0, proc.stderr
-    assert "timed instead: BenchmarkSleep (sleeps (" in proc.stderr
+    # RunParallel is known from the native probe: never simulated; a sleep from its counts
+    assert "timed instead: " in proc.stderr and "BenchmarkSleep (sleeps (" in proc.stderr
+    assert "BenchmarkParallel (RunParallel (simulation runs it on one goroutine))" in proc.stderr
     [check] = json.loads(proc.stdout)["checks"]
     measured = {(entry["name"], entry["instrument"]) for entry in check["benchmarks"]}
-    assert measured == {("BenchmarkSum", "simulation"), ("BenchmarkSleep", "time")}
+    assert measured == {("BenchmarkSum", "simulation"), ("BenchmarkSleep", "time"),
+                        ("BenchmarkParallel", "time")}
 
 
 def test_without_valgrind_auto_times_and_says_how_to_simulate(tmp_path: Path) -> None:

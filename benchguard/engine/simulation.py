@@ -119,12 +119,13 @@ def identity_from(values: Mapping[str, Any]) -> Identity | None:
 
 @dataclass(frozen=True)
 class Probe:
-    """A short native run of one benchmark in the simulation's environment (one P, GC off)."""
+    """A short native run of one benchmark: one P, as simulated, the collector on."""
 
     name: str
     ns_per_op: float
     bytes_per_op: int | None = None
     allocs_per_op: int | None = None
+    marks: frozenset[str] = frozenset()  # "parallel": it calls RunParallel
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,16 @@ MAX_NS_PER_OP = 10e6  # slower benchmarks are timed: simulating 7 operations cos
 MEMORY_CAP = 1 << 30  # GC is off while simulating: the high run allocates at most this
 
 
+PARALLEL = "RunParallel (simulation runs it on one goroutine)"
+
+
 def iterations(probe: Probe) -> Iterations | str:
     """The counts for a benchmark: the high run does about HIGH_SECONDS of native work, the low
     run a quarter of it, at least 2 (both processes then measure the second `runN` of a `b.N`
     benchmark), rounded down to powers of two so a noisy probe seldom changes them. A reason
-    instead when it is better timed."""
+    instead when it is to be timed: it calls RunParallel, or it is too slow."""
+    if "parallel" in probe.marks:
+        return PARALLEL
     ns = max(probe.ns_per_op, 0.5)
     if ns > MAX_NS_PER_OP:
         return (f"{ns / 1e6:.3g} ms/op natively: simulating it would take "
@@ -239,7 +245,7 @@ def cannot_see(est_cycles: float, native_ns: float | None, syscalls: float,
     reasons = []
     est = max(est_cycles, 1.0)
     if "parallel" in marks:
-        reasons.append("RunParallel (simulation runs it on one goroutine)")
+        reasons.append(PARALLEL)
     if calls.get("runtime.cgocall", 0) > 0:
         reasons.append(f"cgo ({calls['runtime.cgocall']:.3g} calls/op)")
     if calls.get("time.Sleep", 0) > 0:

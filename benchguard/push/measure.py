@@ -196,7 +196,10 @@ class Measurement:
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
         self.simulating.store_base(self.notes)
         base, head = decider.sets()
-        unchecked = runs.not_checked([step.spec for step in planned.steps])
+        planned_specs = [step.spec for step in planned.steps]
+        # and the timed remainders of simulated selections, after their selection
+        unchecked = runs.not_checked(planned_specs + [spec for spec in self.specs
+                                                      if spec not in planned_specs])
         head_records = recording.head_records(runs, self.settings, decider.outcomes)
         head_records += self.simulating.records("head", self.found.head, [
             spec for spec in specs if spec not in runs.unchecked])

@@ -142,11 +142,11 @@ class Simulator:
                names: Sequence[str] | None) -> None:
         spec = found.spec
         pattern = spec.pattern if names is None else pattern_for(names)
-        result = simulator.probe(binary, head.tree / spec.package, pattern,
-                                 timeout=self.deadline.limit(self.settings.wall_clock))
+        result, probes = simulator.probe(binary, head.tree / spec.package, pattern,
+                                         workdir=self.workdir,
+                                         timeout=self.deadline.limit(self.settings.wall_clock))
         self._stopped(result)
         runner.raise_for_failure(result, spec, self.settings, head.label)
-        probes = simulator.probes(result.output)
         if names is not None:
             probes = {name: probe for name, probe in probes.items() if name in set(names)}
         found.probes = probes
@@ -156,7 +156,9 @@ class Simulator:
               ) -> dict[str, Iterations]:
         plans = {}
         for name, probe in found.probes.items():
-            chosen = stored.get(name) or simulation.iterations(probe)
+            chosen = simulation.iterations(probe)
+            if name in stored and "parallel" not in probe.marks:
+                chosen = stored[name]  # the baseline's counts, whatever the probe says now
             if isinstance(chosen, str):
                 found.timed[name] = chosen
             else:

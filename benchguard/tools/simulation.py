@@ -122,19 +122,26 @@ def result_lines(output: str) -> dict[str, dict[str, float]]:
     return found
 
 
-def probe(binary: Path, cwd: Path, pattern: str, *, timeout: float | None) -> go.GoResult:
+def probe(binary: Path, cwd: Path, pattern: str, *, workdir: Path, timeout: float | None
+          ) -> tuple[go.GoResult, dict[str, Probe]]:
     """A short native run of every benchmark ``pattern`` selects, in the simulation's
     environment: their full names, ns/op (to choose iteration counts and see what simulation
-    misses), B/op and allocs/op."""
+    misses), B/op, allocs/op, and which call RunParallel (the overlay writes them down)."""
+    marks = workdir / "probe.marks"
+    marks.unlink(missing_ok=True)
     args = ["-test.run=^$", f"-test.bench={pattern}", f"-test.benchtime={PROBE_BENCHTIME}",
             "-test.benchmem", "-test.count=1"]
-    return go.run_program(str(binary), args, cwd=cwd, timeout=timeout, env=PROBE_ENVIRONMENT)
-
-
-def probes(output: str) -> dict[str, Probe]:
-    return {name: Probe(name, metrics.get("ns/op", 0.0), _whole(metrics.get("B/op")),
-                        _whole(metrics.get("allocs/op")))
-            for name, metrics in result_lines(output).items() if "ns/op" in metrics}
+    ran = go.run_program(str(binary), args, cwd=cwd, timeout=timeout,
+                         env={**PROBE_ENVIRONMENT, "BENCHGUARD_SIM_MARKS": str(marks)})
+    marked: dict[str, set[str]] = {}
+    if marks.exists():
+        for line in marks.read_text(encoding="utf-8").splitlines():
+            mark, _, name = line.partition("\t")
+            marked.setdefault(name, set()).add(mark)
+    found = {name: Probe(name, metrics.get("ns/op", 0.0), _whole(metrics.get("B/op")),
+                         _whole(metrics.get("allocs/op")), frozenset(marked.get(name, ())))
+             for name, metrics in result_lines(ran.output).items() if "ns/op" in metrics}
+    return ran, found
 
 
 def _whole(value: float | None) -> int | None:
