@@ -64,7 +64,7 @@ def simulate(root: Path, spec: RunSpec, work: Path, jobs: int,
     workdir = Path(tempfile.mkdtemp(dir=work))
     simulator = Simulator(workdir, RunSettings(1, "1s", "10m"), reporter=Silent(),
                           deadline=Deadline("0", None), jobs=jobs)
-    return simulator.selection(spec, [Place("head", "head", root)], stored=stored)
+    return simulator.selection(spec, Place("head", "head", root), stored=stored)
 
 
 def measure(name: str, work: Path, reps: int, load: list[float]) -> dict[str, object]:

@@ -59,7 +59,7 @@ def collect(work: Path, probes: int) -> list[tuple[str, Counts, float]]:
     (work / "bin").mkdir()
     rows = []
     for key, root in packages.items():
-        found = simulating.selection(RunSpec("."), [Place("head", key, root)])
+        found = simulating.selection(RunSpec("."), Place("head", key, root))
         side = found.sides["head"]
         binary = next((work / "bin").glob("head-*.sim.test"))
         times = native(binary, root, probes)

@@ -106,7 +106,7 @@ def _simulate(settings: Config, commit: str, tree: Path, specs: list[RunSpec],
         for spec in specs:
             if spec not in chosen:
                 continue
-            found = simulator.selection(spec, [Place("head", f"head {commit[:12]}", tree)])
+            found = simulator.selection(spec, Place("head", f"head {commit[:12]}", tree))
             for name, result in found.sides["head"].results.items() if found.sides else ():
                 ns = times.get((found.package, name))
                 if ns and name not in found.timed:

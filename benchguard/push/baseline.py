@@ -94,7 +94,7 @@ def _simulate(tree: Path, specs: list[RunSpec], settings: RunSettings, label: st
     with tempfile.TemporaryDirectory(prefix="benchguard-sim-") as workdir:
         simulator = Simulator(Path(workdir), settings, reporter=reporter,
                               deadline=Deadline("0", None))
-        found = [simulator.selection(spec, [Place("head", label, tree)]) for spec in specs]
+        found = [simulator.selection(spec, Place("head", label, tree)) for spec in specs]
     for one in found:
         simulated = len(set(one.iterations) - set(one.timed))
         reporter.progress(f"[{label}] {one.spec.package}: simulated "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,41 +76,49 @@ class Simulator:
         self.jobs = jobs or machine.cores()
         self._overlays: dict[str, Path] = {}
 
-    def selection(self, spec: RunSpec, places: Sequence[Place], *,
+    def selection(self, spec: RunSpec, head: Place, *,
+                  base: Callable[[], Place] | None = None,
                   stored: Mapping[str, Iterations] | None = None,
                   names: Sequence[str] | None = None) -> Simulation:
-        """Simulate ``spec`` on ``places`` (the head last), each benchmark at its ``stored``
-        counts where given. ``names``: only these of its benchmarks. BenchguardError (exit 3)
-        when the head does not build or a simulated run fails; Spent at the deadline."""
+        """Simulate ``spec`` in ``head`` — and in ``base`` (made when something is to be
+        simulated: its tree is checked out only then) at the same counts — each benchmark at
+        its ``stored`` counts where given. ``names``: only these of its benchmarks.
+        BenchguardError (exit 3) when the head does not build or a simulated run fails; Spent
+        at the deadline."""
         started = time.monotonic()
         found = Simulation(spec)
         binaries: dict[str, Path] = {}
         builds: dict[str, float] = {}
-        for place in places:
-            began = time.monotonic()
-            built = self._build(place, spec, base=place is not places[-1])
-            builds[place.name] = time.monotonic() - began
-            if built is not None:
-                binaries[place.name] = built
-        head = places[-1]
+        places = [head]
+        self._built(head, spec, binaries, builds)
         if head.name not in binaries:
             return found
         self._probe(found, binaries[head.name], head, names)
         plans = self._plan(found, stored or {})
+        if plans and base is not None:
+            places.insert(0, base())
+            self._built(places[0], spec, binaries, builds)
         if plans:
             tops = len({name.split("/", 1)[0] for name in plans})
             self.reporter.progress(
                 f"[{' / '.join(p.label for p in places if p.name in binaries)}] {spec.package}: "
                 f"simulating {plural(len(plans), 'benchmark')} (valgrind, "
-                f"{2 * tops * len(binaries)} processes, "
-                f"{self.jobs} at a time)…")
-        runs = self._simulate(found, places, binaries, plans)
-        for place in places:
-            if place.name in binaries:
-                found.sides[place.name] = self._side(found, place, plans, runs, builds)
+                f"{2 * tops * len(binaries)} processes, {self.jobs} at a time)…")
+            runs = self._simulate(found, places, binaries, plans)
+            for place in places:
+                if place.name in binaries:
+                    found.sides[place.name] = self._side(found, place, plans, runs, builds)
         self._blind(found)
         found.seconds = time.monotonic() - started
         return found
+
+    def _built(self, place: Place, spec: RunSpec, binaries: dict[str, Path],
+               builds: dict[str, float]) -> None:
+        began = time.monotonic()
+        built = self._build(place, spec, base=place.name == "base")
+        builds[place.name] = time.monotonic() - began
+        if built is not None:
+            binaries[place.name] = built
 
     # -- the steps
 

@@ -79,7 +79,7 @@ class SimulatedRuns:
             if head_only:
                 found = self._against_stored(spec, head, stored)
             else:
-                found = self._simulator_().selection(spec, [self._base(), head])
+                found = self._simulator_().selection(spec, head, base=self._base)
         except Spent:
             runs.skip(spec, f"stopped at the deadline (budget {runs.budget}) while simulating")
             return []
@@ -91,7 +91,8 @@ class SimulatedRuns:
             return []
         if head_only and "base" not in found.sides:
             self.head_only.add(spec)
-        self.done[spec] = found
+        if found.sides:  # else every benchmark is timed: nothing was simulated
+            self.done[spec] = found
         if found.package:
             runs.packages[spec.package] = found.package
         self._say(found)
@@ -101,7 +102,7 @@ class SimulatedRuns:
         """The head alone at the stored baseline's counts; should valgrind show the program
         another CPU than the baseline's (another host's features), the base too."""
         simulating = self._simulator_()
-        found = simulating.selection(spec, [head], stored=stored.iterations.get(spec, {}))
+        found = simulating.selection(spec, head, stored=stored.iterations.get(spec, {}))
         theirs = stored.identities.get(spec)
         side = found.sides.get("head")
         if side is None or theirs is None or side.identity.cpu == theirs.cpu:
@@ -110,7 +111,7 @@ class SimulatedRuns:
             f"{spec.package}: the stored simulated baseline was simulated on "
             f"{theirs.cpu!r}, valgrind shows this program {side.identity.cpu!r}: simulating "
             f"the base {git.short(self.runs.base)} too")
-        base = simulating.selection(spec, [self._base()], stored=found.iterations,
+        base = simulating.selection(spec, self._base(), stored=found.iterations,
                                     names=list(found.iterations))
         if "base" in base.sides:
             found.sides["base"] = base.sides["base"]
