@@ -217,6 +217,7 @@ class Options:
     remote: str = "origin"
     allow_regression: tuple[str, ...] = ()
     verbose: bool = False
+    instrument: str | None = None  # --instrument: replaces benchguard.toml's
 
 
 def report_path(options: Options, environ: Mapping[str, str]) -> Path:

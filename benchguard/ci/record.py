@@ -31,7 +31,8 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
     if not git.has_commit(repo, merge.commit):
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
-    settings = changes.config_at(repo, merge.commit, options.config_path)
+    settings = changes.config_at(repo, merge.commit, options.config_path).with_instrument(
+        options.instrument)
     measured = baseline.record_baseline(repo, settings, merge.commit, bench=None,
                                         reporter=reporter)
     assert measured is not None  # not a dry run

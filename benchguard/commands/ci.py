@@ -11,7 +11,7 @@ import sys
 
 from benchguard.ci import check, environment, post, record
 from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact
-from benchguard.commands import add_allow, output
+from benchguard.commands import add_allow, add_instrument, instrument_of, output
 from benchguard.config import values
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.reports import check as check_report
@@ -40,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch commits and notes from, and share notes with, this remote "
                              "(default: origin)")
     add_allow(parser)
+    add_instrument(parser)
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why")
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                       comment_author=args.comment_author or environment.GITHUB_ACTIONS_BOT,
                       artifact_dir=args.artifact_dir, report_path=args.report,
                       remote=args.remote, allow_regression=tuple(args.allow_regression),
-                      verbose=args.verbose)
+                      verbose=args.verbose, instrument=instrument_of(args))
     environ = os.environ
     task = environment.detect(environ)
     if isinstance(task, Nothing):

@@ -104,7 +104,7 @@ def _compare(settings: Config, packages: dict[str, str], head: CommitResults,
         return selection.threshold_for(settings, configured, packages, key)
 
     gate = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
-                           threshold=threshold, metrics=settings.metrics or None)
+                           threshold=threshold, metrics=settings.metrics_judged or None)
     full = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
                            threshold=threshold)
     return gate, full

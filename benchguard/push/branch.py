@@ -82,7 +82,7 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
                 config_path: str | None, verbose: bool, reporter: Reporter,
                 any_machine: bool = False, started: float | None = None,
                 budget: str | None = None, config: Config | None = None,
-                trailers: bool = True) -> Outcome:
+                trailers: bool = True, instrument: str | None = None) -> Outcome:
     """Check one pushed range: what it changes, which benchmarks that selects, how they compare
     with the base within the time budget (counted from ``started``, default now), what
     overrides let through, and whether the head meets its targets. ``config`` and
@@ -90,7 +90,8 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
     with contextlib.ExitStack() as stack:
         triaged = changes.triage(repo, found, given, config_path=config_path, verbose=verbose,
                                  reporter=reporter, stack=stack, budget=budget, config=config,
-                                 trailers=trailers)
+                                 trailers=trailers,
+                                 instrument=instrument)
         planned = plan(triaged, reporter=reporter, stack=stack, any_machine=any_machine,
                        started=started)
         return finish(planned, reporter=reporter)

@@ -8,18 +8,21 @@ rounds they need."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from benchguard.config import BenchEntry, Config
 from benchguard.engine import decision, ledger, verdict
-from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge, tidy_unit
 from benchguard.engine.decision import Decision, Rule, Series
 from benchguard.engine.ledger import Judging, Ledger
+from benchguard.engine.simulation import SIMULATION, TIME, TOLERANCE, UNITS
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.progress import Reporter
 from benchguard.push import runs as running
 from benchguard.push.runner import RunSpec
 from benchguard.push.runs import Runs
+from benchguard.push.simulating import SimulatedRuns
 from benchguard.push.stored import Stored
 from benchguard.style import plural
 from benchguard.tools import git
@@ -36,8 +39,10 @@ class Decider:
     """The looks of one range's check: what each result's rounds decided, and when."""
 
     def __init__(self, config: Config, runs: Runs, stored: Stored, specs: Sequence[RunSpec],
-                 entries: Mapping[RunSpec, BenchEntry], *, reporter: Reporter) -> None:
+                 entries: Mapping[RunSpec, BenchEntry], *, reporter: Reporter,
+                 simulated: SimulatedRuns | None = None) -> None:
         self.config, self.runs, self.stored = config, runs, stored
+        self.simulated = simulated
         self.specs = specs
         self.entries = entries
         self.reporter = reporter
@@ -55,6 +60,7 @@ class Decider:
         stored = self._stored_series()
         family = ledger.family_of({**stored, **self._paired_series()}, self.config.correction)
         self.ledger = book = Ledger(rule, family)
+        self._simulated_once()
         confirming = self._against_stored(stored) if stored else []
         rounds = self.config.count
         undecided = book.look(self._paired_series(), rounds)
@@ -77,13 +83,20 @@ class Decider:
     def compare(self, also: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
         """benchstat's comparison of everything measured, each verdict following its decision
         (``also``: decisions not final yet, to show); unresolved results warned about."""
-        base, head = self.sets()
         made = self.ledger.made if self.ledger is not None else {}
-        report = verdict.compare(base, head, alpha=self.config.alpha,
-                                 threshold=lambda key: self.judging(key).threshold,
-                                 metrics=self.config.metrics or None,
-                                 correction=self.config.correction,
-                                 decided={**made, **(also or {})})
+        report = self._compared(*self.runs.sets(self.specs, self.stored.samples, self.owners),
+                                {**made, **(also or {})})
+        pairs = self._simulated_pairs()
+        if pairs:
+            # a simulated benchmark's B/op and allocs/op come from one run: exact too
+            exact = {unit: True for unit in (*UNITS, "B/op", "allocs/op")}
+            base, head = (merge([replace(pair[side], assume_exact=exact)
+                                 for pair in pairs.values()]) for side in (0, 1))
+            simulated = self._compared(base, head, made)
+            report.comparisons += simulated.comparisons
+            report.warnings = list(dict.fromkeys([*report.warnings, *simulated.warnings]))
+            report.geomeans = verdict.geomean_rows(report.comparisons)
+        report.instruments = self.instruments()
         if self.ledger is not None:
             report.family = self.ledger.family
             unresolved = [c for c in report.comparisons if c.verdict == Verdict.UNRESOLVED]
@@ -101,8 +114,59 @@ class Decider:
                     f"{does} ({listed})")
         return report
 
+    def _compared(self, base: BenchmarkSet, head: BenchmarkSet,
+                  decided: Mapping[SeriesKey, Decision]) -> ComparisonReport:
+        return verdict.compare(base, head, alpha=self.config.alpha,
+                               threshold=lambda key: self.judging(key).threshold,
+                               metrics=self.config.metrics_judged or None,
+                               correction=self.config.correction, decided=decided)
+
     def sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
-        return self.runs.sets(self.specs, self.stored.samples, self.owners)
+        """Base and head of everything measured: timed runs, and simulated selections."""
+        base, head = self.runs.sets(self.specs, self.stored.samples, self.owners)
+        pairs = self._simulated_pairs()
+        if not pairs:
+            return base, head
+        return (merge([base, *(pair[0] for pair in pairs.values())], first_wins=True),
+                merge([head, *(pair[1] for pair in pairs.values())], first_wins=True))
+
+    def instruments(self) -> dict[BenchKey, str]:
+        """Which instrument measured each benchmark."""
+        simulated = {key.bench for pair in self._simulated_pairs().values() for one in pair
+                     for key in one.samples}
+        return {bench: SIMULATION if bench in simulated else TIME for bench in self.owners}
+
+    def _simulated_pairs(self) -> dict[RunSpec, tuple[BenchmarkSet, BenchmarkSet]]:
+        if self.simulated is None:
+            return {}
+        pairs = {spec: pair for spec in self.specs
+                 if (pair := self.simulated.sets(spec, self.stored)) is not None}
+        for spec, pair in pairs.items():
+            for one in pair:
+                for key in one.samples:
+                    self.owners.setdefault(key.bench, spec)
+        return pairs
+
+    def _simulated_once(self) -> None:
+        """Simulated results are exact: one run a side decides each at once, against its
+        threshold (never below the measured tolerance, engine.simulation.TOLERANCE), and
+        nothing is confirmed side by side."""
+        assert self.ledger is not None
+        series: dict[SeriesKey, Series] = {}
+        for spec, (base, head) in self._simulated_pairs().items():
+            series.update(ledger.against_stored(base, head, self._simulated_judging,
+                                                wanted=self._open_in(spec)))
+        exact = {key: Series(one.base, one.head, one.threshold, one.higher_is_better,
+                             one.min_effect, exact=True) for key, one in series.items()}
+        if exact:
+            self.ledger.keep(decision.decide_look(exact, self.ledger.rule, rounds=1,
+                                                  family=self.ledger.family), 1)
+
+    def _simulated_judging(self, key: SeriesKey) -> Judging:
+        judging = self.judging(key)
+        if key.unit in UNITS:
+            return Judging(max(judging.threshold, TOLERANCE), judging.min_effect)
+        return judging
 
     def judging(self, key: SeriesKey) -> Judging:
         """The threshold and min_effect of a result: its run's [[bench]] entry's, else the
@@ -216,7 +280,7 @@ class Decider:
         """Whether a result is one of ``spec``'s (its run produced it), of a metric that can
         block (`metrics`), and not decided yet (unless ``decided_too``)."""
         made = self.ledger.made if self.ledger is not None and not decided_too else {}
-        units = {tidy_unit(metric)[0] for metric in self.config.metrics}
+        units = {tidy_unit(metric)[0] for metric in self.config.metrics_judged}
         return lambda key: (key not in made and (not units or key.unit in units)
                             and self.owners.get(key.bench) == spec
                             and self.runs.measured(spec, key.bench.name))

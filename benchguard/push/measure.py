@@ -17,10 +17,11 @@ from benchguard.config import BenchEntry, Config
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet
 from benchguard.engine.decision import Rule
 from benchguard.engine.names import tags_line
+from benchguard.engine.simulation import SIMULATION, TIME
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import plan, ranges, recording, stored
+from benchguard.push import plan, ranges, recording, simulating, stored
 from benchguard.push.budget import Deadline, Unchecked
 from benchguard.push.deciding import Decider
 from benchguard.push.plan import How, Plan, Source, Step
@@ -28,6 +29,7 @@ from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.push.runs import Runs
 from benchguard.push.selection import Selected, Selection
 from benchguard.push.session import Usage
+from benchguard.push.simulating import SimulatedRuns
 from benchguard.store.notes import NotesStore, Record
 from benchguard.style import plural
 from benchguard.tools import git, go
@@ -58,9 +60,11 @@ class Rounds:
     # of its benchmarks, how many a stored baseline at hand settled and left open (or, measured
     # side by side, would have); None: no stored baseline was at hand
     stored: tuple[int, int] | None = None
+    instrument: str = "time"  # "simulation": one simulated run a side, decided exactly
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
+            "instrument": self.instrument,
             "measure": "side by side" if self.side_by_side else "head only",
             "rounds": self.rounds, "extra": self.extra,
             "seconds": {side: spent.to_json() for side, spent in self.seconds.items()},
@@ -109,6 +113,7 @@ class Measurement:
         self.notes = NotesStore(repo, config.notes_ref)
         self.runs = Runs(repo, found.base, found.head, tree, stack, self.settings,
                          budget=config.budget, reporter=reporter)
+        self.simulating = SimulatedRuns(self.runs, self.settings, reporter=reporter)
         self.stored: stored.Stored | None = None
         self._base_snapshot: Snapshot | None = None
         # of overlapping selections, the first's reason and [[bench]] entry (its thresholds)
@@ -123,6 +128,9 @@ class Measurement:
             if selected.entry is not None:
                 self.entries.setdefault(spec, selected.entry)
         self.specs = list(self.reasons)
+        self.simulated = simulating.chosen(
+            {spec: config.instrument_for(self.entries.get(spec))
+             for spec in self.specs}, tree, reporter=reporter)
 
     def plan(self, available: float = math.inf) -> Plan:
         """What this range would measure, how, and what fits in ``available`` seconds — from
@@ -132,10 +140,14 @@ class Measurement:
             self.notes.along_first_parents(self.found.head, 1),
             self.notes.along_first_parents(self.base_commit, plan.HISTORY_DEPTH))]
         fingerprint = go.fingerprint(self.tree)
-        costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime)
+        costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime,
+                                simulated=self.simulated)
         trust = plan.trust_from(history, self.specs, fingerprint)
         steps = []
         for spec in self.specs:
+            if spec in self.simulated:
+                steps.append(plan.simulated_step(spec, self.reasons[spec], found.simulated_at))
+                continue
             source = (Source.THIS_MACHINE if spec in found.mine else
                       Source.ANOTHER_MACHINE if spec in found.elsewhere else Source.NONE)
             # what it is weighed by; with confirm = false a head-only run costs 1× whatever
@@ -163,14 +175,17 @@ class Measurement:
                 runs.skip(step.spec, "not started: a more relevant selection took what the "
                                      f"time budget {self.config.budget} leaves")
                 continue
-            runs.first_rounds(step.spec, head_only=step.how == How.HEAD_ONLY,
-                              estimate=step.estimate,
-                              run=step.cost.run if step.cost is not None else None)
+            if step.instrument == SIMULATION:
+                self._simulate(step.spec, head_only=step.how == How.HEAD_ONLY)
+            else:
+                runs.first_rounds(step.spec, head_only=step.how == How.HEAD_ONLY,
+                                  estimate=step.estimate,
+                                  run=step.cost.run if step.cost is not None else None)
             short = step.spec in runs.left_out or step.spec in runs.unchecked
         self.packages.update(runs.packages)
         specs = [spec for spec in self.specs if spec not in runs.failures]
         decider = Decider(self.config, runs, self._load_stored(), specs, self.entries,
-                          reporter=self.reporter)
+                          reporter=self.reporter, simulated=self.simulating)
         confirmations = decider.decide()
         self.packages.update(runs.packages)
         report = decider.compare()
@@ -179,23 +194,58 @@ class Measurement:
                      if (spec := decider.owners.get(one.series.bench)) not in runs.unchecked
                      and spec not in runs.failures]
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
+        self.simulating.store_base(self.notes)
         base, head = decider.sets()
-        unchecked = runs.not_checked([step.spec for step in planned.steps])
+        planned_specs = [step.spec for step in planned.steps]
+        # and the timed remainders of simulated selections, after their selection
+        unchecked = runs.not_checked(planned_specs + [spec for spec in self.specs
+                                                      if spec not in planned_specs])
+        head_records = recording.head_records(runs, self.settings, decider.outcomes)
+        head_records += self.simulating.records("head", self.found.head, [
+            spec for spec in specs if spec not in runs.unchecked])
         return Measured(report, base, head, confirmed, self._rounds(specs, decider),
                         dict(self.packages), dict(decider.owners), dict(runs.failures),
-                        unchecked, recording.head_records(runs, self.settings, decider.outcomes),
+                        unchecked, head_records,
                         decider.ledger.rule if decider.ledger is not None else None)
+
+    def _simulate(self, spec: RunSpec, *, head_only: bool) -> None:
+        """Simulate ``spec``; what simulation cannot see becomes a timed selection of its own
+        (the same [[bench]] entry's thresholds), head only where a timed baseline serves it."""
+        timed = self.simulating.measure(spec, self._load_stored(), head_only=head_only)
+        if not timed or spec in self.runs.unchecked:
+            return
+        derived = simulating.timed_spec(spec, timed)
+        found = self._load_stored()
+        if spec in found.samples:
+            found.samples[derived] = stored.stored_for(found.samples[spec], derived,
+                                                       self.packages.get(spec.package))
+            if spec in found.mine:
+                found.mine.add(derived)
+        self.reasons[derived] = f"{self.reasons[spec]}; timed: simulation cannot see them"
+        if spec in self.entries:
+            self.entries[derived] = self.entries[spec]
+        self.specs.append(derived)
+        self.runs.first_rounds(derived, head_only=bool(found.samples.get(derived, None)
+                                                       and found.samples[derived].samples),
+                               estimate=None)
 
     def _announce(self, steps: tuple[Step, ...]) -> None:
         """Which stored baselines serve, and why a stored baseline the plan did not trust was
         passed over."""
         covered = [step for step in steps if step.how == How.HEAD_ONLY]
         for commit in dict.fromkeys(step.stored_at or self.base_commit for step in covered):
-            serves = [step for step in covered if (step.stored_at or self.base_commit) == commit]
-            since = "" if commit == self.base_commit else \
-                f" (the commits since it up to {git.short(self.base_commit)} change none of them)"
-            self.reporter.progress(f"using the stored baseline of {git.short(commit)} for "
-                                   f"{len(serves)} of {len(self.specs)} selections{since}")
+            for instrument in (TIME, SIMULATION):
+                serves = [step for step in covered if step.instrument == instrument
+                          and (step.stored_at or self.base_commit) == commit]
+                if not serves:
+                    continue
+                since = "" if commit == self.base_commit else (
+                    f" (the commits since it up to {git.short(self.base_commit)} change none "
+                    "of them)")
+                kind = "stored simulated baseline" if instrument == SIMULATION \
+                    else "stored baseline"
+                self.reporter.progress(f"using the {kind} of {git.short(commit)} for "
+                                       f"{len(serves)} of {len(self.specs)} selections{since}")
         # a step has a trust only when a stored baseline serves it (plan())
         passed_over = [step.trust for step in steps
                        if step.how == How.SIDE_BY_SIDE and step.trust is not None]
@@ -207,11 +257,13 @@ class Measurement:
 
     def _load_stored(self) -> stored.Stored:
         if self.stored is None:
+            identity = simulating.expected_identity(self.tree) if self.simulated else None
             self.stored = stored.load(
                 self.notes, self.base_commit, self.specs, config=self.config,
                 settings=self.settings, fingerprint=go.fingerprint(self.tree),
                 packages=self.packages, base_snapshot=self._base, any_machine=self.any_machine,
-                reporter=self.reporter)
+                reporter=self.reporter,
+                simulated={spec: identity for spec in self.simulated if identity is not None})
         return self.stored
 
     def _base(self) -> Snapshot:
@@ -227,6 +279,14 @@ class Measurement:
         rounds = {}
         for spec in specs:
             sessions = [ran for ran in runs.sessions() if spec in ran.rounds]
+            simulated = self.simulating.done.get(spec)
+            if simulated is not None and spec not in runs.unchecked:
+                rounds[f"{describe_spec(spec)} (simulated)"] = Rounds(
+                    "base" in simulated.sides, 1, 0,
+                    {side: Usage(one.build, 1, one.cpu, 0.0)
+                     for side, one in simulated.sides.items()},
+                    {f"{key.bench.label} {key.unit}": 1 for key in at
+                     if decider.owners.get(key.bench) == spec}, instrument="simulation")
             if spec in runs.unchecked or not sessions:
                 continue
             seconds: dict[str, Usage] = {}

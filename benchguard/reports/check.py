@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchguard import JSON_VERSION
-from benchguard.engine.decision import Decision
+from benchguard.engine.decision import Decision, Method, State
 from benchguard.engine.ledger import how_decided
 from benchguard.engine.names import run_name
+from benchguard.engine.simulation import SIMULATION
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.push.measure import Measured, describe_spec
@@ -232,9 +233,23 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
     if measured is None or measured.rule is None:
         return []
     made = [c.decision for c in compared.comparisons if c.decision is not None]
-    at = [round_ for rounds in measured.rounds.values() for round_ in rounds.decided.values()]
-    lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
+    at = [round_ for rounds in measured.rounds.values() if rounds.instrument != SIMULATION
+          for round_ in rounds.decided.values()]
+    if made and all(one.method == Method.EXACT for one in made):
+        tally = ", ".join(f"{count} {state}" for state, count in (
+            ("settled", sum(one.state == State.SETTLED for one in made)),
+            ("blocked", sum(one.blocks for one in made))) if count)
+        lines = [f"verdicts: exact, without a test (simulated counts, and metrics every run "
+                 f"gave one value): {tally}"]
+    else:
+        lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
     for described, rounds in measured.rounds.items():
+        if rounds.instrument == SIMULATION:
+            how = "base and head at the same iteration counts" if rounds.side_by_side else \
+                "the head against the stored simulated baseline, at its iteration counts"
+            lines.append(f"{described.removesuffix(' (simulated)')}: simulated (valgrind), "
+                         f"{how}: one run a side decides")
+            continue
         if not rounds.side_by_side:
             continue
         more = ""

@@ -7,7 +7,9 @@ from typing import Any
 
 from benchguard import JSON_VERSION
 from benchguard.engine import units
+from benchguard.engine.benchfmt import BenchKey
 from benchguard.engine.names import tags_line
+from benchguard.engine.simulation import SIMULATION, TIME, UNITS
 from benchguard.engine.stats import Summary
 from benchguard.engine.status import Status, Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport, GeomeanRow, geomean_rows
@@ -225,8 +227,18 @@ def _summary_json(summary: Summary | None) -> dict[str, Any] | None:
             "ci": [summary.low, summary.high] if bounded else None}
 
 
+def instruments(report: ComparisonReport) -> dict[BenchKey, str]:
+    """The instrument that measured each benchmark: as `check` says, else "simulation" for a
+    benchmark with a simulated unit (engine.simulation.UNITS), else "time"."""
+    simulated = {c.series.bench for c in report.comparisons if c.series.unit in UNITS}
+    return {c.series.bench: report.instruments.get(
+        c.series.bench, SIMULATION if c.series.bench in simulated else TIME)
+        for c in report.comparisons}
+
+
 def to_json(report: ComparisonReport) -> dict[str, Any]:
     """The JSON contract of docs/json.md, as a plain dict other commands may extend."""
+    measured_by = instruments(report)
     return {
         "version": JSON_VERSION,
         "status": report.status,
@@ -248,6 +260,7 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
                 "threshold": c.threshold,
                 "allowed_by": c.allowed_by,
                 "exact": c.exact,
+                "instrument": measured_by[c.series.bench],
             }
             for c in report.comparisons
         ],
