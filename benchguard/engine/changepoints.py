@@ -35,7 +35,7 @@ for every point.
 
 A slow drift has no commit to blame, and E-divisive cuts it into several small steps. A point is
 ``drift`` when a line through its two segments explains it: fitted together with a common slope
-(least squares), the step itself is not significant. The level moved gradually there, not at that
+(least squares on ranks), the step itself is not significant. The level moved gradually there, not at that
 commit. benchmarks/changepoints.py measures how often each kind is told right.
 """
 
@@ -61,7 +61,7 @@ WINDOWS = 8  # the second look's windows end at each eighth of the segment
 TIE = 1e-9
 # A point is drift when its step, fitted with a common slope through both segments, has a t
 # statistic below this: the line explains the change. The split sits where noise makes the step
-# look largest, so a drift's points reach t ≈ 2 (3.2 at the 90th percentile) and real steps 3–20
+# look largest, so a drift's points reach t ≈ 2 (3.0 at the 90th percentile), real steps 3–9
 # (benchmarks/changepoints.py measures both).
 DRIFT_T = 3.0
 
@@ -126,9 +126,10 @@ def _describe(series: list[float], bounds: tuple[int, int, int], split_p: float,
 
 def _gradual(before: list[float], after: list[float]) -> bool:
     """Whether the step between ``before`` and ``after`` is explained by a line through both:
-    fitted together with a common slope (least squares), the step itself is not significant
-    (|t| < DRIFT_T): drift rather than a change at one commit."""
-    values = before + after
+    fitted together with a common slope (least squares, on the values' ranks so that one slow
+    commit weighs no more than any other), the step itself is not significant (|t| < DRIFT_T):
+    drift rather than a change at one commit."""
+    values = _ranks(before + after)
     n = len(values)
     if n <= 3:
         return False
@@ -140,6 +141,17 @@ def _gradual(before: list[float], after: list[float]) -> bool:
     error = math.fsum((value - size * step) ** 2
                       for value, step in zip(values, steps, strict=True)) / (n - 3)
     return error > 0 and abs(size) < DRIFT_T * math.sqrt(error / spread)
+
+
+def _ranks(values: list[float]) -> list[float]:
+    """Each value's rank among ``values``, ties given their mid-rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    for _, tied in itertools.groupby(enumerate(order), key=lambda pair: values[pair[1]]):
+        group = list(tied)
+        for _, index in group:
+            ranks[index] = (group[0][0] + group[-1][0]) / 2
+    return ranks
 
 
 def _detrended(values: list[float]) -> list[float]:
