@@ -35,8 +35,8 @@ for every point.
 
 A slow drift has no commit to blame, and E-divisive cuts it into several small steps. A point is
 ``drift`` when a line through its two segments explains it: fitted together with a common slope
-(least squares on ranks), the step itself is not significant. The level moved gradually there, not at that
-commit. benchmarks/changepoints.py measures how often each kind is told right.
+(least squares on ranks), the step itself is not significant. The level moved gradually there,
+not at that commit. benchmarks/changepoints.py measures how often each kind is told right.
 """
 
 from __future__ import annotations
