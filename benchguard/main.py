@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 from benchguard import __version__, commands
 from benchguard.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, BenchguardError
 from benchguard.redact import redact
+from benchguard.style import printable
 
 # The command registry: name -> one-line help; each lives in benchguard/commands/<name>.py with
 # add_arguments(parser) and run(args) -> int. Only the command that runs is imported
@@ -42,7 +44,7 @@ exit codes:
   2    bad usage, configuration or input
   3    a benchmark failed to build or run
   4    internal error (a bug in benchguard; the message names a log file)
-  130  interrupted
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
 """
 
 # Options every command takes, before or after its name (`benchguard check --config x.toml`).
@@ -93,13 +95,18 @@ def command_named(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _interrupt_on_sigterm() -> None:
-    """A hook killed with SIGTERM cleans up (worktrees, go processes) as it does on Ctrl-C."""
+def _interrupt_on_signals() -> None:
+    """A hook killed with SIGTERM, or whose terminal or SSH session closed (SIGHUP), cleans up
+    (worktrees, go and the test binary) as it does on Ctrl-C. A signal ignored when we started
+    (`nohup` ignores SIGHUP) stays ignored."""
 
     def handler(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, handler)
+    for name in ("SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 def _change_directory(directory: str) -> None:
@@ -111,7 +118,7 @@ def _change_directory(directory: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _interrupt_on_sigterm()
+    _interrupt_on_signals()
     words = sys.argv[1:] if argv is None else list(argv)
     command = command_named(words)
     parser = build_parser(only=command)
@@ -126,9 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = commands.load(args.command).run(args)
         return result
     except BenchguardError as error:
-        print(f"benchguard: error: {redact(error.message)}", file=sys.stderr)
+        # The message and its detail may quote go's output (the code under test's): escaped
+        # like every other piece of untrusted text, so it can neither drive the terminal nor
+        # issue CI workflow commands.
+        print(f"benchguard: error: {printable(redact(error.message), lines=True)}",
+              file=sys.stderr)
         if error.detail:
-            print(redact(error.detail.rstrip()), file=sys.stderr)
+            print(printable(redact(error.detail.rstrip()), lines=True), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("benchguard: interrupted", file=sys.stderr)
@@ -138,12 +149,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         # A traceback quotes exception messages, which may quote a URL or a header: the log is
         # redacted like every other line (benchguard.redact).
-        log = Path(tempfile.gettempdir()) / "benchguard-error.log"
-        log.write_text(redact(traceback.format_exc()), encoding="utf-8")
-        print(f"benchguard: unexpected error: {type(error).__name__}: {redact(str(error))}",
-              file=sys.stderr)
-        print(f"benchguard: the traceback is in {log}; please report it", file=sys.stderr)
+        text = redact(traceback.format_exc())
+        print(f"benchguard: unexpected error: {type(error).__name__}: "
+              f"{printable(redact(str(error)), lines=True)}", file=sys.stderr)
+        try:
+            log = _crash_log(text)
+        except Exception as failure:  # the log is a courtesy: the exit status stays "a bug"
+            reason = failure.strerror if isinstance(failure, OSError) else failure
+            print(f"benchguard: could not write the traceback to a log ({reason}); here it is:",
+                  file=sys.stderr)
+            print(printable(text, lines=True), end="", file=sys.stderr)
+        else:
+            print(f"benchguard: the traceback is in {log}; please report it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _crash_log(text: str) -> Path:
+    """A new file holding ``text``, that only this user can read, in a new directory only this
+    user can enter (TMPDIR is shared: a fixed name there is one another user can plant a
+    symbolic link at). Nothing is left behind when it cannot be written."""
+    directory = Path(tempfile.mkdtemp(prefix="benchguard-crash-"))
+    log = directory / "traceback.log"
+    try:
+        descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with open(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return log
 
 
 def entry() -> None:

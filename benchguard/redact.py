@@ -11,9 +11,11 @@ from collections.abc import Mapping
 
 MASK = "***"
 
-# Variables whose value is a secret however it is named; any variable whose name says TOKEN,
-# SECRET, PASSWORD or KEY is treated the same way.
-_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|(^|_)KEY($|_)",
+# A variable whose name says TOKEN, SECRET, PASSWORD, CREDENTIAL, or PRIVATE or KEY as a word
+# (GITHUB_TOKEN, CI_JOB_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN, DEPLOY_KEY, SSH_PRIVATE_KEY)
+# holds a secret: its value is masked wherever it appears, and go never sees it. GOPRIVATE
+# (which modules are private, not a secret; go needs it) is not one.
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|(^|_)(PRIVATE|KEY)($|_)",
                           re.IGNORECASE)
 _SHORTEST_SECRET = 8  # shorter values ("1", "true") would mask ordinary words
 
@@ -29,11 +31,16 @@ _PATTERNS = (
 )
 
 
+def is_secret_name(name: str) -> bool:
+    """Whether the environment variable ``name`` holds a secret, by its name."""
+    return _SECRET_NAME.search(name) is not None
+
+
 def secret_values(environ: Mapping[str, str]) -> list[str]:
     """The values of the environment that are secrets, longest first (a token that contains
     another is masked whole)."""
     values = {value for name, value in environ.items()
-              if _SECRET_NAME.search(name) and len(value) >= _SHORTEST_SECRET}
+              if is_secret_name(name) and len(value) >= _SHORTEST_SECRET}
     return sorted(values, key=len, reverse=True)
 
 

@@ -21,6 +21,11 @@ _RESET = "\x1b[0m"
 # be able to move the cursor, retitle the terminal or clear the screen of whoever reads it.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# GitHub Actions obeys a line of a step's output that starts, after blanks, with `::` (a workflow
+# command: `::warning::`, `::add-mask::`, `::stop-commands::`, …), and the older `##[command]`
+# anywhere in a line. Text from others (go's output, a benchmark name, a note) would issue them
+# in the CI log: their first character is shown as an escape instead (`\x3a:warning::…`).
+_WORKFLOW_COMMAND = re.compile(r"^([^\S\n]*):(?=:)|#(?=#\[)", re.MULTILINE)
 
 
 def plural(count: int, noun: str) -> str:
@@ -46,9 +51,21 @@ def paint(text: str, colour: str, *, enabled: bool) -> str:
 
 def printable(text: str, *, lines: bool = False) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), so input from other
-    people (benchmark names, notes, files) prints as the characters it holds and does nothing
-    else. ``lines=True`` keeps newlines and tabs (for multi-line messages)."""
+    people (benchmark names, notes, files, go's output) prints as the characters it holds and
+    does nothing else: no terminal escape, no CI workflow command. ``lines=True`` keeps
+    newlines and tabs (for multi-line messages)."""
     pattern = _CONTROL_KEEP_LINES if lines else _CONTROL
-    if pattern.search(text) is None:
-        return text
-    return pattern.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    if pattern.search(text) is not None:
+        text = pattern.sub(_escape, text)
+    if ":" in text or "#" in text:
+        text = _WORKFLOW_COMMAND.sub(_inert_command, text)
+    return text
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def _inert_command(match: re.Match[str]) -> str:
+    blanks = match.group(1)
+    return "\\x23" if blanks is None else f"{blanks}\\x3a"

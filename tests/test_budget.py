@@ -518,11 +518,15 @@ def test_durations_and_unchecked_records_survive_the_notes_and_bad_ones_are_skip
     assert decode(encode(record)).durations == (Timing("./a", ".", ("x",), 1.235, 0.5),
                                                 Timing("./b", ".", (), 1.0, 0.5, 6, 0.0, 1, 2))
     left = unchecked_record("a" * 40, budget="4m", user="me@example.com",
-                            selections=[("./a", ".", (), "not started: the budget was spent")])
+                            selections=[("./a", ".", (), "not started: the budget was spent", ()),
+                                        ("./b", "^BenchmarkX$", (), "not measured: 3 of 4 fit",
+                                         ("BenchmarkX",))])
     assert decode(encode(left)).unchecked == {
         "budget": "4m", "user": "me@example.com",
         "selections": [{"package": "./a", "pattern": ".", "tags": [],
-                        "reason": "not started: the budget was spent"}]}
+                        "reason": "not started: the budget was spent"},
+                       {"package": "./b", "pattern": "^BenchmarkX$", "tags": [],
+                        "reason": "not measured: 3 of 4 fit", "benchmarks": ["BenchmarkX"]}]}
     for bad in ([{"package": "./a", "pattern": ".", "build": -1, "run": 1}],
                 [{"package": "./a", "pattern": ".", "build": "1s", "run": 1}], {"./a": 1},
                 [{"package": "./a", "pattern": ".", "build": 1, "run": 1,

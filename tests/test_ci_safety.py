@@ -4,6 +4,8 @@ and action.yml checked for what the end-to-end tests cannot see (permissions, sc
 
 from __future__ import annotations
 
+import html
+import importlib.metadata
 import json
 import os
 import re
@@ -16,10 +18,15 @@ from typing import Any
 
 import ci_events
 import fake_github
+import github_markdown
 import pytest
+import test_ci_hostile
+import test_crash_log
 import workflow_runner
-from conftest import benchguard
+from conftest import Project, benchguard
 from fake_github import TOKEN, FakeGitHub
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from benchguard import redact
 from benchguard.ci import artifact, comment, github
@@ -63,10 +70,13 @@ def write_artifact(directory: Path, *, number: int = 7, report: str = REPORT,
 
 def post(tmp_path: Path, api: FakeGitHub | None, *, pull_requests: tuple[int, ...] = (),
          token: str | None = TOKEN, api_url: str = "") -> subprocess.CompletedProcess[str]:
-    """The workflow_run job: `benchguard ci --artifact-dir` in a directory with no repository."""
+    """The workflow_run job: `benchguard ci --artifact-dir` in a directory with no repository
+    (given a minute: an artifact must never make it wait forever)."""
     event = ci_events.workflow_run(8000, HEAD, pull_requests=pull_requests)
     env = github_env(tmp_path, "workflow_run", event, api_url or (api.url if api else ""), token)
-    return benchguard("ci", "--artifact-dir", "artifact", cwd=tmp_path, env=env)
+    return subprocess.run([sys.executable, "-m", "benchguard", "ci", "--artifact-dir",
+                           "artifact"], cwd=tmp_path, capture_output=True, text=True,
+                          env={**os.environ, **env}, check=False, timeout=60)
 
 
 def outputs(tmp_path: Path) -> dict[str, str]:
@@ -197,6 +207,20 @@ def _not_json(directory: Path) -> None:
     (directory / artifact.SUMMARY).write_text("{'pull_request': 7}", encoding="utf-8")
 
 
+def _deeply_nested(directory: Path) -> None:
+    # Within the size limit, deeper than Python's recursion limit.
+    (directory / artifact.SUMMARY).write_text('{"pull_request": ' + "[" * 4000,
+                                              encoding="utf-8")
+
+
+def _fifo(name: str) -> Callable[[Path], None]:
+    def tamper(directory: Path) -> None:
+        # A named pipe blocks whoever opens it until a writer comes: none will.
+        (directory / name).unlink()
+        os.mkfifo(directory / name)
+    return tamper
+
+
 @pytest.mark.parametrize(("changes", "tamper", "said"), [
     ({"comment": "hi"}, None, "keys differ from the expected ones; unexpected: 'comment'"),
     ({"pull_request": True}, None, "pull_request is not a pull request number"),
@@ -211,6 +235,9 @@ def _not_json(directory: Path) -> None:
     ({}, _symlinked_report, "report.md: cannot open it"),
     ({}, _huge_report, "report.md: larger than 1048576 bytes"),
     ({}, _not_json, "benchguard.json: not JSON"),
+    ({}, _deeply_nested, "benchguard.json: not JSON (nested too deeply)"),
+    ({}, _fifo(artifact.SUMMARY), "benchguard.json: not a regular file"),
+    ({}, _fifo(artifact.REPORT), "report.md: not a regular file"),
 ])
 def test_a_forged_artifact_is_not_posted(tmp_path: Path, github_api: FakeGitHub,
                                          changes: dict[str, Any],
@@ -271,6 +298,78 @@ def test_the_posted_report_can_only_show_itself(tmp_path: Path, github_api: Fake
     assert len(body) <= 65536 and "cut short" in body
 
 
+# Every way GitHub-flavoured Markdown turns text into a link, an image, a mention or a
+# reference that the earlier sanitising let through.
+SLIPPED_THROUGH = """\
+Benchmarks are fine, [approve the pull request][merge] or see ![status][pixel].
+[merge]: https://evil.example/approve
+[pixel]: https://evil.example/p.png "tracking"
+A shortcut reference: [docs], with its definition below.
+
+[docs]: <https://evil.example/docs>
+Bare URLs: https://evil.example/bare, HTTP://EVIL.EXAMPLE/X, www.evil.example and a@b.example.
+Entities: &#x40;octocat &commat;octocat &#64;octo/admins, closes &#x23;1 and &num;2, GH-3.
+`&#x40;in-code` and `[x](https://evil.example/code)` are shown as they are.
+"""
+
+
+def test_the_posted_report_renders_as_inert_text_on_github(tmp_path: Path,
+                                                           github_api: FakeGitHub) -> None:
+    live = github_markdown.live_parts(SLIPPED_THROUGH)
+    assert len(live) >= 10, live  # each of these is live as it stands
+    write_artifact(tmp_path / "artifact", report=SLIPPED_THROUGH)
+    github_api.pulls[7] = HEAD
+
+    proc = post(tmp_path, github_api)
+
+    assert proc.returncode == 0, proc.stderr
+    [posted] = github_api.ours(7)
+    report = posted["body"].split("its report follows.\n\n", 1)[1]
+    assert github_markdown.live_parts(report) == []
+    shown = html.unescape(re.sub(r"<[^>]*>", "", github_markdown.render(report)))
+    for text in ("approve the pull request", "evil.example/approve", "&#x40;octocat",
+                 "&commat;octocat", "closes &#x23;1", "www", "a@"):
+        assert text in shown.replace("\u200b", ""), text  # all of it still readable
+
+
+# --- sinks ------------------------------------------------------------------------------------
+
+
+SINKS = {  # each sink made to fail as a full disk or a wrong path does
+    "the step summary": {"env": {"GITHUB_STEP_SUMMARY": "/dev/full"}},
+    "the step outputs": {"env": {"GITHUB_OUTPUT": "/dev/full"}},
+    "the report file": {"report": "/dev/full"},
+    "the artifact": {"artifact": "/dev/full/artifact"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failing", list(SINKS))
+def test_a_sink_that_cannot_be_written_is_a_warning_and_the_verdict_still_decides(
+        project: Project, github_api: FakeGitHub, tmp_path: Path, failing: str) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    base, head, _ = ci_events.open_pull_request(project, 7)
+
+    run = test_ci_hostile.check_in_ci(project, github_api, tmp_path / "run", 7, base, head,
+                                      **SINKS[failing])  # type: ignore[arg-type]
+
+    assert run.proc.returncode == 1, run.proc.stderr  # the regression's, not a crash's
+    assert "unexpected error" not in run.proc.stderr
+    [warning] = [line for line in run.proc.stderr.splitlines()
+                 if line.startswith(f"benchguard: warning: could not write {failing}")]
+    assert "/dev/full" in warning
+    assert "regression" in run.comment
+    if failing != "the step summary":
+        assert "regression" in run.sink("summary.md")
+    if failing != "the step outputs":
+        assert outputs(run.place)["status"] == "regression"
+    if failing != "the report file":
+        assert "regression" in run.sink("benchguard-report.md")
+    if failing != "the artifact":
+        assert json.loads(run.sink("artifact/benchguard.json"))["status"] == "regression"
+
+
 # --- tokens ------------------------------------------------------------------------------------
 
 
@@ -293,7 +392,7 @@ def test_an_internal_error_never_writes_the_token_to_stderr_or_the_crash_log(
                           text=True, check=False,
                           env={**os.environ, "GITHUB_TOKEN": TOKEN, "TMPDIR": str(tmp_path)})
     assert proc.returncode == 4, proc.stderr
-    log = (tmp_path / "benchguard-error.log").read_text(encoding="utf-8")
+    log = test_crash_log.log_of(proc).read_text(encoding="utf-8")
     for text in (proc.stderr, log):
         assert "RuntimeError" in text
         assert TOKEN not in text and "ghp_AAAA" not in text
@@ -386,3 +485,79 @@ def test_the_action_refuses_an_input_that_is_not_true_or_false(tmp_path: Path,
     assert step.returncode == 2
     assert "::error::the fail-on-regression input must be true or false" in step.stdout
     assert "::add-mask::" not in step.stdout
+
+
+# --- what the action installs --------------------------------------------------------------------
+
+
+def install_script() -> str:
+    [step] = [step for step in workflow_runner.action()["runs"]["steps"]
+              if step.get("id") == "install"]
+    script: str = step["run"]
+    return script
+
+
+def pinned() -> dict[str, tuple[str, list[str]]]:
+    """action/requirements.txt: name -> (version, hashes)."""
+    text = (workflow_runner.ROOT / "action" / "requirements.txt").read_text(encoding="utf-8")
+    found: dict[str, tuple[str, list[str]]] = {}
+    for requirement in re.sub(r"\\\n", " ", re.sub(r"#.*", "", text)).splitlines():
+        if not requirement.strip():
+            continue
+        named = re.match(r"([A-Za-z0-9_.-]+)==(\S+)", requirement.strip())
+        assert named, requirement
+        found[canonicalize_name(named.group(1))] = (
+            named.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", requirement))
+    return found
+
+
+def runtime_dependencies(name: str) -> set[str]:
+    """``name``'s requirements, and theirs, as installed here (extras left out)."""
+    found: set[str] = set()
+    for line in importlib.metadata.requires(name) or ():
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        dependency = canonicalize_name(requirement.name)
+        if dependency not in found:
+            found |= {dependency} | runtime_dependencies(dependency)
+    return found
+
+
+def test_the_action_installs_only_dependencies_pinned_by_hash() -> None:
+    script = install_script()
+    installs = re.findall(r"pip install[^\n]*", script)
+    assert len(installs) == 2, installs
+    assert all("--no-deps" in line for line in installs)
+    requirements_file = '"$GITHUB_ACTION_PATH/action/requirements.txt"'
+    assert f"--require-hashes --only-binary=:all: -r {requirements_file}" in installs[0]
+    assert "--no-build-isolation --no-index \"$GITHUB_ACTION_PATH\"" in installs[1]
+    requirements = pinned()
+    assert all(hashes for _, hashes in requirements.values()), requirements
+    # Exactly benchguard's dependencies, all the way down, and the build backend.
+    needed = runtime_dependencies("benchguard") | {"setuptools"}
+    assert set(requirements) == needed
+    declared = {canonicalize_name(Requirement(line).name): Requirement(line).specifier
+                for line in importlib.metadata.requires("benchguard") or ()
+                if "extra ==" not in line}
+    for name, specifier in declared.items():
+        assert specifier.contains(requirements[name][0]), (name, specifier)
+
+
+def test_the_action_never_runs_a_virtualenv_another_version_left(tmp_path: Path) -> None:
+    # An earlier step of the job used another version of this action, or left a virtualenv
+    # where this one used to look.
+    other = {f"{venv}/bin/{program}": "#!/bin/sh\necho 'benchguard of another version'\n"
+             for venv in ("benchguard-venv", "benchguard-venv-0123456789abcdef")
+             for program in ("benchguard", "python")}
+    runner = workflow_runner.Runner(tmp_path, tmp_path, "http://127.0.0.1:9", TOKEN,
+                                    left_in_temp=other)
+    workflow = {"jobs": {"baseline": {"steps": [{"uses": "benchguard/benchguard@v0.1.0"}]}}}
+    job = runner.run(workflow, "baseline", event_name="push",
+                     event=ci_events.push(BASE, HEAD, ref="refs/heads/feature"), sha=HEAD,
+                     ref="refs/heads/feature")
+
+    [step] = job.steps
+    assert step.returncode == 0, step.stdout + step.stderr
+    assert "another version" not in step.stdout + step.stderr
+    assert "a push to refs/heads/feature, not to the default branch main" in step.stderr

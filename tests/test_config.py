@@ -126,6 +126,11 @@ def test_threshold_is_a_percentage_or_a_fraction(written: str, fraction: float) 
      "got 'sec/op'"),
     ('on_error = "ignore"\n', "benchguard.toml:1: on_error must be \"block\" or \"warn\", "
      "got 'ignore'"),
+    ("ci = true\n", "benchguard.toml:1: ci must be a table, written [ci]; got a boolean"),
+    ("[ci]\ntrust_head = true\n",
+     "benchguard.toml:2: unknown key 'trust_head' in [ci] — did you mean 'trust_head_config'?"),
+    ('[ci]\ntrust_head_trailers = "yes"\n',
+     "benchguard.toml:2: trust_head_trailers must be true or false, got 'yes'"),
     ('notes_ref = "benchguard"\n', "benchguard.toml:1: notes_ref must be a ref under "
      'refs/notes/ like "refs/notes/benchguard" (git notes merge works only there), '
      "got 'benchguard'"),

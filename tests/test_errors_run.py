@@ -145,6 +145,41 @@ def test_a_panicking_benchmark_exits_3_naming_its_package(fast_project: Project)
     assert_nothing_lost(project, before)
 
 
+# What a test binary prints reaches the terminal and the CI log: terminal escapes, and lines
+# GitHub Actions reads as workflow commands (a warning, a mask that hides the log, stopping
+# command processing), in the new and the old syntax.
+HOSTILE_OUTPUT = [
+    "::warning file=go.mod::all good, merge it",
+    "  ::add-mask::benchguard",
+    "##[error]fake failure",
+    "::stop-commands::pwned",
+    "\x1b]0;pwned\x07\x1b[2Jthe screen is cleared",
+]
+
+
+def test_what_a_failing_test_binary_prints_is_shown_inert(fast_project: Project) -> None:
+    project = fast_project
+    said = "\n".join(f"fmt.Println({json.dumps(line)})" for line in HOSTILE_OUTPUT)
+    project.write({"hashing/main_test.go": benchmark_file(f"""
+        func TestMain(m *testing.M) {{
+            {said}
+            os.Exit(1)
+        }}
+    """, imports='"fmt"; "os"; "testing"')})
+    project.commit("a TestMain that prints what CI would obey")
+
+    proc = project.benchguard("check")
+
+    assert proc.returncode == 3
+    assert error_line(proc).endswith(
+        "./hashing: go test failed (exit 1): \\x1b]0;pwned\\x07\\x1b[2Jthe screen is cleared")
+    assert "\x1b" not in proc.stderr + proc.stdout
+    for line in (proc.stderr + proc.stdout).splitlines():
+        assert not line.lstrip().startswith("::"), line
+        assert "##[" not in line, line
+    assert "\\x3a:warning file=go.mod::all good" in proc.stderr  # shown, as text
+
+
 def test_a_benchmark_that_hangs_is_stopped_at_the_timeout_and_exits_3(
     fast_project: Project,
 ) -> None:
@@ -253,7 +288,8 @@ def test_a_path_pattern_that_matches_nothing_is_a_warning(fast_project: Project)
     assert_nothing_lost(project, before, notes="grown")
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["Ctrl-C", "SIGTERM", "SIGHUP (terminal closed)"])
 def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     signum: int, fast_project: Project, temp_dir: Path, tmp_path: Path
 ) -> None:
@@ -261,12 +297,12 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     started = tmp_path / "benchmark-started"
     project.write({"hashing/naps_test.go": benchmark_file("""
         func BenchmarkNaps(b *testing.B) {
-            os.WriteFile(os.Getenv("STARTED_FILE"), nil, 0o644)
+            os.WriteFile(os.Getenv("STARTED_FILE"), []byte(strconv.Itoa(os.Getpid())), 0o644)
             for i := 0; i < b.N; i++ {
                 time.Sleep(100 * time.Millisecond)
             }
         }
-    """, imports='"os"; "testing"; "time"')})
+    """, imports='"os"; "strconv"; "testing"; "time"')})
     project.commit("a slow benchmark")
     before = snapshot(project)
     child = subprocess.Popen([sys.executable, "-m", "benchguard", "check"], cwd=project.root,
@@ -274,8 +310,10 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
                              stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                              preexec_fn=interruptible)
     deadline = time.monotonic() + 60
-    while not started.exists() and child.poll() is None and time.monotonic() < deadline:
+    while not (started.exists() and started.read_text()) and child.poll() is None \
+            and time.monotonic() < deadline:
         time.sleep(0.05)
+    test_binary = int(started.read_text())
     child.send_signal(signum)
     _, stderr = child.communicate(timeout=60)
 
@@ -283,6 +321,19 @@ def test_ctrl_c_during_a_run_leaves_no_worktree_and_no_partial_note(
     assert stderr.splitlines()[-1] == "benchguard: interrupted", stderr
     assert_nothing_lost(project, before)
     assert not list(temp_dir.glob("go-build*"))
+    assert not alive(test_binary), "the benchmark's test binary is still running"
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs, given a moment to finish dying (an orphan is reaped by init)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_two_checks_at_once_both_finish_and_both_baselines_are_kept(

@@ -13,6 +13,7 @@ from conftest import Project, make_project, slow_down
 from test_check import said
 from test_noise import RULE, decided
 
+from benchguard import config
 from benchguard.engine import decision, ledger, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.push import ranges
@@ -270,3 +271,78 @@ def test_a_check_says_when_the_working_trees_configuration_is_not_the_one_it_use
     assert "commit it to check with it" in proc.stderr
     project.commit("budget of 6m")
     assert "differs" not in project.benchguard("check").stderr
+
+
+# -- init sizes the work to the budget
+
+
+@GO
+@pytest.mark.slow
+def test_init_times_each_package_and_chooses_a_benchtime_with_which_a_core_push_fits(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path, config=None, files=CORE_AND_APP)
+
+    proc = project.benchguard("init")
+
+    assert proc.returncode == 0, proc.stderr
+    assert "timing each package once at benchtime 50ms" in proc.stderr
+    [chose] = [line for line in proc.stdout.splitlines() if "chose benchtime" in line]
+    # 60 benchmarks of ./core, and ./app, which a change to it selects too: 1s would need
+    # minutes side by side
+    assert "a push touching ./core (it selects 2 packages)" in chose
+    assert "within the 4m budget" in chose
+    assert "a full baseline (`benchguard baseline`) should take ~" in proc.stdout
+    written = config.load(project.root)
+    assert written.benchtime == chose.split("chose benchtime ")[1].split(":")[0]
+    assert written.benchtime != "1s"
+
+
+# -- estimates before spending, progress while spending
+
+
+@GO
+@pytest.mark.slow
+def test_baseline_says_its_estimate_first_and_a_dry_run_stops_there(project: Project) -> None:
+    first = project.benchguard("baseline")
+    assert first.returncode == 0, first.stderr
+    told = first.stderr.splitlines()
+    assert told[0].startswith("benchguard: measuring 2 selections at ")
+    assert "2 with no earlier run recorded" in told[0]  # nothing ran here before
+
+    dry = project.benchguard("baseline", "--dry-run")
+
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout == ""
+    assert "measuring 2 selections" in dry.stderr and "no earlier run" not in dry.stderr
+    assert "./hashing BenchmarkSum: ~" in dry.stderr and "./parse all benchmarks: ~" in dry.stderr
+    assert "running" not in dry.stderr
+    records, _ = NotesStore(project.root, "refs/notes/benchguard").read(project.head())
+    assert len(records) == 1  # the dry run recorded nothing
+
+
+# -- report and status say what a push did not check
+
+
+@GO
+@pytest.mark.slow
+def test_after_a_push_that_left_selections_unchecked_status_and_report_say_what(
+        tmp_path: Path) -> None:
+    project = shop(tmp_path)
+    assert project.benchguard("install").returncode == 0
+    head = change_core(project)
+    push = project.sh("git push origin main", check=False)
+    assert push.returncode == 0, said(push)  # on_budget = "warn"
+    assert "INCOMPLETE" in said(push)
+
+    status = project.benchguard("status")
+    assert status.returncode == 0, status.stderr
+    assert f"NOT CHECKED by the push of {head[:12]}" in status.stdout
+    assert "./app all benchmarks (not started" in status.stdout
+    assert "nothing needs re-running" not in status.stdout
+
+    report = project.benchguard("report", "--base", head, "--format", "markdown")
+    assert report.returncode == 0, report.stderr
+    assert "- Overall Status: **⚠️ INCOMPLETE**" in report.stdout
+    assert "- **Not checked** by its push: `./app`" in report.stdout
+    assert "No action needed" not in report.stdout
+    assert "Measure what the push left unchecked" in report.stdout

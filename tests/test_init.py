@@ -17,7 +17,7 @@ def test_init_writes_an_entry_per_benchmarked_package_and_never_overwrites(
     project = make_project(tmp_path, config=None)
     target = project.root / "benchguard.toml"
 
-    first = project.benchguard("init")
+    first = project.benchguard("init", "--no-sizing")
 
     assert first.returncode == 0, first.stderr
     written = target.read_text(encoding="utf-8")
@@ -34,7 +34,7 @@ def test_init_writes_an_entry_per_benchmarked_package_and_never_overwrites(
     )  # mathx has no benchmarks of its own
     assert (loaded.count, loaded.threshold, loaded.timeout) == (6, 0.05, "10m")
 
-    again = project.benchguard("init")
+    again = project.benchguard("init", "--no-sizing")
 
     assert again.returncode == 2
     assert "already exists" in again.stderr
@@ -45,7 +45,7 @@ def test_init_in_a_module_without_benchmarks_writes_nothing(tmp_path: Path) -> N
     files = {name: text for name, text in GO_MODULE.items() if not name.endswith("_test.go")}
     project = make_project(tmp_path, config=None, files=files)
 
-    proc = project.benchguard("init")
+    proc = project.benchguard("init", "--no-sizing")
 
     assert proc.returncode == 2
     assert "no package in this repository's modules has benchmarks" in proc.stderr

@@ -123,7 +123,7 @@ def test_benchguard_init_writes_an_entry_for_every_module(tmp_path: Path) -> Non
     if GO is None:
         pytest.skip("go is not installed")
     project = monorepo.make(tmp_path, config=None)
-    proc = project.benchguard("init")
+    proc = project.benchguard("init", "--no-sizing")
     assert proc.returncode == 0, proc.stderr
     assert "found benchmarks in 6 packages of 2 modules: ./digest, ./fastpath, ./hashing, " \
            "./textx, ./tools/fmtx, ./web" in proc.stdout
@@ -148,7 +148,7 @@ def test_init_leaves_out_nested_modules_from_an_outer_package(tmp_path: Path) ->
              "tools/inner/go.mod": "module example.com/inner\n\ngo 1.21\n",
              "tools/inner/x.go": "package inner\n"}
     project = make_project(tmp_path, config=None, files=files)
-    assert project.benchguard("init").returncode == 0
+    assert project.benchguard("init", "--no-sizing").returncode == 0
     written = (project.root / "benchguard.toml").read_text(encoding="utf-8")
     assert '"!tools/inner/**"' in written  # a module of its own
     assert '"!tools/fmtx/**"' not in written  # a package of the tools module

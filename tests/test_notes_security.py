@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import test_notes
-from conftest import benchguard, sh
+from conftest import Project, benchguard, sh, slow_down
 
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.errors import BenchguardError
@@ -233,3 +233,40 @@ def test_the_store_never_talks_to_the_user() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip() == "[]"
+
+
+# --- what someone who can push notes can do ------------------------------------------------------
+
+
+def note_lines_of(project: Project, commit: str) -> list[str]:
+    return project.sh(f"git notes --ref benchguard show {commit}").stdout.splitlines()
+
+
+@pytest.mark.slow
+def test_a_record_dated_in_the_future_cannot_stand_in_for_the_base(project: Project) -> None:
+    base = project.head()
+    assert project.benchguard("baseline").returncode == 0  # the base's genuine baseline
+    slow_down(project.root, "hashing/hash.go", 3)
+    head = project.commit("make Sum 3x slower")
+    # Someone who can push notes measures the slow head, and writes its numbers into the base's
+    # note dated 9999-12-31, so that they beat every genuine record of the base ever written.
+    assert project.benchguard("baseline", "HEAD").returncode == 0
+    [measured] = note_lines_of(project, head)
+    forged = json.loads(measured) | {"commit": base, "date": "9999-12-31T23:59:59Z"}
+    project.sh(f"git notes --ref benchguard append -F - {base} && "
+               f"git notes --ref benchguard remove {head}",
+               input=json.dumps(forged, sort_keys=True, separators=(",", ":")) + "\n")
+    line = note_lines_of(project, base).index(json.dumps(forged, sort_keys=True,
+                                                         separators=(",", ":"))) + 1
+    named = (f"benchguard: warning: {REF} note on {base[:12]}, line {line}: dated "
+             "9999-12-31T23:59:59Z, more than a day after this machine's clock")
+
+    check = project.benchguard("check")
+
+    assert check.returncode == 1, check.stderr
+    assert "BenchmarkSum" in check.stdout + check.stderr
+    assert named in check.stderr
+    for command in ("show", "status"):
+        told = project.benchguard(command, *([base] if command == "show" else []))
+        assert told.returncode == 0, told.stderr
+        assert named in told.stderr, (command, told.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,8 @@ class Runner:
     path_prefix: list[str] = field(default_factory=list)
     artifacts: dict[tuple[int, str], Path] = field(default_factory=dict)
     runs: int = 0
+    # files an earlier step of the job left in RUNNER_TEMP (relative path -> text; executable)
+    left_in_temp: dict[str, str] = field(default_factory=dict)
 
     def run(self, workflow: dict[str, Any], job_name: str, *, event_name: str,
             event: dict[str, Any], sha: str, ref: str) -> Job:
@@ -108,8 +111,13 @@ class Runner:
         workspace.mkdir(parents=True)
         temp.mkdir()
         # The action's install step finds its venv and keeps it: this checkout's own, in which
-        # benchguard is installed from these sources.
-        (temp / "benchguard-venv").symlink_to(sys.prefix, target_is_directory=True)
+        # benchguard is installed from these sources, under the name the action gives it.
+        venv_key = runpy.run_path(str(ROOT / "action" / "venv_key.py"))["key"](ROOT)
+        (temp / f"benchguard-venv-{venv_key}").symlink_to(sys.prefix, target_is_directory=True)
+        for name, text in self.left_in_temp.items():
+            (temp / name).parent.mkdir(parents=True, exist_ok=True)
+            (temp / name).write_text(text, encoding="utf-8")
+            (temp / name).chmod(0o755)
         event_path = home / "event.json"
         event_path.write_text(json.dumps(event), encoding="utf-8")
         context = _Context(event_name, event, self.token, run_id)
@@ -195,7 +203,8 @@ def _condition(expression: str, context: _Context, *, failed: bool) -> bool:
     return not failed and _CONDITIONS[expression](context)
 
 
-def _evaluate(value: str, context: _Context, inputs: Mapping[str, str] | None = None) -> str:
+def _evaluate(value: str, context: _Context, inputs: Mapping[str, str] | None = None,
+              steps: Mapping[str, Mapping[str, str]] | None = None) -> str:
     def one(match: re.Match[str]) -> str:
         expression = match.group(1)
         if expression in ("github.token", "secrets.GITHUB_TOKEN"):
@@ -204,6 +213,9 @@ def _evaluate(value: str, context: _Context, inputs: Mapping[str, str] | None = 
             return str(context.event["workflow_run"]["id"])
         if inputs is not None and expression.startswith("inputs."):
             return inputs[expression.removeprefix("inputs.")]
+        output = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expression)
+        if steps is not None and output is not None:
+            return steps.get(output.group(1), {}).get(output.group(2), "")
         raise AssertionError(f"the test runner does not know ${{{{ {expression} }}}}")
 
     return _EXPRESSION.sub(one, value)
@@ -231,7 +243,7 @@ def _composite(name: str, given: dict[str, str], context: _Context, workspace: P
     for number, spec in enumerate(definition["runs"]["steps"]):
         assert "run" in spec and spec.get("shell") == "bash", "a composite step is a bash script"
         step_env = {**env, "GITHUB_ACTION_PATH": str(ROOT),
-                    **{key: _evaluate(str(value), context, inputs)
+                    **{key: _evaluate(str(value), context, inputs, outputs)
                        for key, value in spec.get("env", {}).items()}}
         step = _bash(spec.get("name", ""), spec["run"], workspace, step_env,
                      out.with_name(f"{out.name}-{number}"))

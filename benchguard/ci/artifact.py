@@ -20,6 +20,7 @@ from benchguard import JSON_VERSION
 from benchguard.ci.event import SHA
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.redact import redact
 
 SUMMARY = "benchguard.json"
 REPORT = "report.md"
@@ -40,10 +41,10 @@ class Artifact:
 
 
 def write(directory: Path, artifact: Artifact, report: str) -> Path:
-    """Write the report and benchguard.json into ``directory``; the report's path."""
-
+    """Write the report (secrets masked) and benchguard.json into ``directory``; the report's
+    path."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / REPORT).write_text(report, encoding="utf-8")
+    (directory / REPORT).write_text(redact(report), encoding="utf-8")
     (directory / SUMMARY).write_text(json.dumps({
         "version": JSON_VERSION, "pull_request": artifact.pull_request,
         "status": artifact.status.value, "regressions": artifact.regressions,
@@ -60,6 +61,8 @@ def read(directory: Path) -> tuple[Artifact, str]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise _bad(where, f"not JSON ({error.msg}, line {error.lineno})") from None
+    except RecursionError:  # "[[[[…" within the size limit: deeper than Python recurses
+        raise _bad(where, "not JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise _bad(where, "not a JSON object")
     if set(data) != _KEYS:
@@ -92,10 +95,19 @@ def _integer(value: object) -> int | None:
 
 
 def _read_file(path: Path, largest: int) -> str:
-    """A regular file's text: no symbolic link out of the artifact, no endless device."""
+    """A regular file's text: no symbolic link out of the artifact, no endless device, no named
+    pipe that would block whoever opens it until a writer comes (checked before opening, and
+    opened without blocking in case it was swapped since)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        found = os.lstat(path)
     except OSError as error:
+        raise _bad(str(path), f"cannot open it ({error.strerror})") from None
+    if not (stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)):
+        raise _bad(str(path), "not a regular file")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                             | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:  # a symbolic link: O_NOFOLLOW refuses it
         raise _bad(str(path), f"cannot open it ({error.strerror})") from None
     with os.fdopen(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):

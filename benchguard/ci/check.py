@@ -5,18 +5,17 @@ the one pull-request comment."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard.ci import artifact, checkout, comment, environment, github
+from benchguard.ci import artifact, checkout, comment, environment, gate, sinks
 from benchguard.ci.environment import ALLOW_LABEL, Options, Provider, PullRequest
 from benchguard.engine.status import Status, Verdict
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import branch, changes, ranges
+from benchguard.push import branch, ranges
 from benchguard.push.outcome import Outcome
-from benchguard.reports import benchmark_report
 from benchguard.reports import check as check_report
 from benchguard.store import overrides, sync
 
@@ -32,32 +31,37 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
     """Measure ``request`` and deliver its report. A check that cannot run (a build failure,
     a commit that cannot be fetched) is still reported, then its error is raised again."""
     delivery = _Delivery(request, options, environ, reporter)
+    decided: gate.Gate | None = None
+    invoked: list[overrides.Override] = []
     try:
         checkout.ensure_commits(repo, options.remote, request.base, request.head,
                                 reporter=reporter)
-        _fetch_notes(repo, request, options, reporter)
-        given = [*overrides.from_invocation(repo, environ, options.allow_regression),
-                 *label_overrides(request)]
+        decided = gate.decide(repo, request, options.config_path)
+        _tell(decided, reporter)
+        _fetch_notes(repo, decided.config.notes_ref, options, reporter)
+        invoked = overrides.from_invocation(repo, environ, options.allow_regression)
         found = ranges.Range(request.name, request.base, request.head, request.kind)
-        outcome = branch.check_range(repo, found, given, config_path=options.config_path,
-                                    verbose=options.verbose, reporter=reporter,
-                                    budget=options.budget)
+        outcome = branch.check_range(repo, found, [*invoked, *decided.label],
+                                    config_path=options.config_path, verbose=options.verbose,
+                                    reporter=reporter, budget=options.budget,
+                                    config=decided.config, trailers=decided.trailers)
     except BenchguardError as error:
-        delivery.deliver(Status.ERROR, 0, f"### benchguard: {request.name}\n\n**benchguard "
-                         f"could not check {request.name}**: {error.message}\n")
+        delivery.deliver(Status.ERROR, 0, "\n".join([
+            f"### benchguard: {request.name}", "",
+            f"**benchguard could not check {request.name}**: {error.message}",
+            *_gate_sections(decided, invoked)]) + "\n")
         raise
-    path = delivery.deliver(outcome.status, blocking_count(outcome), render(request, outcome))
+    path = delivery.deliver(outcome.status, blocking_count(outcome),
+                            render(request, outcome, decided, invoked))
     return Checked(outcome, path)
 
 
-def label_overrides(request: PullRequest) -> list[overrides.Override]:
-    """The `benchguard:allow` label lets every regression of the request through: only people
-    who may triage the repository can label (a fork's author cannot), and it is said in the
-    report and recorded in the head commit's notes like any override."""
-    if ALLOW_LABEL not in request.labels:
-        return []
-    return [overrides.make(".", f"the {ALLOW_LABEL} label of {request.name}",
-                           "a maintainer labelled the request")]
+def _tell(decided: gate.Gate, reporter: Reporter) -> None:
+    """What the gate decided, in the log: what the request asked for and did not get is a
+    warning."""
+    for said in (*decided.configuration, *decided.overrides):
+        text = said.text.replace("**", "").replace("`", "'")
+        (reporter.warn if said.refused else reporter.progress)(text)
 
 
 def blocking_count(outcome: Outcome) -> int:
@@ -75,11 +79,14 @@ def how_to_allow(request: PullRequest) -> str:
             f"'{overrides.TRAILER}: <regex> <reason>' trailer to one of its commits")
 
 
-def render(request: PullRequest, outcome: Outcome) -> str:
-    """The markdown report: heading, the check's own markdown, what overrides let through."""
+def render(request: PullRequest, outcome: Outcome, decided: gate.Gate | None = None,
+           invoked: Sequence[overrides.Override] = ()) -> str:
+    """The markdown report: heading, the check's own markdown, which configuration decided it,
+    every override (counted or not, and why), what overrides let through."""
     lines = [f"### benchguard: {request.name}", "",
              f"`{request.base[:12]}` (base) against `{request.head[:12]}` (head)", "",
-             check_report.render_markdown(outcome).rstrip("\n")]
+             check_report.render_markdown(outcome).rstrip("\n"),
+             *_gate_sections(decided, invoked)]
     if outcome.allowed:
         lines += ["", "**Allowed regressions**", ""]
         lines += [f"- `{allowance.override.pattern}` ({allowance.override.source}"
@@ -92,11 +99,27 @@ def render(request: PullRequest, outcome: Outcome) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _fetch_notes(repo: Path, request: PullRequest, options: Options,
-                 reporter: Reporter) -> None:
+def _gate_sections(decided: gate.Gate | None, invoked: Sequence[overrides.Override]
+                   ) -> list[str]:
+    """**Configuration** (what the request changes in benchguard.toml, and which settings
+    decided) and **Overrides** (each one, counted or not): markdown lines."""
+    if decided is None:
+        return []
+    lines = []
+    if decided.configuration:
+        lines += ["", "**Configuration**", "",
+                  *(f"- {said.text}" for said in decided.configuration)]
+    given = [f"`{override.pattern}` ({override.source}): counted" for override in invoked]
+    if decided.overrides or given:
+        lines += ["", "**Overrides**", "",
+                  *(f"- {line}" for line in (*(said.text for said in decided.overrides),
+                                             *given))]
+    return lines
+
+
+def _fetch_notes(repo: Path, ref: str, options: Options, reporter: Reporter) -> None:
     """The remote's baselines: one recorded for the base on this kind of runner spares
     measuring the base again."""
-    ref = changes.config_at(repo, request.head, options.config_path).notes_ref
     try:
         fetched = sync.fetch(repo, options.remote, ref)
     except BenchguardError as error:
@@ -115,22 +138,21 @@ class _Delivery:
     reporter: Reporter
 
     def deliver(self, status: Status, regressions: int, report: str) -> Path:
-        """Write the report everywhere it goes; the report file's path."""
-
+        """Write the report everywhere it goes, each place on its own (sinks.alone); the
+        report file's path."""
         path = environment.report_path(self.options, self.environ)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(report, encoding="utf-8")
-        self.reporter.progress(f"report written to {path}")
+        sinks.report_file(path, report, self.reporter)
         if self.options.artifact_dir:
             directory = Path(self.options.artifact_dir)
-            artifact.write(directory, artifact.Artifact(
-                self.request.number, status, regressions, self.request.base, self.request.head),
-                report)
-            self.reporter.progress(f"artifact for the comment written to {directory}")
+            with sinks.alone(f"the artifact in {directory}", self.reporter):
+                artifact.write(directory, artifact.Artifact(
+                    self.request.number, status, regressions, self.request.base,
+                    self.request.head), report)
+                self.reporter.progress(f"artifact for the comment written to {directory}")
         if self.request.provider != Provider.GITHUB:
             return path
-        benchmark_report.append_step_summary(report)
-        github.report_outputs(self.environ, status, regressions, path)
+        sinks.step_summary(self.environ, report, self.reporter)
+        sinks.step_outputs(self.environ, status, regressions, path, self.reporter)
         if self.options.comment:
             self._comment(status, report)
         return path

@@ -13,6 +13,7 @@ from enum import StrEnum
 from benchguard.ci.environment import GitHub
 from benchguard.ci.github import ApiError, Client, Comment
 from benchguard.progress import Reporter
+from benchguard.redact import redact
 from benchguard.style import printable
 
 MARKER = "<!-- benchguard: pull request report -->"
@@ -21,6 +22,14 @@ LIMIT = 60_000  # GitHub refuses a body over 65,536 characters
 # Bidirectional overrides reorder what a reader sees ("Trojan Source").
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _ZERO_WIDTH_SPACE = "\u200b"
+# Where GitHub-flavoured Markdown turns text into something live, and the character after which
+# a zero-width space keeps it text (invisible, even inside a code span, where a backslash escape
+# would show): after every `]` (no inline link `](`, no full or collapsed reference `][`, no
+# link or footnote definition `]:` — so no shortcut reference either), after `@` (a mention,
+# an e-mail autolink, owner/repo@sha), after `#` and `GH-` before a digit (issue references),
+# in a URL's `://` and after `www` (autolinks of bare URLs), and after `!` before `[`.
+_LIVE = re.compile(r"\]|@(?=\S)|#(?=\d)|(?i:\bGH)(?=-\d)|(?<=[A-Za-z0-9+.-]):(?=//)"
+                   r"|(?i:\bwww)(?=\.)|!(?=\[)")
 
 
 class Posted(StrEnum):
@@ -69,23 +78,21 @@ def post(github: GitHub, number: int, text: str, *, author: str, create: bool,
 
 def body(report: str, *, header: str = "") -> str:
     """The comment for a report: the marker, ``header`` (benchguard's own markdown), then
-    ``report`` made safe to post."""
-    return f"{MARKER}\n{header}{sanitize(report)}"
+    ``report`` made safe to post, its secrets masked."""
+    return f"{MARKER}\n{header}{sanitize(redact(report))}"
 
 
 def sanitize(markdown: str, *, limit: int = LIMIT) -> str:
     """``markdown`` as text that can do nothing but show itself in a comment: no HTML (so no
-    hidden comment or marker), no @mention or #reference that notifies anyone, no link or image
-    dressed as something else, no control or bidirectional characters, and at most ``limit``
-    characters. Benchmark names come from the code under test, and a fork's report is wholly
-    the fork's."""
+    hidden comment or marker) and no character reference (`&#x40;` would render as `@`), no
+    @mention or #reference that notifies anyone, no link, image, link definition or bare URL
+    that GitHub would make live, no control or bidirectional characters, and at most ``limit``
+    characters. Benchmark names, package paths and override reasons come from the code and
+    commits under test, and a fork's report is wholly the fork's."""
     text = printable(markdown, lines=True)
     text = _BIDI.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"@(?=\w)", "@" + _ZERO_WIDTH_SPACE, text)
-    text = re.sub(r"#(?=\d)", "#" + _ZERO_WIDTH_SPACE, text)
-    text = text.replace("](", "]" + _ZERO_WIDTH_SPACE + "(")
-    text = text.replace("![", "!" + _ZERO_WIDTH_SPACE + "[")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _LIVE.sub(lambda match: match.group() + _ZERO_WIDTH_SPACE, text)
     if len(text) > limit:
         cut = text.rfind("\n", 0, limit)
         text = text[:cut if cut > 0 else limit] + \

@@ -34,6 +34,9 @@ class PullRequest:
     head: str
     labels: tuple[str, ...] = ()
     fork: bool = False  # the head lives in another repository: its token is read-only
+    # the label whose applying started this run (GitHub's `labeled` event): it was applied to
+    # ``head``, where the others may have been applied to an earlier one
+    labelled: str | None = None
 
     @property
     def kind(self) -> str:
@@ -140,8 +143,11 @@ def _pull_request(event: Event) -> Task:
     base_repository = event.text("pull_request.base.repo.full_name", default="")
     fork = event.flag("pull_request.head.repo.fork", default=False) or (
         bool(head_repository) and head_repository != base_repository)
+    labelled = event.text("label.name", default=None) \
+        if event.text("action", default="") == "labeled" else None
     return PullRequest(Provider.GITHUB, number, base=event.sha("pull_request.base.sha"),
-                       head=event.sha("pull_request.head.sha"), labels=labels, fork=fork)
+                       head=event.sha("pull_request.head.sha"), labels=labels, fork=fork,
+                       labelled=labelled)
 
 
 def _push(event: Event) -> Task:

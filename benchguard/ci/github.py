@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from benchguard import __version__
 from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.redact import redact
 from benchguard.style import printable
 
 if TYPE_CHECKING:
@@ -189,9 +190,10 @@ def report_outputs(environ: Mapping[str, str], status: Status, regressions: int,
 
 def write_outputs(path: str, values: Mapping[str, str]) -> None:
     """Append step outputs to the GITHUB_OUTPUT file, each as ``name<<DELIMITER`` … so a value
-    holding a newline (a path can) cannot add outputs of its own."""
+    holding a newline (a path can) cannot add outputs of its own; secrets masked."""
     with open(path, "a", encoding="utf-8") as outputs:
-        for name, value in values.items():
+        for name, raw in values.items():
+            value = redact(raw)
             delimiter = f"benchguard_{secrets.token_hex(16)}"
             if delimiter in value:  # pragma: no cover - 128 random bits
                 raise BenchguardError("output value collides with its delimiter",

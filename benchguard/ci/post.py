@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard.ci import artifact, comment, environment, github
+from benchguard.ci import artifact, comment, environment, github, sinks
 from benchguard.ci.artifact import Artifact
 from benchguard.ci.environment import GitHub, Options, PostFromArtifact
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.reports import benchmark_report
 from benchguard.style import plural
 
 
@@ -44,8 +43,8 @@ def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
                               + ", ".join(f"#{n}" for n in run.pull_requests)
                               + ": nothing posted", exit_code=EXIT_USAGE)
     context = environment.github(environ)
-    github.report_outputs(environ, found.status, found.regressions,
-                          (directory / artifact.REPORT).absolute())
+    sinks.step_outputs(environ, found.status, found.regressions,
+                       (directory / artifact.REPORT).absolute(), reporter)
     result = None
     if not options.comment:
         reporter.progress("--no-comment: nothing posted")
@@ -57,10 +56,10 @@ def post(run: PostFromArtifact, options: Options, environ: Mapping[str, str], *,
                               author=options.comment_author,
                               create=found.status != Status.SKIPPED, reporter=reporter)
     where = f"pull request #{found.pull_request}"
-    benchmark_report.append_step_summary(
-        f"benchguard: the check of {where} ({found.status.value}, "
-        f"{plural(found.regressions, 'regression')}): "
-        + (f"{result.posted} the comment" if result else "no comment posted"))
+    sinks.step_summary(environ, f"benchguard: the check of {where} ({found.status.value}, "
+                       f"{plural(found.regressions, 'regression')}): "
+                       + (f"{result.posted} the comment" if result else "no comment posted"),
+                       reporter)
     return Posted(found, result)
 
 

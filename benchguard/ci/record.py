@@ -7,12 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchguard.ci import checkout, environment, github
+from benchguard.ci import checkout, environment, sinks
 from benchguard.ci.environment import Merge, Options
 from benchguard.engine.status import Status
 from benchguard.progress import Reporter
 from benchguard.push import baseline, changes
-from benchguard.reports import benchmark_report
 from benchguard.reports import notes as notes_report
 from benchguard.store import sync
 from benchguard.store.sync import Synced
@@ -33,8 +32,10 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
         checkout.ensure_commits(repo, options.remote, merge.commit, merge.commit,
                                 reporter=reporter)
     settings = changes.config_at(repo, merge.commit, options.config_path)
-    result, _ = baseline.record_baseline(repo, settings, merge.commit, bench=None,
-                                         reporter=reporter)
+    measured = baseline.record_baseline(repo, settings, merge.commit, bench=None,
+                                        reporter=reporter)
+    assert measured is not None  # not a dry run
+    result, _ = measured
     recorded = notes_report.recorded_message(settings, merge.commit, result.fingerprint)
     reporter.progress(recorded)
     synced = sync.sync(repo, options.remote, settings.notes_ref, reporter=reporter)
@@ -45,9 +46,8 @@ def record(repo: Path, merge: Merge, options: Options, environ: Mapping[str, str
     report = (f"### benchguard: baseline for {merge.branch} at `{merge.commit[:12]}`\n\n"
               f"{recorded}; {shared}.\n\n```\n{summary.rstrip()}\n```\n")
     path = environment.report_path(options, environ)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report, encoding="utf-8")
-    benchmark_report.append_step_summary(report)
+    sinks.report_file(path, report, reporter)
+    sinks.step_summary(environ, report, reporter)
     # Nothing was compared: the status says skipped, the baseline is in the report.
-    github.report_outputs(environ, Status.SKIPPED, 0, path)
+    sinks.step_outputs(environ, Status.SKIPPED, 0, path, reporter)
     return Recorded(merge.commit, synced, path, summary)

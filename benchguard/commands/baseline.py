@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "[[bench]] entry)")
     parser.add_argument("--push", nargs="?", const="origin", metavar="REMOTE",
                         help="then share the notes with REMOTE (default: origin), as `sync` does")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="say what it would measure and how long that should take; run "
+                             "nothing")
     add_format(parser, "text", "json")
 
 
@@ -39,8 +42,12 @@ def run(args: argparse.Namespace) -> int:
     repo, settings = repository(args)
     commit = git.resolve(repo, args.rev)
     layout = modules.at_commit(repo, commit)
-    result, record = baseline.record_baseline(repo, settings, commit, bench=args.bench,
-                                     reporter=output.STDERR, layout=layout)
+    recorded = baseline.record_baseline(repo, settings, commit, bench=args.bench,
+                                        reporter=output.STDERR, layout=layout,
+                                        dry_run=args.dry_run)
+    if recorded is None:  # --dry-run: the estimate was all
+        return 0
+    result, record = recorded
     if args.format == "text":
         print(notes_report.render_summary(result.benchmarks), end="")
     output.progress(notes_report.recorded_message(settings, commit, result.fingerprint))

@@ -1,45 +1,28 @@
 """`benchguard calibrate [--rounds K]`: how noisy is each benchmark on this machine, and what can
-a check tell apart? HEAD is measured against itself (A/A), side by side, round by round.
+a check tell apart? HEAD is measured against itself (A/A), side by side, round by round. Its
+estimate is said first (`--dry-run` stops there); a short summary by default, `--full` the table.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
-import statistics
 import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from statistics import NormalDist
-from typing import TYPE_CHECKING
 
-from benchguard import JSON_VERSION, config
+from benchguard import config
 from benchguard.commands import add_format, output, repository
-from benchguard.engine import stats
-from benchguard.engine.benchfmt import BenchKey, tidy_unit
-from benchguard.engine.stats import relative_change
+from benchguard.config import BenchEntry, Config
+from benchguard.engine.benchfmt import SeriesKey, tidy_unit
+from benchguard.engine.noise import Noise, noise
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.push import runner, session
+from benchguard.push import plan, runner, session
 from benchguard.push.baseline import benchmarked_specs
-from benchguard.push.runner import spec_for
-from benchguard.style import printable
-from benchguard.tools import git, modules
-
-if TYPE_CHECKING:
-    from benchguard.config import BenchEntry, Config
-    from benchguard.engine.benchfmt import SeriesKey
-    from benchguard.push.runner import RunSpec
-
-# The change calibrate asks about: "can a check tell a 5% change from noise?"
-CHANGE = 0.05
-POWER = 0.95  # ... in 95 of 100 checks
-# Mann–Whitney needs about π/3 times the runs a t-test needs on normal data.
-_MANN_WHITNEY_FACTOR = math.pi / 3
-# The standard error of a sample median is about 1.2533 σ/√n (normal data).
-_MEDIAN_FACTOR = math.sqrt(math.pi / 2)
-# A noise floor noise alone stays under in 99 of 100 A/A checks.
-_FLOOR_QUANTILE = 0.995
+from benchguard.push.budget import seconds_text
+from benchguard.push.runner import RunSpec, spec_for
+from benchguard.reports import calibrate as calibrate_report
+from benchguard.store.notes import NotesStore
+from benchguard.tools import git, go, modules
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="A/A rounds: each runs every benchmark once per side (default 10)")
     parser.add_argument("--bench", metavar="REGEX",
                         help="only benchmarks matching REGEX (replaces every entry's pattern)")
+    parser.add_argument("--full", action="store_true",
+                        help="print every result's noise, not only the summary")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="say what it would measure and how long that should take; run "
+                             "nothing")
     add_format(parser, "text", "json")
 
 
@@ -60,69 +48,63 @@ def _rounds(text: str) -> int:
     return value
 
 
-@dataclass(frozen=True)
-class Noise:
-    """What the A/A runs of one (benchmark, metric) say."""
-
-    package: str
-    name: str
-    procs: int
-    metric: str
-    runs: int  # per side
-    cv: float  # coefficient of variation over every run of both sides
-    spread: float  # (slowest - fastest) / median, over every run
-    delta: float | None  # the A/A change of medians: pure noise
-    p: float | None
-    count_for_change: int  # runs per side to tell a CHANGE from noise in POWER of checks
-    floor: float  # the change of medians noise alone stays under (99%) at the configured count
-    threshold: float  # the configured threshold for this benchmark
-    count_for_threshold: int  # the count at which the noise floor falls below the threshold
-    tags: tuple[str, ...] = ()  # the build tags it was measured with
-
-    @property
-    def below_floor(self) -> bool:
-        return self.threshold < self.floor
-
-
 def run(args: argparse.Namespace) -> int:
     repo, settings = repository(args)
     commit = git.resolve(repo, "HEAD")
+    with git.worktree(repo, commit) as tree:
+        specs, entries = _specs(settings, repo, commit, tree, args.bench)
+        _estimate(repo, settings, commit, tree, specs, args.rounds)
+        if args.dry_run:
+            return 0
+        rows = _measure(settings, commit, tree, specs, entries, args.rounds)
+    if args.format == "json":
+        print(json.dumps(calibrate_report.to_json(rows, commit=commit, rounds=args.rounds,
+                                                  count=settings.count), indent=2))
+    elif args.full:
+        print(calibrate_report.render(rows, settings.count), end="")
+    else:
+        print(calibrate_report.summary(rows, settings.count, args.rounds), end="")
+    return 0
+
+
+def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list[RunSpec],
+              rounds: int) -> None:
+    """What the A/A rounds should take, from earlier runs of these benchmarks (notes)."""
+    costs = plan.costs_at(NotesStore(repo, settings.notes_ref), commit, specs,
+                          go.fingerprint(tree), settings.benchtime)
+    lines, total, unknown = plan.estimate_lines(specs, costs, count=rounds, sides=2)
+    more = f"; {unknown} with no earlier run recorded" if unknown else ""
+    output.progress(f"calibrating {commit[:12]} against itself: {rounds} rounds of "
+                    f"{len(specs)} selections, estimated ~{seconds_text(total)}{more}")
+    for line in lines:
+        output.progress(line)
+
+
+def _measure(settings: Config, commit: str, tree: Path, specs: list[RunSpec],
+             entries: dict[RunSpec, BenchEntry | None], rounds: int) -> list[Noise]:
+    """Every result's noise from ``rounds`` A/A rounds, each judged by its entry's threshold."""
     label = commit[:12]
-    run_settings = runner.RunSettings.from_config(settings)
-    with git.worktree(repo, commit) as tree, tempfile.TemporaryDirectory(
-            prefix="benchguard-bin-") as workdir:
-        specs, thresholds = _specs(settings, repo, commit, tree, args.bench)
+    with tempfile.TemporaryDirectory(prefix="benchguard-bin-") as workdir:
         interleaved = session.Session([session.Side("A", f"A {label}", tree),
                                        session.Side("B", f"B {label}", tree)],
-                                      run_settings, workdir=Path(workdir), reporter=output.STDERR)
-        output.progress(f"calibrating at {label}: {args.rounds} rounds of HEAD against itself")
+                                      runner.RunSettings.from_config(settings),
+                                      workdir=Path(workdir), reporter=output.STDERR)
         interleaved.add(specs)
-        for _ in range(args.rounds):
-            interleaved.one_round(specs, total=args.rounds)
+        for _ in range(rounds):
+            interleaved.one_round(specs, total=rounds)
         wanted = {tidy_unit(metric)[0] for metric in settings.metrics}
+        smallest = config.smallest_count(settings.alpha)
         by_series: dict[SeriesKey, Noise] = {}
         for spec in specs:  # each result is its own run's: judged by its entry's threshold
             first, second = interleaved.benchmarks("A", [spec]), interleaved.benchmarks("B", [spec])
-            entry = thresholds.get(spec)
+            entry = entries.get(spec)
             for key, values in first.samples.items():
                 if key.unit in wanted and key not in by_series:
-                    by_series[key] = noise(key, values, second.samples.get(key, []), settings,
-                                           settings.threshold_for(entry, key.unit))
-    rows = list(by_series.values())
-    if args.format == "json":
-        print(json.dumps({"version": JSON_VERSION, "commit": commit, "rounds": args.rounds,
-                          "count": settings.count, "benchmarks": [asdict(row) for row in rows]},
-                         indent=2))
-    else:
-        print(render(rows, settings.count), end="")
-    for row in rows:
-        if row.below_floor:
-            output.warn(
-                f"{_name(row)} {row.metric}: threshold {_percent(row.threshold)} is below its "
-                f"noise floor {_percent(row.floor)} at count {settings.count} (noise alone "
-                f"moves its median that much); use threshold ≥ {_percent(row.floor)} or "
-                f"count ≥ {row.count_for_threshold}")
-    return 0
+                    by_series[key] = noise(key, values, second.samples.get(key, []),
+                                           alpha=settings.alpha, count=settings.count,
+                                           smallest=smallest,
+                                           threshold=settings.threshold_for(entry, key.unit))
+    return list(by_series.values())
 
 
 def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None
@@ -140,58 +122,3 @@ def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | N
         raise BenchguardError("no benchmarks to calibrate: no [[bench]] entry names a package "
                               "here and no package has benchmarks", exit_code=EXIT_USAGE)
     return specs, thresholds
-
-
-def noise(key: SeriesKey, first: list[float], second: list[float], settings: Config,
-          threshold: float) -> Noise:
-    """The noise of one series from its A/A runs, and what it means for a check."""
-
-    values = [*first, *second]
-    mean = statistics.fmean(values)
-    cv = statistics.stdev(values) / abs(mean) if len(values) > 1 and mean else 0.0
-    median = statistics.median(values)
-    spread = (max(values) - min(values)) / abs(median) if median else 0.0
-    delta = p = None
-    if first and second:
-        delta = relative_change(stats.summarize(first).center, stats.summarize(second).center)
-        p = stats.mann_whitney_p(first, second)
-    z_alpha = NormalDist().inv_cdf(1 - settings.alpha / 2)
-    z_power = NormalDist().inv_cdf(POWER)
-    smallest = config.smallest_count(settings.alpha)
-    needed = math.ceil(_MANN_WHITNEY_FACTOR * 2 * ((z_alpha + z_power) * cv / CHANGE) ** 2)
-    z_floor = NormalDist().inv_cdf(_FLOOR_QUANTILE)
-    floor = z_floor * _MEDIAN_FACTOR * cv * math.sqrt(2 / settings.count)
-    for_threshold = (math.ceil(2 * (z_floor * _MEDIAN_FACTOR * cv / threshold) ** 2)
-                     if threshold > 0 else 0)
-    return Noise(package=key.bench.package, name=key.bench.name, procs=key.bench.procs,
-                 metric=key.unit, runs=min(len(first), len(second)), cv=cv, spread=spread,
-                 delta=delta, p=p, count_for_change=max(needed, smallest), floor=floor,
-                 threshold=threshold, count_for_threshold=max(for_threshold, smallest),
-                 tags=key.bench.tags)
-
-
-def render(rows: list[Noise], count: int) -> str:
-    header = ("benchmark", "metric", "runs", "noise (CV)", "spread", "A/A change",
-              f"count for {_percent(CHANGE)}", f"noise floor at count {count}", "threshold")
-    table = [header]
-    for row in rows:
-        change = "" if row.delta is None else f"{row.delta * 100:+.1f}%"
-        if row.p is not None:
-            change += f" (p={row.p:.3f})"
-        table.append((printable(_name(row)), printable(row.metric), f"2×{row.runs}",
-                      _percent(row.cv), _percent(row.spread), change, str(row.count_for_change),
-                      _percent(row.floor),
-                      _percent(row.threshold) + (" (below the floor)" if row.below_floor else "")))
-    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-             .rstrip() for line in table]
-    return "\n".join(lines) + "\n"
-
-
-def _name(row: Noise) -> str:
-    return BenchKey(row.package, row.name, row.procs, row.tags).describe()
-
-
-def _percent(fraction: float) -> str:
-    value = fraction * 100
-    return f"{value:.1f}%" if value >= 1 or value == 0 else f"{value:.2g}%"

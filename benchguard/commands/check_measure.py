@@ -61,15 +61,15 @@ def settled(args: argparse.Namespace, outcomes: Sequence[Outcome], message: str)
 def emit(args: argparse.Namespace, outcomes: Sequence[Outcome], message: str = "") -> None:
     """What was checked on stdout: one JSON document (docs/json.md), markdown or text."""
     if args.format == "json":
-        print(json.dumps(check.to_json(outcomes, message=message), indent=2))
+        output.result(json.dumps(check.to_json(outcomes, message=message), indent=2))
     elif args.format == "markdown":
-        print("\n\n".join([check.render_markdown(outcome) for outcome in outcomes]
-                          or [f"**benchguard**: {message}"]))
+        output.result("\n\n".join([check.render_markdown(outcome) for outcome in outcomes]
+                                  or [f"**benchguard**: {message}"]))
     else:
         colour = output.use_colour(sys.stdout)
         text = "\n".join(check.render_text(outcome, colour=colour) for outcome in outcomes)
         if text:
-            print(text)
+            output.result(text)
 
 
 def _plan(triaged: Sequence[Prepared], args: argparse.Namespace, stack: contextlib.ExitStack,

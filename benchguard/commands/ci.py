@@ -67,10 +67,11 @@ def run(args: argparse.Namespace) -> int:
     repo = git.toplevel()
     if isinstance(task, Merge):
         recorded = record.record(repo, task, options, environ, reporter=output.STDERR)
-        print(recorded.summary, end="")
+        output.result(recorded.summary, end="")
         return 0
 
     checked = check.check(repo, task, options, environ, reporter=output.STDERR)
-    print(check_report.render_text(checked.outcome, colour=output.use_colour(sys.stdout),
-                                   blocked=task.name, how_to_allow=check.how_to_allow(task)))
+    output.result(check_report.render_text(
+        checked.outcome, colour=output.use_colour(sys.stdout), blocked=task.name,
+        how_to_allow=check.how_to_allow(task)))
     return checked.outcome.exit_code if options.fail else 0

@@ -27,6 +27,15 @@ LEGACY = "pre-push.legacy"
 # it, never with a bare traceback and never letting the push through unchecked. A Python that
 # cannot import benchguard exits 127 (as the shell does for a missing program) before it reads
 # the push. POSIX sh, no bashisms: hooks run under whatever /bin/sh is.
+#
+# The hook runs in the repository being pushed, so nothing there may choose what runs as
+# benchguard: `python -c` would put the current directory first on sys.path (a `benchguard/`
+# of the repository's own would pass every push), and so would an empty entry of PYTHONPATH
+# (`PYTHONPATH=$PYTHONPATH:/opt/lib` with none set before). Python starts isolated (-I): no
+# current directory, no PYTHON* variables, no user site. A benchguard installed with
+# `pip install --user` or through PYTHONPATH is then not found by the Python that installed the
+# hook, and `benchguard` on PATH runs instead (without PYTHONPATH). The copy of git's input is
+# removed however the hook ends: exit, Ctrl-C, SIGTERM or a closed terminal (SIGHUP).
 _SCRIPT = """\
 #!/bin/sh
 {signature}
@@ -39,6 +48,9 @@ installed={python}
 reinstall={reinstall}
 input=$(mktemp "${{TMPDIR:-/tmp}}/benchguard-pre-push.XXXXXX") || exit 1
 trap 'rm -f "$input"' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 cat > "$input"
 legacy="$(dirname "$0")/pre-push.legacy"
 if [ -x "$legacy" ]; then
@@ -50,7 +62,7 @@ check_with() {{
     python=$1
     shift
     command -v "$python" >/dev/null 2>&1 || return 127
-    "$python" -c 'import sys
+    "$python" -I -c 'import sys
 try:
     from benchguard.main import main
 except Exception:
@@ -68,8 +80,9 @@ if [ "$status" -eq 126 ] || [ "$status" -eq 127 ]; then
         printf 'benchguard: %s, the Python that installed this hook, %s\\n' "$installed" \\
             "is gone or cannot import benchguard; trying benchguard on PATH, then python3" >&2
     fi
-    if benchguard --version >/dev/null 2>&1; then
-        benchguard check --pre-push "$@" < "$input"
+    # a console script does not put the current directory on sys.path; PYTHONPATH might
+    if (unset PYTHONPATH; benchguard --version) >/dev/null 2>&1; then
+        (unset PYTHONPATH; benchguard check --pre-push "$@" < "$input")
         status=$?
     else
         check_with python3 "$@"

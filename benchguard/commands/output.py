@@ -12,7 +12,8 @@ import colorama
 from benchguard.redact import redact
 from benchguard.style import paint, printable, use_colour
 
-__all__ = ["STDERR", "Stderr", "init_colour", "paint", "progress", "use_colour", "warn"]
+__all__ = ["STDERR", "Stderr", "init_colour", "paint", "progress", "result", "use_colour",
+           "warn"]
 
 
 def init_colour() -> None:
@@ -20,6 +21,12 @@ def init_colour() -> None:
     if sys.platform == "win32":  # pragma: no cover
 
         colorama.just_fix_windows_console()
+
+
+def result(text: str, *, end: str = "\n") -> None:
+    """What a check found, on stdout, with secrets masked: it may quote what go printed (the
+    code under test's words), and in CI stdout is the job's log."""
+    print(redact(text), end=end)
 
 
 def progress(message: str) -> None:

@@ -23,6 +23,7 @@ from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
 from benchguard.push import ranges, runner, selection, targets
 from benchguard.push.baseline import benchmarked_specs, configured_specs
 from benchguard.push.runner import RunSpec, spec_for
+from benchguard.push.status import unchecked_selections
 from benchguard.push.targets import Evaluation
 from benchguard.reports import benchmark_report as rendering
 from benchguard.reports import profile
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         benchmarks=head_side.benchmarks, gate=gate, full=full,
         targets=_targets(repo, settings, head_side, packages, layout),
         failures=[*head_side.failures, *(base_side.failures if base_side else [])],
+        not_checked=unchecked_selections(store.read(head)[0]),
         profile_hint=f"benchguard profile --base {base[:12]} --head {head[:12]}" if base
         else "benchguard profile")
     actions += _profiles(args, repo, settings, report, _owner(settings, layout, packages))

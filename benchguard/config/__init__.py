@@ -73,6 +73,15 @@ class Target:
 
 
 @dataclass(frozen=True)
+class CiSettings:
+    """The [ci] table: what a pull request's own commits may decide about its check in CI, read
+    from the base's benchguard.toml (docs/ci.md, "What a pull request controls")."""
+
+    trust_head_config: bool = False  # the head's benchguard.toml decides the check
+    trust_head_trailers: bool = False  # Benchguard-Allow trailers of its commits count
+
+
+@dataclass(frozen=True)
 class Config:
     path: str | None
     count: int = 6
@@ -100,6 +109,7 @@ class Config:
     # that may block (sec/op in seconds, B/op in bytes)
     thresholds: tuple[tuple[str, float], ...] = ()
     min_effect: tuple[tuple[str, float], ...] = ()
+    ci: CiSettings = CiSettings()
 
     def threshold_for(self, entry: BenchEntry | None, unit: str) -> float:
         """The threshold ``unit`` of ``entry``'s benchmarks is judged by (entry None: one no
@@ -205,7 +215,8 @@ _TOP_RULES: dict[str, Callable[[Any, str], Any]] = {
     "on_budget": functools.partial(values.check_choice, choices=ON_BUDGET_CHOICES),
     "bisect": values.check_boolean,
 }
-_TOP_KEYS = (*_TOP_RULES, "bench", "target")
+_TOP_KEYS = (*_TOP_RULES, "bench", "target", "ci")
+_CI_KEYS = ("trust_head_config", "trust_head_trailers")
 
 
 class _Reader:
@@ -223,6 +234,8 @@ class _Reader:
             settings["benches"] = self._benches(data["bench"])
         if "target" in data:
             settings["targets"] = self._targets(data["target"])
+        if "ci" in data:
+            settings["ci"] = self._ci(data["ci"])
         config = Config(path=None, **settings)
         if "max_count" in data and config.max_count < config.count:
             self._fail(self.lines.key("max_count", TOP),
@@ -307,6 +320,15 @@ class _Reader:
         return Target(bench=bench, metric=metric, limit=float(value), package=package,
                       enforce=enforce, line=header)
 
+    def _ci(self, raw: Any) -> CiSettings:
+        if not isinstance(raw, dict):
+            self._fail(self.lines.key("ci", TOP), f"ci must be a table, written [ci]; got "
+                                                  f"{_type_name(raw)}")
+        scope: Scope = ("ci", 0)
+        self._check_keys(raw, _CI_KEYS, scope)
+        return CiSettings(**{key: self._value(values.check_boolean, raw[key], key, scope)
+                             for key in _CI_KEYS if key in raw})
+
     def _array_of_tables(self, raw: Any, name: str) -> list[dict[str, Any]]:
         if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
             kind = "a table" if isinstance(raw, dict) else _type_name(raw)
@@ -331,7 +353,8 @@ class _Reader:
 
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" — did you mean '{close[0]}'?" if close else ""
-            inside = f" in [[{scope[0]}]]" if scope else ""
+            brackets = ("[", "]") if scope and scope[0] == "ci" else ("[[", "]]")
+            inside = f" in {brackets[0]}{scope[0]}{brackets[1]}" if scope else ""
             self._fail(self.lines.key(key, scope or TOP),
                        f"unknown key {values.show(key)}{inside}{hint}")
 

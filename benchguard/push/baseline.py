@@ -9,31 +9,39 @@ from pathlib import Path
 from benchguard.config import Config
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import runner
-from benchguard.push.runner import RunResult, RunSettings, RunSpec, spec_for
+from benchguard.push import plan, runner
+from benchguard.push.budget import seconds_text
+from benchguard.push.runner import RunResult, RunSpec, spec_for
 from benchguard.store import notes
 from benchguard.store.records import Record
-from benchguard.tools import git, modules
+from benchguard.tools import git, go, modules
 from benchguard.tools.modules import Layout
 from benchguard.tools.packages import Snapshot
 
 
 def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | None,
-                    reporter: Reporter, layout: Layout | None = None
-                    ) -> tuple[RunResult, Record]:
+                    reporter: Reporter, layout: Layout | None = None, dry_run: bool = False
+                    ) -> tuple[RunResult, Record] | None:
     """Run the configured benchmarks (all packages with benchmarks, in every module, when none
     are configured) at ``commit`` (whose modules ``layout`` holds, when already read) and
-    append their baseline record to the commit's note."""
-
+    append their baseline record to the commit's note — after saying what that should take,
+    from earlier runs. ``dry_run``: say it and run nothing (None)."""
     run_settings = runner.RunSettings.from_config(settings)
-    specs = configured_specs(settings, bench, layout or modules.at_commit(repo, commit))
     label = commit[:12]
-    if specs:
-        result = runner.run_commit(repo, commit, specs, run_settings, label=label,
-                                   reporter=reporter)
-    else:
-        result = _run_every_package(repo, commit, run_settings, bench, label, reporter)
-        specs = list(result.by_spec)
+    with git.worktree(repo, commit) as tree:
+        specs = configured_specs(settings, bench, layout or modules.at_commit(repo, commit))
+        if not specs:
+            specs = benchmarked_specs(repo, commit, tree, bench)
+            if not specs:
+                raise BenchguardError(f"no package has benchmarks at {label}; nothing to "
+                                      "record")
+            reporter.progress(f"no [[bench]] entries configured: running all {len(specs)} "
+                              "packages with benchmarks")
+        expected = _estimate(repo, settings, commit, tree, specs, reporter)
+        if dry_run:
+            return None
+        result = runner.run_in_tree(tree, specs, run_settings, label=label, reporter=reporter,
+                                    expected=expected)
     if not result.benchmarks.samples:
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
@@ -42,6 +50,22 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
                                    durations=result.durations)
     notes.NotesStore(repo, settings.notes_ref).append(commit, [record])
     return result, record
+
+
+def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list[RunSpec],
+              reporter: Reporter) -> dict[RunSpec, float]:
+    """Say what measuring ``specs`` should take, from the durations earlier runs recorded
+    (push.plan); returns each one's seconds, where known."""
+    costs = plan.costs_at(notes.NotesStore(repo, settings.notes_ref), commit, specs,
+                          go.fingerprint(tree), settings.benchtime)
+    lines, total, unknown = plan.estimate_lines(specs, costs, count=settings.count, sides=1)
+    more = f"; {unknown} with no earlier run recorded" if unknown else ""
+    reporter.progress(f"measuring {len(specs)} selections at {commit[:12]} (count "
+                      f"{settings.count}, benchtime {settings.benchtime}): estimated "
+                      f"~{seconds_text(total)}{more}")
+    for line in lines:
+        reporter.progress(line)
+    return {spec: cost.seconds(settings.count, 1) for spec, cost in costs.items()}
 
 
 def configured_specs(settings: Config, bench: str | None, layout: Layout) -> list[RunSpec]:
@@ -60,14 +84,3 @@ def benchmarked_specs(repo: Path, commit: str, tree: Path, bench: str | None) ->
     snapshot = Snapshot(repo, commit, lambda: tree)
     return [spec_for(snapshot.layout, package.directory, bench or ".")
             for package in snapshot.benchmarked()]
-
-
-def _run_every_package(repo: Path, commit: str, run_settings: RunSettings, bench: str | None,
-                       label: str, reporter: Reporter) -> RunResult:
-    with git.worktree(repo, commit) as tree:
-        specs = benchmarked_specs(repo, commit, tree, bench)
-        if not specs:
-            raise BenchguardError(f"no package has benchmarks at {label}; nothing to record")
-        reporter.progress(f"no [[bench]] entries configured: running all {len(specs)} "
-                          "packages with benchmarks")
-        return runner.run_in_tree(tree, specs, run_settings, label=label, reporter=reporter)

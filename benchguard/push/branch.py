@@ -81,13 +81,16 @@ def finish(prepared: Prepared, *, reporter: Reporter) -> Outcome:
 def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *,
                 config_path: str | None, verbose: bool, reporter: Reporter,
                 any_machine: bool = False, started: float | None = None,
-                budget: str | None = None) -> Outcome:
+                budget: str | None = None, config: Config | None = None,
+                trailers: bool = True) -> Outcome:
     """Check one pushed range: what it changes, which benchmarks that selects, how they compare
     with the base within the time budget (counted from ``started``, default now), what
-    overrides let through, and whether the head meets its targets."""
+    overrides let through, and whether the head meets its targets. ``config`` and
+    ``trailers``: as changes.triage takes them."""
     with contextlib.ExitStack() as stack:
         triaged = changes.triage(repo, found, given, config_path=config_path, verbose=verbose,
-                                 reporter=reporter, stack=stack, budget=budget)
+                                 reporter=reporter, stack=stack, budget=budget, config=config,
+                                 trailers=trailers)
         planned = plan(triaged, reporter=reporter, stack=stack, any_machine=any_machine,
                        started=started)
         return bisect.bisect(planned, finish(planned, reporter=reporter), reporter=reporter)
@@ -106,7 +109,8 @@ def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,
         user = git.config_get(repo, "user.email") or "unknown"
         records.append(notes.unchecked_record(
             outcome.range.head, budget=config.budget, user=user,
-            selections=[(u.package, u.pattern, u.tags, u.reason) for u in outcome.unchecked]))
+            selections=[(u.package, u.pattern, u.tags, u.reason, u.benchmarks)
+                        for u in outcome.unchecked]))
         reporter.warn(f"{outcome.range.ref}: {plural(len(outcome.unchecked), 'selection')} NOT "
                       f"checked: the time budget {config.budget} ran out (on_budget = \"warn\": "
                       f"the push goes ahead; recorded in {config.notes_ref})")

@@ -11,6 +11,11 @@ from typing import Any
 from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
+# The share of the budget, at most RESERVE_MAX seconds, kept after measuring for deciding,
+# writing the notes and printing, so that the whole check ends within its budget.
+RESERVE = 0.04
+RESERVE_MAX = 8.0
+
 
 def budget_seconds(budget: str) -> float:
     """The configured budget in seconds; 0 means no limit."""
@@ -31,10 +36,12 @@ class Deadline:
     @classmethod
     def starting(cls, budget: str, started: float | None = None) -> Deadline:
         """The deadline of ``budget`` counted from ``started`` (a time.monotonic(); default
-        now): every branch of one push counts from the same start."""
+        now): every branch of one push counts from the same start. Measuring ends a little
+        before the budget does (RESERVE of it), leaving time to compare, keep and say."""
         seconds = budget_seconds(budget)
         start = time.monotonic() if started is None else started
-        return cls(budget, start + seconds if seconds > 0 else None)
+        reserve = min(RESERVE * seconds, RESERVE_MAX)
+        return cls(budget, start + seconds - reserve if seconds > 0 else None)
 
     @property
     def limited(self) -> bool:

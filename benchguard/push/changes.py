@@ -28,16 +28,20 @@ from benchguard.tools.packages import Snapshot
 
 def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: str | None,
            verbose: bool, reporter: Reporter, stack: contextlib.ExitStack,
-           budget: str | None = None) -> Prepared:
+           budget: str | None = None, config: Config | None = None,
+           trailers: bool = True) -> Prepared:
     """What one pushed range changes, its configuration (checked: a broken one exits 2) and
     which benchmarks that selects — or its outcome already, when there is nothing to measure.
     Runs `go list` only when a changed file can build Go code; never builds or runs a
     benchmark. ``stack`` keeps the head's worktree until the check is finished; ``budget``
-    replaces the configuration's `budget` (`benchguard ci --budget`)."""
+    replaces the configuration's `budget` (`benchguard ci --budget`). In CI, ``config`` is the
+    one decided for a pull request (the base's, unless it trusts the head's) and ``trailers``
+    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate)."""
     push = what_changed(repo, found, reporter)
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
-    config, allow = _config_and_overrides(repo, push, given, config_path, reporter)
+    config, allow = _config_and_overrides(repo, push, given, config_path, reporter, config,
+                                          trailers)
     if config_path is None:
         warn_if_uncommitted(repo, found.head, reporter)
     if budget is not None:
@@ -98,13 +102,16 @@ def what_changed(repo: Path, found: Range, reporter: Reporter) -> Changes | Outc
 
 
 def _config_and_overrides(repo: Path, push: Changes, given: Sequence[Override],
-                          config_path: str | None, reporter: Reporter
-                          ) -> tuple[Config, list[Override]]:
-    """The pushed commit's configuration, and every override of this push: those given and the
-    trailers of its commits (their regexes checked before any benchmark runs)."""
-    config = config_at(repo, push.range.head, config_path)
+                          config_path: str | None, reporter: Reporter, config: Config | None,
+                          trailers: bool) -> tuple[Config, list[Override]]:
+    """The pushed commit's configuration (unless ``config`` is given), and every override of
+    this push: those given and (with ``trailers``) the trailers of its commits, their regexes
+    checked before any benchmark runs."""
+    if config is None:
+        config = config_at(repo, push.range.head, config_path)
     _warn_unmatched_paths(repo, config, push.range.head, push.changed, config_path, reporter)
-    return config, [*given, *overrides.from_messages(repo, push.messages)]
+    found = overrides.from_messages(repo, push.messages) if trailers else []
+    return config, [*given, *found]
 
 
 @dataclass

@@ -9,17 +9,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from benchguard.engine.durations import parse_duration
 from benchguard.engine.names import run_name
 from benchguard.push.budget import seconds_text
+from benchguard.push.runner import RunSpec
+from benchguard.store.notes import NotesStore
+from benchguard.store.records import Record, Timing
 from benchguard.style import plural
-
-if TYPE_CHECKING:
-    from benchguard.push.runner import RunSpec
-    from benchguard.store.records import Record, Timing
-    from benchguard.tools.go import Fingerprint
+from benchguard.tools.go import Fingerprint
 
 # How many first-parent commits back (from the base) to look for durations of earlier runs.
 HISTORY_DEPTH = 30
@@ -304,3 +303,27 @@ def _name(spec: RunSpec) -> str:
 
 def _rounded(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 1)
+
+
+def costs_at(store: NotesStore, commit: str, specs: Sequence[RunSpec], fingerprint: Fingerprint,
+             benchtime: str) -> dict[RunSpec, Cost]:
+    """costs_from the notes of ``commit`` and its first-parent ancestors (HISTORY_DEPTH)."""
+    history = [records for _, records in store.along_first_parents(commit, HISTORY_DEPTH)]
+    return costs_from(history, specs, fingerprint, benchtime)
+
+
+def estimate_lines(specs: Sequence[RunSpec], costs: Mapping[RunSpec, Cost], *, count: int,
+                   sides: int) -> tuple[list[str], float, int]:
+    """What measuring ``specs`` ``count`` times on ``sides`` sides should take, from earlier
+    runs: one line per spec, the total of those known, and how many are not."""
+    lines = []
+    total = 0.0
+    for spec in specs:
+        cost = costs.get(spec)
+        if cost is None:
+            lines.append(f"  {_name(spec)}: unknown (no earlier run recorded)")
+            continue
+        seconds = cost.seconds(count, sides)
+        total += seconds
+        lines.append(f"  {_name(spec)}: ~{seconds_text(seconds)}")
+    return lines, total, sum(1 for spec in specs if spec not in costs)

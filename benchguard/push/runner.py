@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from benchguard.engine.benchfmt import BenchmarkSet
 from benchguard.engine.durations import parse_duration
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
+from benchguard.push.budget import seconds_text
 from benchguard.store.records import Timing
 from benchguard.style import plural
 from benchguard.tools import git, go, machine
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from benchguard.store.records import Timing
 
 TAIL_LINES = 20
+# How often a long `go test` says how far it is.
+PROGRESS_SECONDS = 15.0
 
 _RESULT_LINE = re.compile(r"^(?:ok|FAIL|\?)\s+(\S+)\s", re.MULTILINE)
 
@@ -111,23 +114,26 @@ class RunResult:
 
 def run_commit(repo: Path, commit: str, specs: Sequence[RunSpec], settings: RunSettings, *,
                label: str, reporter: Reporter, keep_going: bool = False,
-               on_line: Callable[[str], None] | None = None) -> RunResult:
+               on_line: Callable[[str], None] | None = None,
+               expected: Mapping[RunSpec, float] | None = None) -> RunResult:
     """Run ``specs`` at ``commit`` in a temporary detached worktree, never the user's tree."""
     go.executable()  # no go: say so before checking anything out
     with git.worktree(repo, commit) as tree:
         return run_in_tree(tree, specs, settings, label=label, reporter=reporter,
-                           keep_going=keep_going, on_line=on_line)
+                           keep_going=keep_going, on_line=on_line, expected=expected)
 
 
 def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, label: str,
                 reporter: Reporter, keep_going: bool = False,
-                on_line: Callable[[str], None] | None = None) -> RunResult:
+                on_line: Callable[[str], None] | None = None,
+                expected: Mapping[RunSpec, float] | None = None) -> RunResult:
     """Run each spec with its own `go test` in ``tree`` (the repository root), from the root
     of the spec's module.
 
     A build failure, panic, timeout or failing benchmark raises BenchguardError (exit 3) naming
     the package, unless ``keep_going``: then it is warned about, recorded in ``failures``, and
-    the other specs still run. ``on_line`` gets each line of go's output as it arrives.
+    the other specs still run. ``on_line`` gets each line of go's output as it arrives;
+    ``expected`` is what each spec should take (earlier runs), for the progress lines.
     """
     result = RunResult(output="", benchmarks=BenchmarkSet(), fingerprint=go.fingerprint(tree),
                        load=machine_load(label, reporter))
@@ -135,7 +141,8 @@ def run_in_tree(tree: Path, specs: Sequence[RunSpec], settings: RunSettings, *, 
     for spec in dict.fromkeys(specs):
         what = "all benchmarks" if spec.pattern == "." else spec.pattern
         reporter.progress(f"[{label}] {spec.package}: running {what} (count {settings.count})…")
-        built = _FirstLine(on_line)
+        built = _Watch(on_line, label=label, spec=spec, reporter=reporter,
+                       expected=(expected or {}).get(spec))
         ran = go.run(_test_args(spec, settings), cwd=tree / spec.module,
                      timeout=settings.wall_clock, on_line=built)
         outputs.append(ran.output)
@@ -176,18 +183,33 @@ def _keep(result: RunResult, spec: RunSpec, ran: go.GoResult, settings: RunSetti
                       f"{settings.count} runs in {ran.seconds:.1f}s")
 
 
-class _FirstLine:
-    """Passes go's output on line by line, noting when the first line came: the test binary
-    prints it, so the build took that long."""
+class _Watch:
+    """Passes go's output on line by line, noting when the first line came (the test binary
+    prints it, so the build took that long), and every PROGRESS_SECONDS says how far a long run
+    is: results so far, and the time left by ``expected`` seconds when an earlier run said."""
 
-    def __init__(self, on_line: Callable[[str], None] | None) -> None:
+    def __init__(self, on_line: Callable[[str], None] | None, *, label: str, spec: RunSpec,
+                 reporter: Reporter, expected: float | None = None) -> None:
         self.on_line = on_line
-        self.began = time.monotonic()
+        self.label, self.spec, self.reporter, self.expected = label, spec, reporter, expected
+        self.began = self.told = time.monotonic()
         self.after: float | None = None  # seconds to the first line
+        self.results = 0
 
     def __call__(self, line: str) -> None:
+        now = time.monotonic()
         if self.after is None:
-            self.after = time.monotonic() - self.began
+            self.after = now - self.began
+        if line.startswith("Benchmark") and "/op" in line:
+            self.results += 1
+        if now - self.told >= PROGRESS_SECONDS:
+            self.told = now
+            spent = now - self.began
+            left = "" if self.expected is None else \
+                f", ~{seconds_text(max(0.0, self.expected - spent))} left"
+            self.reporter.progress(f"[{self.label}] {self.spec.package}: "
+                                   f"{plural(self.results, 'result')} in "
+                                   f"{seconds_text(spent)}{left}")
         if self.on_line is not None:
             self.on_line(line)
 

@@ -4,13 +4,15 @@ check would measure for those changes (`benchguard status`)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from benchguard.config import Config
 from benchguard.push import selection
 from benchguard.push.selection import Selected
-from benchguard.store.notes import NotesStore, Record, baseline_sources
+from benchguard.store.notes import Kind, NotesStore, Record, baseline_sources
 from benchguard.tools import git, go
 from benchguard.tools.go import Fingerprint
 from benchguard.tools.packages import Snapshot
@@ -24,6 +26,9 @@ class Found:
     commit: str
     distance: int  # first-parent commits from HEAD
     records: tuple[Record, ...]  # the runs a check takes benchmarks from (baseline_sources)
+    # what the push of that commit left unchecked (its time budget): each a note's selection
+    # (package, pattern, tags, reason, and benchmarks when it was measured in part)
+    not_checked: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -72,8 +77,19 @@ def _nearest(store: NotesStore, repo: Path, status: BaselineStatus) -> Found | N
         sources = baseline_sources(records, status.here, any_machine=status.any_machine)
         if sources:
             used = {id(record): record for record in sources.values()}
-            return Found(commit, distance, tuple(used.values()))
+            return Found(commit, distance, tuple(used.values()), unchecked_selections(records))
     return None
+
+
+def unchecked_selections(records: Sequence[Record]) -> tuple[dict[str, Any], ...]:
+    """The selections a push left unchecked, as its notes recorded them (each once)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for record in records:
+        if record.kind == Kind.UNCHECKED and record.unchecked is not None:
+            for selection in record.unchecked.get("selections") or []:
+                found.setdefault((str(selection.get("package")),
+                                  str(selection.get("pattern"))), dict(selection))
+    return tuple(found.values())
 
 
 def _needs_rerun(repo: Path, settings: Config, status: BaselineStatus) -> list[Selected]:

@@ -16,13 +16,15 @@ from benchguard.engine.names import tags_line
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.push.targets import Evaluation, TargetResult
+from benchguard.redact import redact
 from benchguard.reports import table as reporting
 from benchguard.reports import targets as targeting
 from benchguard.reports.history import changed_json, changed_line
 from benchguard.reports.profile import ProfileDiff
 from benchguard.store.history import ChangeAt
+from benchguard.style import plural, printable
 
-PASS, FAIL, REGRESSED = "PASS", "FAIL", "REGRESSION"
+PASS, FAIL, REGRESSED, INCOMPLETE = "PASS", "FAIL", "REGRESSION", "INCOMPLETE"
 MEMORY_UNITS = ("B/op", "allocs/op")
 
 
@@ -47,6 +49,8 @@ class BenchReport:
     failures: list[str] = field(default_factory=list)  # benchmarks that failed to build or run
     actions: list[Action] = field(default_factory=list)
     profile_hint: str = "benchguard profile"  # the command that would profile a regression
+    # what the push of the head left unchecked (its notes): as prominent as a regression
+    not_checked: tuple[dict[str, Any], ...] = ()
     # the change points of the last ``last`` first-parent commits (found over a longer history)
     change_points: list[ChangeAt] = field(default_factory=list)
     last: int = 0
@@ -62,7 +66,9 @@ class BenchReport:
     def status(self) -> str:
         if self.failures or self.targets.blocking:
             return FAIL
-        return REGRESSED if self.regressions else PASS
+        if self.regressions:
+            return REGRESSED
+        return INCOMPLETE if self.not_checked else PASS
 
     @property
     def bench_count(self) -> int:
@@ -103,16 +109,18 @@ def _change(comparison: Comparison | None, alpha: float) -> str:
 
 
 def append_step_summary(markdown: str) -> None:
-    """GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page."""
+    """GitHub Actions shows what a step appends to $GITHUB_STEP_SUMMARY on the run's page
+    (secrets masked: the report may quote what the code under test printed)."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if path and markdown.strip():
         with open(path, "a", encoding="utf-8") as summary:
-            summary.write(markdown.rstrip("\n") + "\n\n")
+            summary.write(redact(markdown).rstrip("\n") + "\n\n")
 
 
 def render_markdown(report: BenchReport) -> str:
     alpha = report.gate.alpha if report.gate is not None else 0.05
-    status = {PASS: "✅ PASS", FAIL: "❌ FAIL", REGRESSED: "⚠️ REGRESSION"}[report.status]
+    status = {PASS: "✅ PASS", FAIL: "❌ FAIL", REGRESSED: "⚠️ REGRESSION",
+              INCOMPLETE: "⚠️ INCOMPLETE"}[report.status]
     compared = f"compared with `{report.base[:12]}`" if report.base else \
         "no earlier commit to compare with"
     lines = [f"## Benchmark Report - {report.date}", "",
@@ -126,6 +134,8 @@ def render_markdown(report: BenchReport) -> str:
         lines.append(f"- Targets Met: {met} of {len(report.targets.results)}")
     for failure in report.failures:
         lines.append(f"- Failed: {failure}")
+    lines += [f"- **Not checked** by its push: {_unchecked(selection)}"
+              for selection in report.not_checked]
     lines += ["", "### Performance Metrics", ""]
     lines += _metrics(report, alpha)
     lines += ["### Memory Analysis", ""]
@@ -264,9 +274,21 @@ def recommendations(report: BenchReport) -> list[str]:
                    f"{targeting.describe_limit(result.target)}.")
     for failure in report.failures:
         out.append(f"Fix the failing benchmark run: {failure}.")
+    if report.not_checked:
+        out.append("Measure what the push left unchecked (`benchguard baseline`, or a check "
+                   "with a larger `budget`): " + "; ".join(map(_unchecked, report.not_checked))
+                   + ".")
     if not out:
         out.append("No action needed: no regression, every target met.")
     return out
+
+
+def _unchecked(selection: dict[str, Any]) -> str:
+    """One selection a push left unchecked, as its notes recorded it."""
+    names = selection.get("benchmarks") or []
+    what = f"{plural(len(names), 'benchmark')} of it" if names else \
+        f"`{selection.get('pattern')}`"
+    return printable(f"`{selection.get('package')}` {what} ({selection.get('reason')})")
 
 
 def _function(name: str) -> str:
@@ -300,6 +322,7 @@ def to_json(report: BenchReport) -> dict[str, Any]:
         "comparison": reporting.to_json(report.full) if report.full is not None else None,
         "targets": targeting.to_json(report.targets),
         "failures": list(report.failures),
+        "not_checked": list(report.not_checked),
         "recommendations": recommendations(report),
         "profiles": [asdict(diff) for diff in report.profiles],
         "change_points": [changed_json(one) for one in report.change_points],

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchguard import JSON_VERSION
-from benchguard.push.status import SEARCH_DEPTH, BaselineStatus
+from benchguard.engine.names import run_name
+from benchguard.push.status import SEARCH_DEPTH, BaselineStatus, Found
 from benchguard.reports.notes import describe_fingerprint
 from benchguard.style import plural, printable
 
@@ -23,8 +24,10 @@ def render_text(status: BaselineStatus) -> str:
     lines = [f"last baseline for {machine}:",
              f"  {found.commit[:12]} {status.subject!r}, recorded "
              f"{_age(status.latest)} ({status.latest}), {runs}"]
+    lines += _not_checked(found)
     if found.commit == status.head:
-        lines.append("HEAD has a baseline: nothing needs re-running")
+        lines.append("HEAD has a baseline: nothing else needs measuring" if found.not_checked
+                     else "HEAD has a baseline: nothing needs re-running")
         return "\n".join(lines) + "\n"
     merged = f" ({found.distance} along the first-parent line)" \
         if found.distance != status.commits else ""
@@ -42,6 +45,23 @@ def render_text(status: BaselineStatus) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _not_checked(found: Found) -> list[str]:
+    """What the push of the baseline's commit left unchecked: it needs measuring, said as loudly
+    as a regression would be."""
+    if not found.not_checked:
+        return []
+    lines = [f"NOT CHECKED by the push of {found.commit[:12]} (its time budget), needs measuring "
+             "(`benchguard baseline`, or a check with a larger budget):"]
+    for selection in found.not_checked:
+        name = run_name(str(selection.get("package")), str(selection.get("pattern")),
+                        tuple(selection.get("tags") or ()))
+        names = selection.get("benchmarks") or []
+        if names:
+            name = f"{selection.get('package')}: {plural(len(names), 'benchmark')} of it"
+        lines.append(printable(f"  {name} ({selection.get('reason')})"))
+    return lines
+
+
 def to_json(status: BaselineStatus) -> dict[str, Any]:
     """docs/json.md, "status"."""
     found = status.found
@@ -56,6 +76,7 @@ def to_json(status: BaselineStatus) -> dict[str, Any]:
         "needs_rerun": None if found is None else [
             {"package": item.package, "pattern": item.pattern, "tags": list(item.tags),
              "reason": item.reason} for item in status.needs_rerun],
+        "not_checked": [] if found is None else list(found.not_checked),
         "warnings": status.warnings,
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from benchguard.store.records import (
     encode,
     override_record,
     unchecked_record,
+    utc_now,
 )
 from benchguard.tools import git, git_objects
 from benchguard.tools.go import Fingerprint
@@ -40,6 +42,9 @@ __all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "Timing",
            "encode", "incomparable", "incomparable_reason", "override_record", "unchecked_record"]
 
 CAS_ATTEMPTS = 60  # compare-and-swap tries on the ref (also store.sync's)
+# How far ahead of this machine's clock another machine's may be: a record dated later than
+# that is not used (docs/notes-format.md).
+CLOCK_SKEW = timedelta(days=1)
 
 
 # --- which records count ------------------------------------------------------------------------
@@ -251,15 +256,27 @@ class NotesStore:
 
 
 def _records_in(text: str, where: str) -> tuple[list[Record], list[str]]:
-    """The records of one note, and a warning (naming ``where``) per line that was skipped."""
+    """The records of one note, and a warning (naming ``where``) per line that was skipped: one
+    that does not decode, or one dated more than CLOCK_SKEW ahead of this machine's clock."""
     records: list[Record] = []
     warnings: list[str] = []
+    # The latest date a record written by now can have; a later one would otherwise be the
+    # newest of its commit for as long as its date is ahead (docs/notes-format.md).
+    latest = utc_now(ahead=CLOCK_SKEW)
     # "\n" only: git (and cat_sort_uniq) split lines there, str.splitlines also at \x1c, \x85…
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            records.append(decode(line))
+            record = decode(line)
         except NoteLineError as error:
             warnings.append(f"{where}, line {number}: {error}; skipped")
+            continue
+        if record.date > latest:
+            warnings.append(f"{where}, line {number}: dated {record.date}, more than a day "
+                            f"after this machine's clock ({latest[:10]} at the latest); not "
+                            "used (a forged record, or a clock that is wrong)")
+            continue
+        records.append(record)
     return records, warnings
+

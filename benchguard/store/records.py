@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -97,8 +97,9 @@ class NoteLineError(ValueError):
     """A note line benchguard cannot use; the message says why."""
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_now(ahead: timedelta = timedelta(0)) -> str:
+    """Now (plus ``ahead``) as a record's ``date``: dates in this form compare as strings."""
+    return (datetime.now(UTC) + ahead).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
@@ -116,17 +117,26 @@ def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, A
 
 
 def unchecked_record(commit: str, *, budget: str, user: str,
-                     selections: Sequence[tuple[str, str, Sequence[str], str]]) -> Record:
-    """Selections (package, pattern, tags, reason) a push went ahead without checking because
-    its time budget ran out (on_budget = "warn")."""
+                     selections: Sequence[tuple[str, str, Sequence[str], str, Sequence[str]]]
+                     ) -> Record:
+    """Selections (package, pattern, tags, reason, and the benchmarks left out of one measured
+    in part — none: all of it) a push went ahead without checking because its time budget ran
+    out (on_budget = "warn")."""
     return Record(kind=Kind.UNCHECKED, commit=commit, date=utc_now(), version=__version__,
                   unchecked={"budget": _escaped(budget[:MAX_TEXT]),
                              "user": _escaped(user[:MAX_TEXT]),
-                             "selections": [{"package": _escaped(package),
-                                             "pattern": _escaped(pattern),
-                                             "tags": [_escaped(tag) for tag in tags],
-                                             "reason": _escaped(reason[:MAX_TEXT])}
-                                            for package, pattern, tags, reason in selections]})
+                             "selections": [_unchecked_selection(*selection)
+                                            for selection in selections]})
+
+
+def _unchecked_selection(package: str, pattern: str, tags: Sequence[str], reason: str,
+                         benchmarks: Sequence[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {"package": _escaped(package), "pattern": _escaped(pattern),
+                             "tags": [_escaped(tag) for tag in tags],
+                             "reason": _escaped(reason[:MAX_TEXT])}
+    if benchmarks:
+        found["benchmarks"] = [_escaped(name) for name in benchmarks]
+    return found
 
 
 def override_record(commit: str, *, pattern: str, reason: str, user: str,
@@ -327,10 +337,13 @@ def _unchecked(data: dict[str, Any]) -> dict[str, Any]:
     selections = []
     for entry in _list(data.get("selections", []), "selections"):
         entry = _object(entry, "selections entry")
-        selections.append({"package": _text(entry.get("package"), "selections package"),
-                           "pattern": _text(entry.get("pattern"), "selections pattern"),
-                           "tags": _texts(entry.get("tags", []), "selections tags"),
-                           "reason": _text(entry.get("reason", ""), "selections reason")})
+        selection = {"package": _text(entry.get("package"), "selections package"),
+                     "pattern": _text(entry.get("pattern"), "selections pattern"),
+                     "tags": _texts(entry.get("tags", []), "selections tags"),
+                     "reason": _text(entry.get("reason", ""), "selections reason")}
+        if "benchmarks" in entry:
+            selection["benchmarks"] = _texts(entry["benchmarks"], "selections benchmarks")
+        selections.append(selection)
     return {"budget": _text(data.get("budget", ""), "budget"),
             "user": _text(data.get("user", ""), "user"), "selections": selections}
 

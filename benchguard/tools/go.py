@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.redact import is_secret_name
 from benchguard.tools import git, machine
 
 # How long past the configured timeout `go test` may run before it is stopped: the time to
@@ -76,8 +77,11 @@ def executable() -> str:
 
 
 def environment() -> dict[str, str]:
-    """The user's environment (GOFLAGS, GOTOOLCHAIN, … as they are) minus git's hook variables."""
-    return git.clean_env()
+    """The user's environment (GOFLAGS, GOTOOLCHAIN, … as they are) minus git's hook variables
+    and every secret-named variable (redact.is_secret_name): go builds and runs the code under
+    test — a pull request's, in CI — which must not be handed GITHUB_TOKEN and the like."""
+    return {name: value for name, value in git.clean_env().items()
+            if not is_secret_name(name)}
 
 
 def fingerprint(tree: Path | None = None) -> Fingerprint:
