@@ -79,6 +79,17 @@ def test_own_change_has_an_interval_from_both_results() -> None:
     assert own.high - own.low > 0.06  # wider than either result's own interval
 
 
+def test_a_step_is_spread_only_when_its_whole_interval_is_below_the_threshold() -> None:
+    # +3% then +4%: the first past 5% has its own +4%, but ±3% around it reaches 5%
+    levels = [0.0, 0.0, 0.03, 0.0712, 0.0712]
+
+    noisy = run(levels, measure=lambda change: estimate(change, exact=False, width=0.02))
+    narrow = run(levels, measure=lambda change: estimate(change, exact=False, width=0.002))
+
+    assert (noisy.result().found, noisy.result().culprit) == (Found.COMMIT, 3)
+    assert (narrow.result().found, narrow.result().culprit) == (Found.SPREAD, 3)
+
+
 def test_an_unresolved_result_is_not_worse_than_the_threshold() -> None:
     levels = [0.0, 0.04, 0.2, 0.2, 0.2]
 

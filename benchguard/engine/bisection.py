@@ -15,8 +15,10 @@ its parent's result). The head's result is the check's.
   in the check.
 - **Its own change** is its result against the base over its predecessor's:
   (1 + c_hi) / (1 + c_lo) - 1, with an interval from both results' intervals (half-widths added
-  in quadrature on the log scale). When that is past the threshold, the commit is the culprit.
-- **Spread.** Otherwise each step was below the threshold and their sum above: between every
+  in quadrature on the log scale). When that is past the threshold, or its interval reaches it,
+  the commit is the culprit.
+- **Spread.** Otherwise — its own change below the threshold by its whole interval (exact
+  values: by its value) — each step was below the threshold and their sum above: between every
   two known results that differ by a step worth naming (``margin`` × the threshold, the rule's
   margin) with candidates between them, the middle one is measured too, until each such step
   sits on one commit or the budget ends; every commit (or run of commits) with such a step is
@@ -104,7 +106,7 @@ class Search:
         if hi - lo > 1:
             return self.positions[(lo + hi) // 2]
         culprit = self.positions[hi]
-        if self._own(self.positions[lo], culprit).change >= self.threshold:
+        if self._alone(self._own(self.positions[lo], culprit)):
             return None
         opened = self._open_steps()
         return self.positions[sum(opened[0]) // 2] if opened else None
@@ -129,7 +131,7 @@ class Search:
                             undecided)
         culprit = self.positions[hi]
         own = self._own(self.positions[lo], culprit)
-        if own.change >= self.threshold:
+        if self._alone(own):
             return Bisected(Found.COMMIT, culprit, (own,), None, measured, total, undecided)
         steps = [self._own(self.positions[a], self.positions[b], first=self.positions[a + 1])
                  for a, b in self._known_pairs()]
@@ -137,6 +139,13 @@ class Search:
         return Bisected(Found.SPREAD, culprit, named, None, measured, total, undecided)
 
     # -- the search
+
+    def _alone(self, own: Step) -> bool:
+        """Whether the culprit's own change can be past the threshold on its own: its estimate
+        is, or its interval reaches it. Only a step shown below the threshold (its whole
+        interval: exact values, or narrow enough) says the regression is spread."""
+        return own.change >= self.threshold or (
+            own.high is not None and own.high >= self.threshold)
 
     def _bounds(self) -> tuple[int, int]:
         """Indexes into ``positions``: the last known not to block before the first known to
