@@ -283,3 +283,26 @@ def test_bisect_is_off_with_no_bisect_and_with_bisect_false(allocating: Project)
 
 def check_json(proc: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(proc.stdout)["checks"][0]
+
+
+@pytest.mark.slow
+def test_bisect_by_hand_names_the_commits_of_a_benchmark(allocating: Project) -> None:
+    pushed = spread_push(allocating)
+
+    proc = allocating.benchguard("bisect", "Fill", "--base", "origin/main")
+
+    assert proc.returncode == 0, proc.stderr
+    head, *steps = which_commit(proc.stdout)
+    assert "allocs/op: spread over 3 steps" in head
+    assert [step.split()[1] for step in steps] == [sha[:12] for sha in pushed[1:4]]
+    assert "bisect blocks nothing" in proc.stdout
+
+    data = json.loads(allocating.benchguard("bisect", "^BenchmarkFill$", "--head", pushed[3],
+                                            "--base", pushed[2], "--format", "json").stdout)
+    [check] = data["checks"]
+    assert check["culprits"] is None  # one commit: nothing to search
+    quiet = allocating.benchguard("bisect", "Fill", "--base", "HEAD~2")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "nothing to bisect: no result of 'Fill' is worse than its threshold" in quiet.stdout
+    unknown = allocating.benchguard("bisect", "Fill", "--package", "./nowhere")
+    assert unknown.returncode == 2 and "--package ./nowhere" in unknown.stderr
