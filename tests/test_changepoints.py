@@ -117,6 +117,16 @@ def test_most_points_of_a_slow_drift_are_told_as_drift() -> None:
     assert sum(told) / len(told) >= 0.8
 
 
+def test_a_short_step_alone_is_not_drift() -> None:
+    # five commits a side: a line fits them almost as well as a step, but nothing around it
+    # moves the same way, and neither side has a slope of its own
+    told = [point.drift for seed in range(20)
+            for point in find(history(steps(10, {5: 1.25}), noise=0.01, seed=seed))]
+
+    assert len(told) == 20
+    assert sum(told) <= 2
+
+
 def test_a_step_is_not_drift() -> None:
     for seed in range(5):
         values = history(steps(100, {40: 1.1, 70: 0.95}), noise=0.02, seed=seed)

@@ -34,13 +34,16 @@ and a rank-sum test between the two segments agrees (benchstat's Mann–Whitney,
 for every point.
 
 A slow drift has no commit to blame, and E-divisive cuts it into several small steps. A point is
-``drift`` when a line through its two segments explains it: fitted together with a common slope
-(least squares on ranks), the step itself is not significant. The level moved gradually there,
-not at that commit. benchmarks/changepoints.py measures how often each kind is told right.
+``drift`` when a line through its two segments explains it — fitted together with a common slope
+(least squares on ranks), the step itself is not significant — and it is not alone: a
+neighbouring point moves the same way, or its slope is significant too. The level moved
+gradually there, not at that commit. benchmarks/changepoints.py measures how often each kind is
+told right.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -64,6 +67,8 @@ TIE = 1e-9
 # look largest, so a drift's points reach t ≈ 2 (3.0 at the 90th percentile), real steps 3–9
 # (benchmarks/changepoints.py measures both).
 DRIFT_T = 3.0
+# ... and, for a point with no neighbour moving the same way, its common slope has at least this
+DRIFT_SLOPE_T = 2.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def _level_changes(series: list[float], splits: dict[int, float], *, max_p: floa
             points.append(described[key])
         weak = [point for point in points if point.p > max_p or point.low <= 0 <= point.high]
         if not weak:
-            return points
+            return _told_apart(series, points)
         indexes.remove(max(weak, key=lambda point: point.p).index)
 
 
@@ -121,26 +126,59 @@ def _describe(series: list[float], bounds: tuple[int, int, int], split_p: float,
     median_before, median_after = statistics.median(before), statistics.median(after)
     return ChangePoint(index, median_before, median_after,
                        _relative(median_before, median_after), low, high,
-                       max(split_p, mann_whitney_p(before, after)), _gradual(before, after))
+                       max(split_p, mann_whitney_p(before, after)))
 
 
-def _gradual(before: list[float], after: list[float]) -> bool:
-    """Whether the step between ``before`` and ``after`` is explained by a line through both:
-    fitted together with a common slope (least squares, on the values' ranks so that one slow
-    commit weighs no more than any other), the step itself is not significant (|t| < DRIFT_T):
-    drift rather than a change at one commit."""
+def _told_apart(series: list[float], points: list[ChangePoint]) -> list[ChangePoint]:
+    """``points`` with each drift marked: a line through its two segments explains its step
+    (_step_and_slope: the step is not significant beside a common slope), and either a
+    neighbouring point moves the same way (a drift is cut into a run of them) or the slope is
+    significant beside the step. A lone short step fits a line almost as well as a step, so a
+    point alone needs its own slope to be drift."""
+    bounds = [0, *(point.index for point in points), len(series)]
+    told = []
+    for number, point in enumerate(points):
+        before = series[bounds[number]:bounds[number + 1]]
+        after = series[bounds[number + 1]:bounds[number + 2]]
+        step, slope = _step_and_slope(before, after)
+        along = any((points[other].change > 0) == (point.change > 0)
+                    for other in (number - 1, number + 1) if 0 <= other < len(points))
+        told.append(dataclasses.replace(
+            point, drift=step < DRIFT_T and (along or slope >= DRIFT_SLOPE_T)))
+    return told
+
+
+def _step_and_slope(before: list[float], after: list[float]) -> tuple[float, float]:
+    """|t| of the step between ``before`` and ``after`` and of a slope common to both, fitted
+    together (least squares, on the values' ranks so that one slow commit weighs no more than
+    any other); infinite when the fit leaves no error (two constant runs)."""
     values = _ranks(before + after)
-    n = len(values)
+    n, cut = len(values), len(before)
     if n <= 3:
-        return False
-    steps = [0.0] * len(before) + [1.0] * len(after)
-    # Frisch–Waugh: take the line out of both the values and the step, then fit one on the other
-    values, steps = _detrended(values), _detrended(steps)
-    spread = math.fsum(step * step for step in steps)
-    size = math.fsum(value * step for value, step in zip(values, steps, strict=True)) / spread
-    error = math.fsum((value - size * step) ** 2
-                      for value, step in zip(values, steps, strict=True)) / (n - 3)
-    return error > 0 and abs(size) < DRIFT_T * math.sqrt(error / spread)
+        return math.inf, 0.0
+    steps = [0.0] * cut + [1.0] * (n - cut)
+    # Frisch–Waugh: the step's coefficient is that of the step less its line fitted to the
+    # values less theirs; the slope's, that of the positions less each segment's mean
+    values_less_line, steps_less_line = _detrended(values), _detrended(steps)
+    spread = math.fsum(step * step for step in steps_less_line)
+    size = math.fsum(value * step for value, step
+                     in zip(values_less_line, steps_less_line, strict=True)) / spread
+    error = math.fsum((value - size * step) ** 2 for value, step
+                      in zip(values_less_line, steps_less_line, strict=True)) / (n - 3)
+    if error <= 0:
+        return math.inf, 0.0
+    positions = _centred([float(x) for x in range(n)], cut)
+    within = math.fsum(x * x for x in positions)
+    slope = math.fsum(x * y for x, y in zip(positions, _centred(values, cut), strict=True)) \
+        / within
+    return abs(size) / math.sqrt(error / spread), abs(slope) / math.sqrt(error / within)
+
+
+def _centred(values: list[float], cut: int) -> list[float]:
+    """``values`` less the mean of their segment (before ``cut``, from it)."""
+    first, second = values[:cut], values[cut:]
+    return [value - statistics.fmean(first) for value in first] + \
+        [value - statistics.fmean(second) for value in second]
 
 
 def _ranks(values: list[float]) -> list[float]:
