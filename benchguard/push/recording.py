@@ -26,8 +26,8 @@ def store_base(store: NotesStore, runs: Runs, settings: RunSettings, *,
     session = runs.side_by_side
     if session is None or runs.base_tree is None:
         return
-    record = _record(session, "base", runs.completed(session), runs.base, runs.base_tree,
-                     settings, {}, _left_out(runs))
+    record = _record(session, "base", runs.completed(session, cut_too=False), runs.base,
+                     runs.base_tree, settings, {}, _left_out(runs))
     if record is None:
         return
     try:
@@ -43,13 +43,14 @@ def head_records(runs: Runs, settings: RunSettings,
     measured. A selection confirmed side by side keeps its head-only run, which has all its
     benchmarks (the confirmation ran only those the stored baseline left open). ``outcomes``:
     per selection, what a stored baseline settled and left open (plan.Trust learns from it)."""
-    alone = runs.completed(runs.alone)
+    alone = runs.completed(runs.alone, cut_too=False)
     records = []
     if runs.alone is not None:
         records.append(_record(runs.alone, "head", alone, runs.head, runs.tree, settings,
                                outcomes, _left_out(runs)))
     if runs.side_by_side is not None:
-        side_by_side = [spec for spec in runs.completed(runs.side_by_side) if spec not in alone]
+        side_by_side = [spec for spec in runs.completed(runs.side_by_side, cut_too=False)
+                        if spec not in alone]
         records.append(_record(runs.side_by_side, "head", side_by_side, runs.head, runs.tree,
                                settings, outcomes, _left_out(runs)))
     return [record for record in records if record is not None]

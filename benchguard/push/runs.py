@@ -24,6 +24,10 @@ from benchguard.push.session import Session, Side
 from benchguard.style import plural
 from benchguard.tools import git
 
+# The fewest complete rounds a selection the deadline stopped is decided on: an exact metric
+# needs two a side.
+FEWEST_ROUNDS = 2
+
 
 class Runs:
     """The sessions of one range, and what they left unchecked or failed."""
@@ -46,6 +50,8 @@ class Runs:
         self.unchecked: dict[RunSpec, str] = {}
         # measured in part: the benchmarks left out of a selection, and why
         self.left_out: dict[RunSpec, tuple[list[str], str]] = {}
+        # the deadline stopped these after this many complete rounds (fewer than `count`)
+        self.cut: dict[RunSpec, int] = {}
         self.failures: dict[RunSpec, BenchguardError] = {}
 
     # -- the sessions
@@ -134,6 +140,14 @@ class Runs:
                 session.one_round([spec], total=count, announce=announce, only=only)
         except Spent:
             done = session.rounds.get(spec)
+            if done is not None and done >= FEWEST_ROUNDS and not doing:
+                # fewer rounds where the decision rule allows: an exact metric (allocs/op) is
+                # decided on two, and the rest is unconfirmed or unresolved, said so
+                self.cut[spec] = done
+                self.reporter.warn(f"{run_name(spec.package, spec.pattern, spec.tags)}: the "
+                                   f"deadline (budget {self.budget}) stopped it after {done} of "
+                                   f"{count} rounds: decided on those")
+                return
             where = "while building" if done is None else f"in round {done + 1} of {count}"
             self.skip(spec, f"{doing}stopped at the deadline (budget {self.budget}) {where}")
         except BenchguardError as error:
@@ -228,13 +242,14 @@ class Runs:
         """Whether benchmark ``name`` of ``spec`` was measured (not left out of it)."""
         return name not in self.left_out.get(spec, ([], ""))[0]
 
-    def completed(self, session: Session | None) -> list[RunSpec]:
-        """The selections ``session`` ran all `count` rounds of (none unchecked or failed)."""
+    def completed(self, session: Session | None, *, cut_too: bool = True) -> list[RunSpec]:
+        """The selections ``session`` ran all `count` rounds of (none unchecked or failed) —
+        and, ``cut_too``, those the deadline cut short after FEWEST_ROUNDS or more."""
         if session is None:
             return []
         return [spec for spec, rounds in session.rounds.items()
                 if spec not in self.unchecked and spec not in self.failures
-                and rounds >= self.settings.count]
+                and (rounds >= self.settings.count or (cut_too and spec in self.cut))]
 
     def sets(self, specs: Sequence[RunSpec], stored: Mapping[RunSpec, BenchmarkSet],
              owners: dict[BenchKey, RunSpec]) -> tuple[BenchmarkSet, BenchmarkSet]:

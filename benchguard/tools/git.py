@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -263,7 +264,20 @@ def commits_with_messages(repo: Path, base: str, head: str) -> dict[str, str]:
 
 
 def blob(repo: Path, rev: str, path: str) -> bytes | None:
-    """The raw bytes of ``path`` at ``rev``, or None when it is not there."""
+    """The raw bytes of ``path`` at ``rev``, or None when it is not there. A full commit id
+    names the same bytes forever: those are read once a process (a check reads the pushed
+    benchguard.toml twice)."""
+    if len(rev) == 40 and all(char in "0123456789abcdef" for char in rev):
+        return _blob_of_commit(Path(repo).resolve(), rev, path)
+    return _read_blob(repo, rev, path)
+
+
+@functools.lru_cache(maxsize=64)
+def _blob_of_commit(repo: Path, commit: str, path: str) -> bytes | None:
+    return _read_blob(repo, commit, path)
+
+
+def _read_blob(repo: Path, rev: str, path: str) -> bytes | None:
     git = shutil.which("git")
     if git is None:
         raise BenchguardError("git not found on PATH", exit_code=EXIT_USAGE)
