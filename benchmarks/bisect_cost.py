@@ -138,7 +138,9 @@ def main() -> int:
             alone, _ = check(root, base, env, "--no-bisect")
             both, data = check(root, base, env)
             culprits = data.get("culprits") or {"results": [], "measured": 0}
-            named = [result["commit"]["position"] if result["commit"] else result["found"]
+            named = [(f"{result['commit']['position']}" if result["commit"] else result["found"])
+                     + (f" ({len(result['undecided'])} before it undecided)"
+                        if result["undecided"] else "")
                      for result in culprits["results"]]
             extra.append(both - alone)
             print(f"| {run} | {alone:.1f} s | {both:.1f} s | {data['status']} "

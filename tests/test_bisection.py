@@ -9,7 +9,12 @@ from collections.abc import Callable
 
 import pytest
 
+from benchguard.engine.benchfmt import BenchKey, SeriesKey
 from benchguard.engine.bisection import Estimate, Found, Search
+from benchguard.engine.decision import Decision, Method, State, Why
+from benchguard.engine.status import Verdict
+from benchguard.engine.verdict import Comparison
+from benchguard.push.bisect import estimate_of
 
 THRESHOLD = 0.05
 
@@ -129,3 +134,18 @@ def test_a_slower_throughput_is_worse() -> None:
 
     assert (found.found, found.culprit) == (Found.COMMIT, 2)
     assert found.steps[0].change == pytest.approx(0.25)  # base / head - 1
+
+
+def test_a_result_settled_as_no_worse_but_with_a_wide_interval_is_undecided() -> None:
+    # the rule settles an estimate no worse than base however wide its interval: it cannot
+    # block; the search counts it as not worse, but says it could not be decided
+    def settled(low: float, high: float) -> Estimate:
+        made = Decision(State.SETTLED, Why.IMPROVEMENT, Method.TRIMMED_T, -0.01, low, high,
+                        0.9, 0.01, 6, "")
+        return estimate_of(Comparison(SeriesKey(BenchKey("p", "BenchmarkX"), "sec/op"), None,
+                                      None, -0.01, 0.9, False, Verdict.SAME, THRESHOLD,
+                                      decision=made))
+
+    assert settled(-0.03, 0.02).resolved
+    wide = settled(-0.4, 0.3)
+    assert not wide.resolved and not wide.blocks

@@ -121,13 +121,20 @@ def _blocking(outcome: Outcome) -> list[Comparison]:
 
 
 def estimate_of(comparison: Comparison) -> Estimate:
-    """A result as the search reads it: blocked or not by the check's rule, and its change."""
+    """A result as the search reads it: blocked or not by the check's rule, and its change.
+    A result is decided when it blocks, or is settled with its interval within the threshold:
+    the rule also settles an estimate no worse than base however wide its interval (it cannot
+    block), and the search then says the commit could not be decided either way."""
     made = comparison.decision
     if made is None:
         return Estimate(comparison.verdict == Verdict.REGRESSION, comparison.delta,
                         resolved=False)
+    worst = made.high if not comparison.higher_is_better else (
+        None if made.low is None or made.low <= -1 else 1 / (1 + made.low) - 1)
+    within = worst is None or worst <= comparison.threshold
     return Estimate(made.state == State.BLOCK, made.change, made.low, made.high,
-                    resolved=made.state in (State.BLOCK, State.SETTLED))
+                    resolved=made.state == State.BLOCK or (made.state == State.SETTLED
+                                                           and within))
 
 
 class Bisector:
