@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 from benchguard import config
 from benchguard.config import Config
@@ -16,6 +17,8 @@ from benchguard.engine.simulation import INSTRUMENTS
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.style import printable
 from benchguard.tools import git
+
+T = TypeVar("T")
 
 _FORMATS = {"text": "text for people", "json": "JSON for scripts (docs/json.md)",
             "markdown": "Markdown for a pull request", "csv": "CSV for a spreadsheet"}
@@ -36,11 +39,11 @@ def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:
                         help=f"output format (default: {formats[0]}); {described}")
 
 
-def option_type(rule: Callable[[str, str], float], key: str) -> Callable[[str], float]:
+def option_type(rule: Callable[[str, str], T], key: str) -> Callable[[str], T]:
     """An argparse ``type`` that checks an option with the rule benchguard.toml's ``key`` follows
     (config.values): one rule in both places, and the same message."""
 
-    def parse(text: str) -> float:
+    def parse(text: str) -> T:
         try:
             return rule(text, key)
         except ValueError as error:

@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan: what would be measured, how, what it should cost "
                              "and what fits the time budget; builds and runs no benchmark")
+    parser.add_argument("--no-bisect", action="store_true",
+                        help="when a push of several commits is blocked, do not look for the "
+                             "commit of each regression (bisect = false in benchguard.toml)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why, and name "
                              "every changed file no benchmark measures")

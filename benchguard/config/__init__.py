@@ -103,6 +103,8 @@ class Config:
     max_count: int = 30
     budget: str = "4m"  # the whole check of one push: every branch, builds and rounds
     on_budget: str = "warn"  # what selections left unchecked at the deadline do to the push
+    # a blocked push of several commits: find the commit of each regression (docs/check.md)
+    bisect: bool = True
     benches: tuple[BenchEntry, ...] = ()
     targets: tuple[Target, ...] = ()
     # per metric (tidy units): thresholds beside `threshold`, and the smallest absolute change
@@ -240,6 +242,7 @@ _TOP_RULES: dict[str, Callable[[Any, str], Any]] = {
     "budget": values.check_duration,
     "on_budget": functools.partial(values.check_choice, choices=ON_BUDGET_CHOICES),
     "instrument": _INSTRUMENT,
+    "bisect": values.check_boolean,
 }
 _TOP_KEYS = (*_TOP_RULES, "bench", "target", "ci")
 _CI_KEYS = ("trust_head_config", "trust_head_trailers")

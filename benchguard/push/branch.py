@@ -14,7 +14,7 @@ from benchguard.config import Config
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import changes, measure, targets
+from benchguard.push import bisect, changes, measure, targets
 from benchguard.push.budget import Deadline
 from benchguard.push.measure import Measured
 from benchguard.push.outcome import Outcome, Prepared, failed_outcome
@@ -94,7 +94,7 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
                                  instrument=instrument)
         planned = plan(triaged, reporter=reporter, stack=stack, any_machine=any_machine,
                        started=started)
-        return finish(planned, reporter=reporter)
+        return bisect.bisect(planned, finish(planned, reporter=reporter), reporter=reporter)
 
 
 def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,

@@ -102,7 +102,9 @@ class Measurement:
 
     def __init__(self, repo: Path, found: ranges.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
-                 any_machine: bool = False) -> None:
+                 any_machine: bool = False, base_tree: Path | None = None) -> None:
+        """``base_tree``: the base already checked out (push.bisect measures several commits
+        against one base)."""
         assert found.base is not None
         self.repo, self.found, self.config = repo, found, config
         self.base_commit: str = found.base
@@ -113,6 +115,7 @@ class Measurement:
         self.notes = NotesStore(repo, config.notes_ref)
         self.runs = Runs(repo, found.base, found.head, tree, stack, self.settings,
                          budget=config.budget, reporter=reporter)
+        self.runs.base_tree = base_tree
         self.simulating = SimulatedRuns(self.runs, self.settings, reporter=reporter)
         self.stored: stored.Stored | None = None
         self._base_snapshot: Snapshot | None = None

@@ -18,7 +18,7 @@ from benchguard.push.measure import Measured, describe_spec
 from benchguard.push.outcome import Outcome, Prepared, overall_status
 from benchguard.push.runner import RunSpec
 from benchguard.push.selection import Selection
-from benchguard.reports import table, targets
+from benchguard.reports import culprits, table, targets
 from benchguard.reports.table import finite
 from benchguard.store import overrides
 from benchguard.style import paint, plural, printable
@@ -60,6 +60,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
             for c in outcome.measured.confirmations]
     if outcome.targets is not None:
         data["targets"] = targets.to_json(outcome.targets)
+    data["culprits"] = culprits.to_json(outcome.culprits)
     data["plan"] = None if outcome.plan is None else outcome.plan.to_json()
     data["unchecked"] = [unchecked.to_json() for unchecked in outcome.unchecked]
     if outcome.deadline is not None:
@@ -92,6 +93,7 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     lines += _noise_lines(outcome.report, outcome.measured)
     lines += _regression_table(outcome.report, colour=colour, blocked=blocked,
                                how_to_allow=how_to_allow)
+    lines += culprits.render_text(outcome.culprits)
     if outcome.targets is not None:
         lines += targets.render_text(outcome.targets, colour=colour)
     if outcome.unchecked or outcome.unconfirmed:
@@ -172,6 +174,7 @@ def render_markdown(outcome: Outcome) -> str:
                                f"`{unchecked.package}` `{unchecked.pattern}`: "
                                f"{unchecked.reason}"))
     lines += [f"- not measured: {printable(failure)}" for failure in outcome.failures]
+    lines += culprits.render_text(outcome.culprits, markdown=True)
     for one in outcome.selection.uncovered if outcome.selection else ():
         lines.append(printable(f"- not covered by any benchmark: `{one.path}`: {one.why}"))
     if outcome.targets is not None:
