@@ -21,6 +21,7 @@ from typing import Any
 import monorepo
 import pytest
 from conftest import GO, Project, make_project
+from test_simulation import needs_valgrind
 
 from benchguard.store.notes import NotesStore
 
@@ -308,3 +309,26 @@ def test_bisect_by_hand_names_the_commits_of_a_benchmark(allocating: Project) ->
     assert "nothing to bisect: no result of 'Fill' is worse than its threshold" in quiet.stdout
     unknown = allocating.benchguard("bisect", "Fill", "--package", "./nowhere")
     assert unknown.returncode == 2 and "--package ./nowhere" in unknown.stderr
+
+
+@needs_valgrind
+@pytest.mark.slow
+def test_under_simulation_the_same_push_names_commit_4_one_run_a_commit(tmp_path: Path) -> None:
+    # simulated cycles do not drift: 20% more work is 20% more est-cycles/op in every run, so
+    # each commit the search asks for is simulated once, against the base simulated once
+    config = TIME_CONFIG.replace("\n    count = 6\n",
+                                 '\n    count = 6\n    metrics = ["est-cycles/op"]\n')
+    project = fmtx(tmp_path, config, "")
+    pushed = six_commits(project, "")
+
+    started = time.monotonic()
+    proc = project.sh("git push origin main", check=False,
+                      env={"BENCHGUARD_INSTRUMENT": "simulation"})
+    assert time.monotonic() - started < BUDGET + 15
+
+    text = said(proc)
+    assert proc.returncode == 1, text
+    [line] = [line for line in which_commit(text) if "BenchmarkFormat" in line]
+    assert "est-cycles/op: commit 4/6 " in line and f"{pushed[3][:12]} 'change 4'" in line
+    assert "round 2/" not in text, text  # simulated: no rounds
+    assert_few_points(project, pushed)

@@ -124,8 +124,10 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     shown_unit = printable(unit)
     base_name, head_name = (printable(name) for name in names)
     w = [max(map(len, column)) for column in zip(*rows, strict=True)]
-    base_width = max(w[1] + w[2] + w[3] + 2, len(base_name))
-    head_width, vs_width = w[4] + w[5] + w[6] + 2, w[7] + 1 + w[8]
+    # a column is as wide as its widest cell, its name or its unit (est-cycles/op)
+    base_width = max(w[1] + w[2] + w[3] + 2, len(base_name), len(shown_unit))
+    head_width = max(w[4] + w[5] + w[6] + 2, len(shown_unit))
+    vs_width = w[7] + 1 + w[8]
     vs = "vs base"
     lines = [
         f"{'':<{w[0]}} │ {base_name:^{base_width}} │ {head_name:^{head_width + 2 + vs_width}} │",
@@ -134,7 +136,7 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     ]
     # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
     row_format = (f"%-{w[0]}s   %{base_width - w[2] - w[3] - 2}s %{w[2]}s %{w[3]}s   "
-                  f"%{w[4]}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
+                  f"%{head_width - w[5] - w[6] - 2}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
     lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
     if geomean is not None:
         lines += [f"{_SUPERSCRIPTS[number]} {printable(note)}"
