@@ -34,6 +34,8 @@ COMMANDS = {
     "report": "a benchmark report for a pull request: targets, changes, memory, what to look at",
     "profile": "profile benchmarks at base and head and show which functions got slower",
     "history": "a benchmark's values over the commit history, with the steps where it changed",
+    "bisect": "find the commit between base and head that made a benchmark worse than its "
+              "threshold",
     "ci": "in CI: check a pull request, post its report, or record a merge's baseline",
 }
 

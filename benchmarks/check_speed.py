@@ -33,6 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Its figures are the timed instrument's: valgrind here would make `auto` simulate (issue 23).
+os.environ.setdefault("BENCHGUARD_INSTRUMENT", "time")
+
 GO_MODULE = {
     "go.mod": "module example.com/speed\n\ngo 1.21\n",
     "mathx/mix.go": """package mathx

@@ -51,6 +51,9 @@ from record_rounds import WORK_GO, WORK_TEST_GO
 
 from benchguard.tools import machine
 
+# Its figures are the timed instrument's: valgrind here would make `auto` simulate (issue 23).
+os.environ.setdefault("BENCHGUARD_INSTRUMENT", "time")
+
 UNITS = {"same": 10, "slower": 11, "slower3x": 30}
 BASE_UNITS = 10
 NOISY = ("sec/op", "B/s")

@@ -37,6 +37,9 @@ from typing import Any
 
 from check_speed import environment, git
 
+# Its figures are the timed instrument's: valgrind here would make `auto` simulate (issue 23).
+os.environ.setdefault("BENCHGUARD_INSTRUMENT", "time")
+
 BENCH = """package {name}
 
 import "testing"

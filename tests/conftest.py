@@ -66,6 +66,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, home: Path, go_caches: dict[str, st
         if key.startswith(("GIT_", "BENCHGUARD_", "PRE_COMMIT", "GITHUB_", "GITLAB_", "CI_",
                            "RUNNER_", "INPUT_")) or key in ("CI", "GH_TOKEN"):
             monkeypatch.delenv(key)
+    # the suite's tests are about timing unless they say otherwise (tests/test_simulation.py)
+    monkeypatch.setenv("BENCHGUARD_INSTRUMENT", "time")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))

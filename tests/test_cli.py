@@ -122,7 +122,7 @@ def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
 
     compare = imported_modules("compare", str(bench), str(bench), cwd=tmp_path)
     assert commands_of(compare) == {"benchguard.commands.compare"}
-    assert "pathspec" not in compare  # only what matches paths pays for it
+    assert "pathspec" not in compare  # path patterns need no library (config/paths.py)
     assert commands_of(imported_modules("--config", "x.toml", "-C", ".", "compare", "--help",
                                          cwd=tmp_path)) == {"benchguard.commands.compare"}
 

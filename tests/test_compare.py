@@ -178,7 +178,8 @@ def test_json_output_follows_the_documented_contract(tmp_path: Path) -> None:
     assert document["version"] == JSON_VERSION
     assert set(entry) == {"package", "name", "procs", "tags", "metric", "better", "base", "head",
                           "delta", "p", "significant", "verdict", "threshold", "allowed_by",
-                          "exact"}
+                          "exact", "instrument"}
+    assert entry["instrument"] == "time"
     assert entry["tags"] == []  # `go test` output does not say which tags built it
     assert entry["package"] == "example.com/demo"
     assert entry["name"] == "BenchmarkParse/size=64" and entry["procs"] == 8

@@ -312,3 +312,26 @@ def test_go_durations() -> None:
     assert parse_duration("0") == 0
     with pytest.raises(ValueError):
         parse_duration("10")
+
+
+# The patterns and files of real configurations, and the corners of gitignore(5).
+ORACLE_PATTERNS = ["*.go", "**/*.go", "a/**", "/a/*", "a/", "a", "a/b/", "**/b", "a/**/c.go",
+                   "*_test.go", "[abc]*.go", "[!a]*.go", "a?/b.go", "**", "/**", "a/**/",
+                   "**/testdata/**", "/*.go", "b.go/", "a/*/c.go", "*/c.go", "x[!y]z",
+                   "a/b", "c.go", "/c.go", "a*", "a/**/b/**", "a\\*b", "go.mod"]
+ORACLE_PATHS = ["a", "a.go", "b.go", "c.go", "ab.go", "a/b.go", "a/c.go", "a/b/c.go",
+                "a/x/y/c.go", "b/a/c.go", "a/b/x/y.go", "x/a/b.go", "testdata/in.txt",
+                "a/testdata/x/in.txt", "a_test.go", "a/b_test.go", "xqz", "xyz", "ax/b.go",
+                "a*b", "aXb", "go.mod", "tools/go.mod", "b/b", "a/b"]
+
+
+@pytest.mark.parametrize("pattern", ORACLE_PATTERNS)
+def test_each_pattern_matches_as_pathspecs_gitignore_spec_does(pattern: str) -> None:
+    pathspec = pytest.importorskip("pathspec")
+    for negated in (False, True):
+        patterns = ["**", f"!{pattern}"] if negated else [pattern]
+        spec = pathspec.GitIgnoreSpec.from_lines(
+            [p.replace("./", "/", 1) if p.startswith("./") else p for p in patterns])
+        for path in ORACLE_PATHS:
+            assert paths.matches_any(patterns, path) is bool(spec.match_file(path)), \
+                (patterns, path)

@@ -134,7 +134,7 @@ def test_a_measured_part_whose_record_is_not_benchguards_says_which_field(
         tmp_path: Path) -> None:
     tmp_path = tmp_path / "parts"
     specs = [{"package": "./a", "pattern": ".", "tags": [], "module": "."}]
-    body = {"specs": specs, "parts": [[0], []], "selection": {
+    body = {"specs": specs, "whole": 1, "parts": [[0], []], "selection": {
         "selected": [], "changed": [], "warnings": [], "uncovered": [], "failed": []},
         "steps": [], "available": None, "family": 1, "record": {
             "alone": None, "side_by_side": {"sides": ["base", "head"], "binaries": [
@@ -145,7 +145,8 @@ def test_a_measured_part_whose_record_is_not_benchguards_says_which_field(
                      "higher_is_better": {}}]}], "leaves": [], "load": None},
             "first": {"unchecked": [], "left_out": [], "cut": [], "failures": []},
             "final": {"unchecked": [], "left_out": [], "cut": [], "failures": []},
-            "packages": {}, "stored": {"samples": [], "mine": [], "elsewhere": [], "at": []}}}
+            "packages": {}, "stored": {"samples": [], "mine": [], "elsewhere": [], "at": []},
+            "simulated": [], "timed": []}}
     write(tmp_path, 1, status=ShardStatus.MEASURED, body=body)
     [found] = shard_file.gather(tmp_path)
 

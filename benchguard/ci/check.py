@@ -39,7 +39,8 @@ def check(repo: Path, request: PullRequest, options: Options, environ: Mapping[s
         outcome = branch.check_range(repo, found, [*gated.invoked, *decided.label],
                                     config_path=options.config_path, verbose=options.verbose,
                                     reporter=reporter, budget=options.budget,
-                                    config=decided.config, trailers=decided.trailers)
+                                    config=decided.config, trailers=decided.trailers,
+                                    instrument=options.instrument)
     except BenchguardError as error:
         gated.failed(delivery, f"check {request.name}", error)
         raise

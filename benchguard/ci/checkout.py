@@ -39,6 +39,17 @@ def ensure_commits(repo: Path, remote: str, base: str, head: str, *,
     _fetch(repo, remote, [base, head], ["--unshallow"])
 
 
+def ensure_history(repo: Path, remote: str, commit: str, depth: int, *,
+                   reporter: Reporter) -> None:
+    """Make ``commit``'s last ``depth`` first-parent commits present (a shallow checkout has
+    one): the history its change points are found in."""
+    if not is_shallow(repo):
+        return
+    reporter.progress(f"shallow checkout: fetching {depth} commits of history for its change "
+                      "points")
+    _fetch(repo, remote, [commit], [f"--depth={depth}"])
+
+
 def _fetch(repo: Path, remote: str, shas: Sequence[str], options: Sequence[str]) -> None:
     proc = git.run(["fetch", "--quiet", "--no-tags", *options, remote, *shas], cwd=repo,
                    check=False)

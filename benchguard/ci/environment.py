@@ -229,6 +229,7 @@ class Options:
     remote: str = "origin"
     allow_regression: tuple[str, ...] = ()
     verbose: bool = False
+    instrument: str | None = None  # --instrument: replaces benchguard.toml's
     shard: Shard | None = None  # --shard K/N: measure that part and write it to ``output``
     output: str | None = None
     merge: str | None = None  # --merge DIR: decide the parts the shards wrote below DIR

@@ -50,7 +50,8 @@ def run(repo: Path, request: PullRequest, options: Options, shard: Shard, output
             triaged = changes.triage(repo, found, [], config_path=options.config_path,
                                      verbose=options.verbose, reporter=reporter, stack=stack,
                                      budget=options.budget, config=decided.config,
-                                     trailers=False, until=request.as_of)
+                                     trailers=False, instrument=options.instrument,
+                                     until=request.as_of)
             if triaged.outcome is not None:
                 path = shard_file.write(output, shard, request, written,
                                         status=ShardStatus.SETTLED, message=triaged.outcome.message,
@@ -85,9 +86,11 @@ def _measure(triaged: Prepared, request: PullRequest, shard: Shard, output: Path
                       f"{len(specs)} (~{part.share:.0%} of the estimated time): "
                       + (", ".join(spec.package for spec in part.specs) or "none"))
     measured = measurement.run(prepared.deadline, prepared.plan, family=part.family)
+    timed = {derived: of for derived, of in measurement.timed.items() if of in part.specs}
     record = replay.part_record(measurement.runs, measurement.after_first,
-                                measurement.stored or Stored(), part.specs,
-                                shard=shard.number, shards=shard.count)
+                                measurement.stored or Stored(), [*part.specs, *timed],
+                                shard=shard.number, shards=shard.count,
+                                simulated=measurement.simulating, timed=timed)
     available = prepared.plan.available
     body = shard_file.body_json(specs, part.parts, selection, prepared.plan.steps,
                                 None if available == float("inf") else available,

@@ -180,7 +180,7 @@ def read(path: Path) -> Found:
 class ShardBody:
     """What a shard that measured its part wrote beyond who it is."""
 
-    specs: list[RunSpec]
+    specs: list[RunSpec]  # the whole plan's selections, in order
     parts: list[list[RunSpec]]
     selection: Selection
     steps: list[Step]
@@ -193,9 +193,10 @@ class ShardBody:
         """``found``'s body, checked field by field (``config``: the merge's, which names the
         [[bench]] entries a selection refers to by number)."""
         try:
-            body = fields(found.body, "body", ("specs", "parts", "selection", "steps",
-                                               "available", "family", "record"))
-            specs = shard_json.read_specs(body["specs"])
+            body = fields(found.body, "body", ("specs", "whole", "parts", "selection",
+                                               "steps", "available", "family", "record"))
+            every = shard_json.read_specs(body["specs"])  # and its timed remainders after
+            specs = every[:whole(body["whole"], "whole", most=len(every))]
             parts = [[specs[whole(index, "part's spec", most=len(specs) - 1)]
                       for index in shard_json.items(part, "part")]
                      for part in shard_json.items(body["parts"], "parts")]
@@ -206,7 +207,7 @@ class ShardBody:
             return cls(specs, parts, shard_json.read_selection(body["selection"], config),
                        shard_json.read_steps(body["steps"], specs), available,
                        whole(body["family"], "family"),
-                       shard_json.read_record(body["record"], specs, shard=found.shard.number,
+                       shard_json.read_record(body["record"], every, shard=found.shard.number,
                                               shards=found.shard.count))
         except ShardFileError as error:
             raise _bad(str(found.path), str(error)) from None
@@ -216,8 +217,11 @@ def body_json(specs: Sequence[RunSpec], parts: Sequence[Sequence[RunSpec]],
               selection: dict[str, Any], steps: Sequence[Step],
               available: float | None, family: int,
               record: PartRecord) -> dict[str, Any]:
-    index = {spec: number for number, spec in enumerate(specs)}
-    return {"specs": shard_json.specs_json(specs),
+    """``specs``: the whole plan's selections; the timed runs of what simulation could not see
+    (``record.timed``) follow them in the file's `specs` (`whole` says where they start)."""
+    every = [*specs, *(spec for spec in record.timed if spec not in specs)]
+    index = {spec: number for number, spec in enumerate(every)}
+    return {"specs": shard_json.specs_json(every), "whole": len(specs),
             "parts": [[index[spec] for spec in part] for part in parts],
             "selection": selection,
             "steps": [shard_json.step_json(step, index) for step in steps],

@@ -10,13 +10,15 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from benchguard.config import Config
+from benchguard.engine.benchfmt import BenchmarkSet
+from benchguard.engine.simulation import SIMULATION, TIME
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.push.plan import Cost, How, Source, Step, Trust
 from benchguard.push.replay import PartRecord
 from benchguard.push.runner import RunSpec
 from benchguard.push.runs import RunsState
 from benchguard.push.selection import Failed, Selected, Selection, Uncovered
-from benchguard.push.session import BinaryRecord, BinaryRun, SessionRecord
+from benchguard.push.session import BinaryRecord, BinaryRun, SessionRecord, Usage
 from benchguard.push.stored import Stored
 from benchguard.store import records
 from benchguard.store.records import MAX_TEXT, NoteLineError, escaped, samples_json
@@ -185,16 +187,20 @@ def read_steps(data: Any, specs: Sequence[RunSpec]) -> list[Step]:
                                               "stored_at", "trust", "estimate", "fits",
                                               "part", "cost"))
         spec = specs[whole(entry["spec"], "step spec", most=len(specs) - 1)]
-        steps.append(Step(spec, text(entry["reason"], "step reason"),
-                          _choice(Source, entry["baseline"], "step baseline"),
-                          _choice(How, entry["measure"], "step measure"),
-                          None if entry["stored_at"] is None else
-                          token(entry["stored_at"], "step stored_at"),
-                          _trust(entry["trust"]),
-                          None if entry["estimate"] is None else
-                          seconds(entry["estimate"], "step estimate"),
-                          flag(entry["fits"], "step fits"), flag(entry["part"], "step part"),
-                          _cost(entry["cost"])))
+        instrument = entry.get("instrument", TIME)
+        if instrument not in (TIME, SIMULATION):
+            raise ShardFileError(f"step instrument is not {TIME} or {SIMULATION}")
+        steps.append(Step(
+            spec, text(entry["reason"], "step reason"),
+            _choice(Source, entry["baseline"], "step baseline"),
+            _choice(How, entry["measure"], "step measure"),
+            stored_at=None if entry["stored_at"] is None else
+            token(entry["stored_at"], "step stored_at"),
+            trust=_trust(entry["trust"]), instrument=instrument,
+            estimate=None if entry["estimate"] is None else
+            seconds(entry["estimate"], "step estimate"),
+            fits=flag(entry["fits"], "step fits"), part=flag(entry["part"], "step part"),
+            cost=_cost(entry["cost"])))
     return steps
 
 
@@ -234,12 +240,19 @@ def record_json(record: PartRecord, index: Mapping[RunSpec, int]) -> dict[str, A
                        "mine": [index[spec] for spec in record.stored.mine],
                        "elsewhere": [index[spec] for spec in record.stored.elsewhere],
                        "at": [{"spec": index[spec], "commit": commit}
-                              for spec, commit in record.stored.at.items()]}}
+                              for spec, commit in record.stored.at.items()]},
+            "simulated": [{"spec": index[spec], "base": samples_json(base),
+                           "head": samples_json(head),
+                           "cost": {side: used.to_json() for side, used
+                                    in record.simulated_cost.get(spec, {}).items()}}
+                          for spec, (base, head) in record.simulated.items()],
+            "timed": [{"spec": index[derived], "of": index[of]}
+                      for derived, of in record.timed.items()]}
 
 
 def read_record(data: Any, specs: Sequence[RunSpec], *, shard: int, shards: int) -> PartRecord:
     data = fields(data, "record", ("alone", "side_by_side", "first", "final", "packages",
-                                   "stored"))
+                                   "stored", "simulated", "timed"))
     spec = _indexer(specs)
     stored = fields(data["stored"], "stored", ("samples", "mine", "elsewhere", "at"))
     samples = {}
@@ -256,8 +269,35 @@ def read_record(data: Any, specs: Sequence[RunSpec], *, shard: int, shards: int)
         _read_state(data["first"], spec), _read_state(data["final"], spec),
         {text(key, "packages directory"): token(value, "packages import path")
          for key, value in packages.items()},
-        Stored(samples, {spec(i) for i in items(stored["mine"], "stored mine")},
-               {spec(i) for i in items(stored["elsewhere"], "stored elsewhere")}, at))
+        Stored(samples=samples, mine={spec(i) for i in items(stored["mine"], "stored mine")},
+               elsewhere={spec(i) for i in items(stored["elsewhere"], "stored elsewhere")},
+               at=at),
+        *_read_simulated(data["simulated"], spec),
+        {spec(one.get("spec")): spec(one.get("of"))
+         for one in (fields(item, "timed entry") for item in items(data["timed"], "timed"))})
+
+
+def _read_simulated(data: Any, spec: Callable[[Any], RunSpec]
+                    ) -> tuple[dict[RunSpec, tuple[BenchmarkSet, BenchmarkSet]],
+                               dict[RunSpec, dict[str, Usage]]]:
+    """The simulated selections a shard recorded: base and head, and what each side cost."""
+    pairs: dict[RunSpec, tuple[BenchmarkSet, BenchmarkSet]] = {}
+    cost: dict[RunSpec, dict[str, Usage]] = {}
+    for entry in items(data, "simulated"):
+        entry = fields(entry, "simulated entry", ("spec", "base", "head", "cost"))
+        found = spec(entry["spec"])
+        pairs[found] = (_samples(entry["base"], "simulated base"),
+                        _samples(entry["head"], "simulated head"))
+        cost[found] = {}
+        for side, used in fields(entry["cost"], "simulated cost").items():
+            if side not in ("base", "head"):
+                raise ShardFileError("simulated cost is of base or head")
+            used = fields(used, "simulated cost side", ("build", "rounds", "run", "extra"))
+            cost[found][side] = Usage(seconds(used["build"], "simulated build"),
+                                      whole(used["rounds"], "simulated rounds"),
+                                      seconds(used["run"], "simulated run"),
+                                      seconds(used["extra"], "simulated extra"))
+    return pairs, cost
 
 
 def _indexer(specs: Sequence[RunSpec]) -> Callable[[Any], RunSpec]:

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 from benchguard import config
 from benchguard.config import Config
+from benchguard.engine.simulation import INSTRUMENTS
+from benchguard.errors import EXIT_USAGE, BenchguardError
+from benchguard.style import printable
 from benchguard.tools import git
+
+T = TypeVar("T")
 
 _FORMATS = {"text": "text for people", "json": "JSON for scripts (docs/json.md)",
             "markdown": "Markdown for a pull request", "csv": "CSV for a spreadsheet"}
@@ -32,11 +39,11 @@ def add_format(parser: argparse.ArgumentParser, *formats: str) -> None:
                         help=f"output format (default: {formats[0]}); {described}")
 
 
-def option_type(rule: Callable[[str, str], float], key: str) -> Callable[[str], float]:
+def option_type(rule: Callable[[str, str], T], key: str) -> Callable[[str], T]:
     """An argparse ``type`` that checks an option with the rule benchguard.toml's ``key`` follows
     (config.values): one rule in both places, and the same message."""
 
-    def parse(text: str) -> float:
+    def parse(text: str) -> T:
         try:
             return rule(text, key)
         except ValueError as error:
@@ -51,9 +58,32 @@ def add_allow(parser: argparse.ArgumentParser) -> None:
                         help="let regressions of benchmarks matching REGEX through (repeatable)")
 
 
+def add_instrument(parser: argparse.ArgumentParser) -> None:
+    """--instrument, which replaces every instrument benchguard.toml sets (docs/check.md,
+    "Instruments"); BENCHGUARD_INSTRUMENT is its default."""
+    parser.add_argument("--instrument", choices=INSTRUMENTS,
+                        help="time the benchmarks, simulate them (valgrind: exact, comparable "
+                             "across machines) or auto: simulate what simulation can see where "
+                             "valgrind is installed (default: benchguard.toml's instrument, "
+                             "else $BENCHGUARD_INSTRUMENT)")
+
+
+def instrument_of(args: argparse.Namespace) -> str | None:
+    """The instrument the command line asks for: --instrument, else $BENCHGUARD_INSTRUMENT;
+    None: benchguard.toml's."""
+    chosen: str | None = getattr(args, "instrument", None)
+    if chosen is None:
+        chosen = os.environ.get("BENCHGUARD_INSTRUMENT", "").strip() or None
+        if chosen is not None and chosen not in INSTRUMENTS:
+            raise BenchguardError(f"BENCHGUARD_INSTRUMENT must be {' or '.join(INSTRUMENTS)}, "
+                                  f"got {printable(chosen)!r}", exit_code=EXIT_USAGE)
+    return chosen
+
+
 def repository(args: argparse.Namespace) -> tuple[Path, Config]:
     """The repository benchguard runs in, and its configuration: --config, else benchguard.toml
     at the repository's root (the working tree's), else the defaults."""
 
     repo = git.toplevel()
-    return repo, config.load(repo, Path(args.config) if args.config else None)
+    loaded = config.load(repo, Path(args.config) if args.config else None)
+    return repo, loaded.with_instrument(instrument_of(args))

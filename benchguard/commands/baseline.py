@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING
 
 from benchguard import JSON_VERSION
-from benchguard.commands import add_format, output, repository
+from benchguard.commands import add_format, add_instrument, output, repository
 from benchguard.push import baseline, targets
 from benchguard.reports import notes as notes_report
 from benchguard.reports import targets as targets_report
@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="say what it would measure and how long that should take; run "
                              "nothing")
     add_format(parser, "text", "json")
+    add_instrument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 from pathlib import Path
 
 from benchguard import config
-from benchguard.commands import add_format, output, repository
+from benchguard.commands import add_format, add_instrument, output, repository
 from benchguard.config import BenchEntry, Config
-from benchguard.engine.benchfmt import SeriesKey, tidy_unit
+from benchguard.engine.benchfmt import BenchmarkSet, SeriesKey, tidy_unit
 from benchguard.engine.noise import Noise, noise
+from benchguard.engine.simulation import Following, following
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.push import plan, runner, session
+from benchguard.push import plan, runner, session, simulating
 from benchguard.push.baseline import benchmarked_specs
-from benchguard.push.budget import seconds_text
+from benchguard.push.budget import Deadline, seconds_text
 from benchguard.push.runner import RunSpec, spec_for
+from benchguard.push.simulated import Place, Simulator
 from benchguard.reports import calibrate as calibrate_report
 from benchguard.store.notes import NotesStore
 from benchguard.tools import git, go, modules
@@ -36,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="say what it would measure and how long that should take; run "
                              "nothing")
     add_format(parser, "text", "json")
+    add_instrument(parser)
 
 
 def _rounds(text: str) -> int:
@@ -56,14 +60,18 @@ def run(args: argparse.Namespace) -> int:
         _estimate(repo, settings, commit, tree, specs, args.rounds)
         if args.dry_run:
             return 0
-        rows = _measure(settings, commit, tree, specs, entries, args.rounds)
+        rows, timed = _measure(settings, commit, tree, specs, entries, args.rounds)
+        simulated = _simulate(settings, commit, tree, specs, entries, timed)
     if args.format == "json":
         print(json.dumps(calibrate_report.to_json(rows, commit=commit, rounds=args.rounds,
-                                                  count=settings.count), indent=2))
+                                                  count=settings.count, simulated=simulated),
+                         indent=2))
     elif args.full:
         print(calibrate_report.render(rows, settings.count), end="")
     else:
         print(calibrate_report.summary(rows, settings.count, args.rounds), end="")
+    if simulated and args.format != "json":
+        print(calibrate_report.render_following(simulated), end="")
     return 0
 
 
@@ -80,9 +88,37 @@ def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list
         output.progress(line)
 
 
+def _simulate(settings: Config, commit: str, tree: Path, specs: list[RunSpec],
+              entries: dict[RunSpec, BenchEntry | None], timed: BenchmarkSet
+              ) -> list[Following]:
+    """HEAD simulated, for the selections whose instrument simulates here, and how each
+    benchmark's est-cycles/op follow its time in the A/A rounds (``timed``)."""
+    chosen = simulating.chosen({spec: settings.instrument_for(entries.get(spec))
+                                for spec in specs}, tree, reporter=output.STDERR)
+    if not chosen:
+        return []
+    times = {(key.bench.package, key.bench.name): statistics.median(values) * 1e9
+             for key, values in timed.samples.items() if key.unit == "sec/op" and values}
+    pairs = []
+    with tempfile.TemporaryDirectory(prefix="benchguard-sim-") as workdir:
+        simulator = Simulator(Path(workdir), runner.RunSettings.from_config(settings),
+                              reporter=output.STDERR, deadline=Deadline("0", None))
+        for spec in specs:
+            if spec not in chosen:
+                continue
+            found = simulator.selection(spec, Place("head", f"head {commit[:12]}", tree))
+            for name, result in found.sides["head"].results.items() if found.sides else ():
+                ns = times.get((found.package, name))
+                if ns and name not in found.timed:
+                    pairs.append((found.package, name, result.est_cycles, ns))
+    return following(pairs)
+
+
 def _measure(settings: Config, commit: str, tree: Path, specs: list[RunSpec],
-             entries: dict[RunSpec, BenchEntry | None], rounds: int) -> list[Noise]:
-    """Every result's noise from ``rounds`` A/A rounds, each judged by its entry's threshold."""
+             entries: dict[RunSpec, BenchEntry | None], rounds: int
+             ) -> tuple[list[Noise], BenchmarkSet]:
+    """Every result's noise from ``rounds`` A/A rounds, each judged by its entry's threshold,
+    and what the first side measured."""
     label = commit[:12]
     with tempfile.TemporaryDirectory(prefix="benchguard-bin-") as workdir:
         interleaved = session.Session([session.Side("A", f"A {label}", tree),
@@ -104,7 +140,7 @@ def _measure(settings: Config, commit: str, tree: Path, specs: list[RunSpec],
                                            alpha=settings.alpha, count=settings.count,
                                            smallest=smallest,
                                            threshold=settings.threshold_for(entry, key.unit))
-    return list(by_series.values())
+        return list(by_series.values()), interleaved.benchmarks("A")
 
 
 def _specs(settings: Config, repo: Path, commit: str, tree: Path, bench: str | None

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from benchguard.commands import add_allow, add_format, load, output
+from benchguard.commands import add_allow, add_format, add_instrument, instrument_of, load, output
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.push import changes, ranges
 from benchguard.push.outcome import Outcome
@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run as git's pre-push hook: read the pushed refs from stdin")
     add_allow(parser)
     add_format(parser, "text", "json", "markdown")
+    add_instrument(parser)
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and show which "
                              "functions got slower (files under .benchguard/profiles/)")
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan: what would be measured, how, what it should cost "
                              "and what fits the time budget; builds and runs no benchmark")
+    parser.add_argument("--no-bisect", action="store_true",
+                        help="when a push of several commits is blocked, do not look for the "
+                             "commit of each regression (bisect = false in benchguard.toml)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also say which benchmarks were not selected, and why, and name "
                              "every changed file no benchmark measures")
@@ -57,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
     if not pushed:
         output.progress("no branch updates in this push; nothing to check")
         return _nothing_to_measure(args, [], "no branch updates to check")
+    instrument = instrument_of(args)
     with contextlib.ExitStack() as stack:
         triaged = [changes.triage(repo, found, given, config_path=args.config,
-                                  verbose=args.verbose, reporter=output.STDERR, stack=stack)
+                                  verbose=args.verbose, reporter=output.STDERR, stack=stack,
+                                  instrument=instrument)
                    for found in pushed]
         settled = [one.outcome for one in triaged if one.outcome is not None]
         if len(settled) == len(triaged) and not args.dry_run:

@@ -16,7 +16,7 @@ from typing import TextIO
 from benchguard import JSON_VERSION
 from benchguard.commands import output
 from benchguard.engine.status import Status
-from benchguard.push import branch, ranges
+from benchguard.push import bisect, branch, ranges
 from benchguard.push.budget import seconds_text
 from benchguard.push.outcome import Outcome, Prepared
 from benchguard.reports import benchmark_report, check, profile
@@ -36,6 +36,10 @@ def measure(args: argparse.Namespace, repo: Path, triaged: Sequence[Prepared],
         _emit_plans(args, prepared)
         return 0
     outcomes = [branch.finish(one, reporter=output.STDERR) for one in prepared]
+    # every branch measured first, then the commits of its regressions: a blocked branch's
+    # search spends only what the whole push's budget leaves
+    outcomes = [bisect.bisect(one, outcome, reporter=output.STDERR, enabled=not args.no_bisect)
+                for one, outcome in zip(prepared, outcomes, strict=True)]
     emit(args, outcomes)
     if args.profile:
         _profile(repo, outcomes, stream=sys.stderr if args.format == "json" else sys.stdout)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from benchguard.ci import check, environment, post, record, shard, shard_merge
 from benchguard.ci.environment import Merge, Nothing, Options, PostFromArtifact, PullRequest
-from benchguard.commands import add_allow, output
+from benchguard.commands import add_allow, add_instrument, instrument_of, output
 from benchguard.config import values
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.push.outcome import Outcome
@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fetch commits and notes from, and share notes with, this remote "
                              "(default: origin)")
     add_allow(parser)
+    add_instrument(parser)
     parser.add_argument("--shard", metavar="K/N",
                         help="pull request: measure only the K-th of N parts of the check, of "
                              "about equal estimated time, and write it to --output for a "
@@ -108,7 +109,8 @@ def _options(args: argparse.Namespace) -> Options:
                    comment_author=args.comment_author or environment.GITHUB_ACTIONS_BOT,
                    artifact_dir=args.artifact_dir, report_path=args.report,
                    remote=args.remote, allow_regression=tuple(args.allow_regression),
-                   verbose=args.verbose, shard=part, output=args.output, merge=args.merge)
+                   verbose=args.verbose, instrument=instrument_of(args), shard=part,
+                   output=args.output, merge=args.merge)
 
 
 def _print(request: PullRequest, outcome: Outcome) -> None:

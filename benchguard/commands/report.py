@@ -19,7 +19,7 @@ from benchguard.config import Config
 from benchguard.engine import benchmatch, verdict
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
 from benchguard.engine.verdict import ComparisonReport
-from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
+from benchguard.errors import EXIT_BENCH_FAILED, EXIT_USAGE, BenchguardError
 from benchguard.push import ranges, runner, selection, targets
 from benchguard.push.baseline import benchmarked_specs, configured_specs
 from benchguard.push.runner import RunSpec, spec_for
@@ -48,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", action="store_true",
                         help="profile each regression at base and head and name the functions "
                              "whose share of CPU grew most")
+    parser.add_argument("--last", type=int, default=30, metavar="N",
+                        help="list the change points of REV's last N first-parent commits "
+                             "(default: 30; 0: none), found over a longer history")
 
 
 @dataclass
@@ -62,6 +65,8 @@ class CommitResults:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.last < 0:
+        raise BenchguardError("--last must be 0 or more", exit_code=EXIT_USAGE)
     repo, settings = repository(args)
     store = NotesStore(repo, settings.notes_ref)
     fingerprint = go.fingerprint(repo)
@@ -87,6 +92,14 @@ def run(args: argparse.Namespace) -> int:
         else "benchguard profile")
     actions += _profiles(args, repo, settings, report, _owner(settings, layout, packages))
     report.actions = actions
+    if args.last > 0:
+        report.last = args.last
+        found = history.baselined(repo, head, ref=settings.notes_ref, fingerprint=fingerprint,
+                                  reporter=output.STDERR,
+                                  limit=max(history.ANALYSED, 3 * args.last))
+        report.change_points = history.recent_changes(
+            found, settings.metrics, last=args.last, alpha=settings.alpha,
+            threshold=settings.threshold)
     _write(args, report)
     return 0
 
@@ -104,7 +117,7 @@ def _compare(settings: Config, packages: dict[str, str], head: CommitResults,
         return selection.threshold_for(settings, configured, packages, key)
 
     gate = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
-                           threshold=threshold, metrics=settings.metrics or None)
+                           threshold=threshold, metrics=settings.metrics_judged or None)
     full = verdict.compare(base.benchmarks, head.benchmarks, alpha=settings.alpha,
                            threshold=threshold)
     return gate, full

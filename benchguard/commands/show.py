@@ -88,9 +88,11 @@ def _text(commit: str, ref: str, groups: dict[Fingerprint, list[Record]],
             settings = record.settings
             moved = f", measured at {record.commit[:12]}" if record.commit != commit else ""
             old = "" if used else "  (superseded: newer runs have all its benchmarks)"
+            how = (f"simulated ({record.identity.describe()})" if record.identity is not None
+                   else f"count {settings.get('count', '?')}, benchtime "
+                        f"{settings.get('benchtime', '?')}")
             lines.append(printable(
-                f"  {record.date}  count {settings.get('count', '?')}, benchtime "
-                f"{settings.get('benchtime', '?')}, benchguard {record.version}{moved}{old}"))
+                f"  {record.date}  {how}, benchguard {record.version}{moved}{old}"))
         lines.append("")
         samples = baseline_samples(records, fingerprint)
         if samples is not None:

@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TypeVar
 
 from benchguard.config import values
 from benchguard.config.lines import TOP, KeyLines, Scope, syntax_error
+from benchguard.engine.simulation import AUTO, INSTRUMENTS, TIME_STAND_IN
 from benchguard.errors import EXIT_USAGE, BenchguardError
 
 FILENAME = "benchguard.toml"
@@ -43,6 +44,7 @@ class BenchEntry:
     # per metric (tidy units), this entry's own: ("allocs/op", 0.0), …
     thresholds: tuple[tuple[str, float], ...] = ()
     min_effect: tuple[tuple[str, float], ...] = ()
+    instrument: str | None = None  # this entry's own: "time", "simulation" or "auto"
 
     def own_threshold(self, unit: str) -> float | None:
         """The threshold this entry itself sets for ``unit``: its per-metric one, else its
@@ -101,6 +103,8 @@ class Config:
     max_count: int = 30
     budget: str = "4m"  # the whole check of one push: every branch, builds and rounds
     on_budget: str = "warn"  # what selections left unchecked at the deadline do to the push
+    # a blocked push of several commits: find the commit of each regression (docs/check.md)
+    bisect: bool = True
     benches: tuple[BenchEntry, ...] = ()
     targets: tuple[Target, ...] = ()
     # per metric (tidy units): thresholds beside `threshold`, and the smallest absolute change
@@ -108,6 +112,31 @@ class Config:
     thresholds: tuple[tuple[str, float], ...] = ()
     min_effect: tuple[tuple[str, float], ...] = ()
     ci: CiSettings = CiSettings()
+    # how benchmarks are measured (docs/check.md, "Instruments"): "auto" simulates what it can
+    # where valgrind is installed and times the rest
+    instrument: str = AUTO
+
+    def with_instrument(self, instrument: str | None) -> Config:
+        """This configuration measuring every benchmark with ``instrument`` (`--instrument`);
+        itself when None."""
+        if instrument is None:
+            return self
+        return replace(self, instrument=instrument,
+                       benches=tuple(replace(entry, instrument=None) for entry in self.benches))
+
+    def instrument_for(self, entry: BenchEntry | None) -> str:
+        """The instrument ``entry``'s benchmarks are measured with: its own, else the top
+        level's."""
+        return entry.instrument if entry is not None and entry.instrument else self.instrument
+
+    @property
+    def metrics_judged(self) -> tuple[str, ...]:
+        """The metrics that can block: `metrics`, with est-cycles/op beside sec/op (what
+        decides a simulated benchmark's time)."""
+        tidy = [values.tidy_metric(metric) for metric in self.metrics]
+        if "sec/op" in tidy and TIME_STAND_IN not in tidy:
+            return (*self.metrics, TIME_STAND_IN)
+        return self.metrics
 
     def threshold_for(self, entry: BenchEntry | None, unit: str) -> float:
         """The threshold ``unit`` of ``entry``'s benchmarks is judged by (entry None: one no
@@ -185,7 +214,8 @@ def _display_name(file: Path, repo: Path) -> str:
 
 
 _BENCH_KEYS = ("paths", "package", "packages", "pattern", "tags", "threshold", "thresholds",
-               "min_effect")
+               "min_effect", "instrument")
+_INSTRUMENT = functools.partial(values.check_choice, choices=INSTRUMENTS)
 _TARGET_KEYS = ("bench", "package", "enforce", *TARGET_METRICS)
 
 _Value = TypeVar("_Value")
@@ -211,6 +241,8 @@ _TOP_RULES: dict[str, Callable[[Any, str], Any]] = {
     "max_count": functools.partial(values.check_integer, minimum=1),
     "budget": values.check_duration,
     "on_budget": functools.partial(values.check_choice, choices=ON_BUDGET_CHOICES),
+    "instrument": _INSTRUMENT,
+    "bisect": values.check_boolean,
 }
 _TOP_KEYS = (*_TOP_RULES, "bench", "target", "ci")
 _CI_KEYS = ("trust_head_config", "trust_head_trailers")
@@ -280,9 +312,11 @@ class _Reader:
                                  scope) if "thresholds" in table else ()
         min_effect = self._value(values.parse_min_effect, table["min_effect"], "min_effect",
                                  scope) if "min_effect" in table else ()
+        instrument = self._value(_INSTRUMENT, table["instrument"], "instrument", scope) \
+            if "instrument" in table else None
         return BenchEntry(paths=paths, packages=tuple(dict.fromkeys(packages)), pattern=pattern,
                           tags=tags, threshold=threshold, line=header, thresholds=thresholds,
-                          min_effect=min_effect)
+                          min_effect=min_effect, instrument=instrument)
 
     def _targets(self, raw: Any) -> tuple[Target, ...]:
         return tuple(self._target(table, index)

@@ -48,6 +48,11 @@ def parse_thresholds(value: object, key: str = "thresholds") -> tuple[tuple[str,
                  for name, (metric, _), one in _per_metric(value, key))
 
 
+def tidy_metric(metric: str) -> str:
+    """A metric as benchstat names it: "ns/op" is "sec/op", "MB/s" is "B/s"."""
+    return tidy_unit(metric)[0]
+
+
 def parse_min_effect(value: object, key: str = "min_effect") -> tuple[tuple[str, float], ...]:
     """The smallest absolute change per metric that may block, in the metric's tidy unit:
     {"sec/op": "2ns", "B/op": "64B"} -> (("sec/op", 2e-9), ("B/op", 64.0)). A time metric

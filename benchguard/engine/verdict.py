@@ -73,6 +73,9 @@ class ComparisonReport:
     geomeans: list[GeomeanRow] = field(default_factory=list)
     correction: str = "none"  # "holm": verdicts use p_adjusted over `family` comparisons
     family: int = 0
+    # `check`: the instrument that measured each benchmark ("time", "simulation"); without it,
+    # a benchmark with a simulated unit was simulated (engine.simulation.UNITS)
+    instruments: dict[BenchKey, str] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:

@@ -38,10 +38,16 @@ def unchanged(repo: Path, ancestor: str, specs: Sequence[RunSpec], config: Confi
     when a changed file lies in a Go package."""
     if not specs:
         return []
+    return untouched(git.changed_files(repo, ancestor, base.commit), specs, config, base)
 
+
+def untouched(changed: Sequence[str], specs: Sequence[RunSpec], config: Config,
+              base: Snapshot) -> list[RunSpec]:
+    """Those of ``specs`` whose benchmarks none of the ``changed`` files can have changed, by
+    ``base``'s packages and what each test binary is built from there (push.bisect asks it of
+    each pushed commit against the head's)."""
     # configuration is not code: how benchmarks are run is the baseline's settings' business
-    changed = [path for path in git.changed_files(repo, ancestor, base.commit)
-               if path != FILENAME]
+    changed = [path for path in changed if path != FILENAME]
     if any(posixpath.basename(path) in _MODULE_FILES or paths.matches_any(config.always, path)
            for path in changed):
         return []

@@ -1,19 +1,25 @@
 """Recording a baseline: run the configured benchmarks (every package with benchmarks, in every
 module, when none are configured) at a commit and append their record to its note. A baseline
-is only useful if it covers what `check` may later select."""
+is only useful if it covers what `check` may later select. Selections simulated (instrument
+"simulation" or "auto" where valgrind runs) are kept as a simulated record, which serves any
+machine with the same toolchain; what simulation cannot see is timed beside them."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from benchguard.config import Config
+from benchguard.engine import benchfmt
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import plan, runner
-from benchguard.push.budget import seconds_text
-from benchguard.push.runner import RunResult, RunSpec, spec_for
+from benchguard.push import plan, runner, simulating
+from benchguard.push.budget import Deadline, seconds_text
+from benchguard.push.runner import RunResult, RunSettings, RunSpec, spec_for
+from benchguard.push.simulated import Place, Simulation, Simulator
 from benchguard.store import notes
 from benchguard.store.records import Record
+from benchguard.style import plural
 from benchguard.tools import git, go, modules
 from benchguard.tools.modules import Layout
 from benchguard.tools.packages import Snapshot
@@ -24,32 +30,45 @@ def record_baseline(repo: Path, settings: Config, commit: str, *, bench: str | N
                     ) -> tuple[RunResult, Record] | None:
     """Run the configured benchmarks (all packages with benchmarks, in every module, when none
     are configured) at ``commit`` (whose modules ``layout`` holds, when already read) and
-    append their baseline record to the commit's note — after saying what that should take,
-    from earlier runs. ``dry_run``: say it and run nothing (None)."""
+    append their baseline records to the commit's note — after saying what that should take,
+    from earlier runs; returns what ran and the first record (the timed one when something was
+    timed). ``dry_run``: say it and run nothing (None)."""
     run_settings = runner.RunSettings.from_config(settings)
     label = commit[:12]
     with git.worktree(repo, commit) as tree:
-        specs = configured_specs(settings, bench, layout or modules.at_commit(repo, commit))
-        if not specs:
+        instruments = configured_instruments(settings, bench,
+                                             layout or modules.at_commit(repo, commit))
+        if not instruments:
             specs = benchmarked_specs(repo, commit, tree, bench)
             if not specs:
                 raise BenchguardError(f"no package has benchmarks at {label}; nothing to "
                                       "record")
             reporter.progress(f"no [[bench]] entries configured: running all {len(specs)} "
                               "packages with benchmarks")
-        expected = _estimate(repo, settings, commit, tree, specs, reporter)
+            instruments = dict.fromkeys(specs, settings.instrument)
+        chosen = simulating.chosen(instruments, tree, reporter=reporter)
+        timed = [spec for spec in instruments if spec not in chosen]
+        expected = _estimate(repo, settings, commit, tree, timed, reporter) if timed else {}
         if dry_run:
             return None
-        result = runner.run_in_tree(tree, specs, run_settings, label=label, reporter=reporter,
-                                    expected=expected)
-    if not result.benchmarks.samples:
+        simulations = _simulate(tree, [spec for spec in instruments if spec in chosen],
+                                run_settings, label, reporter)
+        timed += [simulating.timed_spec(found.spec, list(found.timed))
+                  for found in simulations if found.timed]
+        result = runner.run_in_tree(tree, timed, run_settings, label=label, reporter=reporter,
+                                    expected=expected) if timed else RunResult(
+            "", benchfmt.BenchmarkSet(), go.fingerprint(tree))
+    records = _records(commit, result, timed, run_settings, simulations)
+    if not records:
         raise BenchguardError(f"no benchmark ran at {label}; nothing was recorded",
                               exit_code=EXIT_BENCH_FAILED)
-    record = notes.baseline_record(commit, result.fingerprint, run_settings.record(specs),
-                                   result.benchmarks, load=result.load,
-                                   durations=result.durations)
-    notes.NotesStore(repo, settings.notes_ref).append(commit, [record])
-    return result, record
+    notes.NotesStore(repo, settings.notes_ref).append(commit, records)
+    for found in simulations:
+        if found.package:
+            result.packages[found.spec.package] = found.package
+    result.benchmarks = benchfmt.merge([result.benchmarks, *(
+        found.sides["head"].samples for found in simulations if "head" in found.sides)])
+    return result, records[0]
 
 
 def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list[RunSpec],
@@ -68,13 +87,48 @@ def _estimate(repo: Path, settings: Config, commit: str, tree: Path, specs: list
     return {spec: cost.seconds(settings.count, 1) for spec, cost in costs.items()}
 
 
+def _simulate(tree: Path, specs: list[RunSpec], settings: RunSettings, label: str,
+              reporter: Reporter) -> list[Simulation]:
+    if not specs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="benchguard-sim-") as workdir:
+        simulator = Simulator(Path(workdir), settings, reporter=reporter,
+                              deadline=Deadline("0", None))
+        found = [simulator.selection(spec, Place("head", label, tree)) for spec in specs]
+    for one in found:
+        simulated = len(set(one.iterations) - set(one.timed))
+        reporter.progress(f"[{label}] {one.spec.package}: simulated "
+                          f"{plural(simulated, 'benchmark')} in {one.seconds:.1f}s"
+                          + (f"; timed instead: {', '.join(one.timed)}" if one.timed else ""))
+    return found
+
+
+def _records(commit: str, result: RunResult, timed: list[RunSpec], settings: RunSettings,
+             simulations: list[Simulation]) -> list[Record]:
+    records = []
+    if result.benchmarks.samples:
+        records.append(notes.baseline_record(commit, result.fingerprint,
+                                             settings.record(timed), result.benchmarks,
+                                             load=result.load, durations=result.durations))
+    return records + simulating.records(commit, result.fingerprint, settings, simulations)
+
+
+def configured_instruments(settings: Config, bench: str | None, layout: Layout
+                           ) -> dict[RunSpec, str]:
+    """One run per package of each [[bench]] entry (``bench`` replaces every pattern), from
+    the root of the package's module in ``layout``, with the instrument its entry asks for."""
+    found: dict[RunSpec, str] = {}
+    for entry in settings.benches:
+        for package in entry.packages:
+            spec = spec_for(layout, package, bench or entry.pattern, entry.tags)
+            found.setdefault(spec, settings.instrument_for(entry))
+    return found
+
+
 def configured_specs(settings: Config, bench: str | None, layout: Layout) -> list[RunSpec]:
     """One run per package of each [[bench]] entry (``bench`` replaces every pattern), from
     the root of the package's module in ``layout``."""
-
-    specs = [spec_for(layout, package, bench or entry.pattern, entry.tags)
-             for entry in settings.benches for package in entry.packages]
-    return list(dict.fromkeys(specs))
+    return list(configured_instruments(settings, bench, layout))
 
 
 def benchmarked_specs(repo: Path, commit: str, tree: Path, bench: str | None) -> list[RunSpec]:

@@ -14,7 +14,7 @@ from benchguard.config import Config
 from benchguard.engine.status import Status
 from benchguard.errors import EXIT_BENCH_FAILED, BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import changes, measure, targets
+from benchguard.push import bisect, changes, measure, targets
 from benchguard.push.budget import Deadline
 from benchguard.push.measure import Measured
 from benchguard.push.outcome import Outcome, Prepared, failed_outcome
@@ -94,7 +94,7 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
                 config_path: str | None, verbose: bool, reporter: Reporter,
                 any_machine: bool = False, started: float | None = None,
                 budget: str | None = None, config: Config | None = None,
-                trailers: bool = True) -> Outcome:
+                trailers: bool = True, instrument: str | None = None) -> Outcome:
     """Check one pushed range: what it changes, which benchmarks that selects, how they compare
     with the base within the time budget (counted from ``started``, default now), what
     overrides let through, and whether the head meets its targets. ``config`` and
@@ -102,10 +102,11 @@ def check_range(repo: Path, found: Range, given: Sequence[overrides.Override], *
     with contextlib.ExitStack() as stack:
         triaged = changes.triage(repo, found, given, config_path=config_path, verbose=verbose,
                                  reporter=reporter, stack=stack, budget=budget, config=config,
-                                 trailers=trailers)
+                                 trailers=trailers,
+                                 instrument=instrument)
         planned = plan(triaged, reporter=reporter, stack=stack, any_machine=any_machine,
                        started=started)
-        return finish(planned, reporter=reporter)
+        return bisect.bisect(planned, finish(planned, reporter=reporter), reporter=reporter)
 
 
 def _keep(repo: Path, config: Config, outcome: Outcome, measured: Measured,

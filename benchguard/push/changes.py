@@ -30,16 +30,18 @@ from benchguard.tools.packages import Snapshot
 def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: str | None,
            verbose: bool, reporter: Reporter, stack: contextlib.ExitStack,
            budget: str | None = None, config: Config | None = None,
-           trailers: bool = True, until: str | None = None) -> Prepared:
+           trailers: bool = True, instrument: str | None = None,
+           until: str | None = None) -> Prepared:
     """What one pushed range changes, its configuration (checked: a broken one exits 2) and
     which benchmarks that selects — or its outcome already, when there is nothing to measure.
     Runs `go list` only when a changed file can build Go code; never builds or runs a
     benchmark. ``stack`` keeps the head's worktree until the check is finished; ``budget``
     replaces the configuration's `budget` (`benchguard ci --budget`). In CI, ``config`` is the
     one decided for a pull request (the base's, unless it trusts the head's) and ``trailers``
-    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate). What the pushes
-    of its commits left unchecked comes first (push.leftover; records dated after ``until``
-    do not count)."""
+    whether its commits' Benchguard-Allow trailers count (benchguard.ci.gate); ``instrument``
+    replaces every instrument the configuration sets (`--instrument`). What the pushes of its
+    commits left unchecked comes first (push.leftover; records dated after ``until`` do not
+    count)."""
     push = what_changed(repo, found, reporter)
     if isinstance(push, Outcome):
         return Prepared(repo, found, outcome=push)
@@ -49,6 +51,7 @@ def triage(repo: Path, found: Range, given: Sequence[Override], *, config_path: 
         warn_if_uncommitted(repo, found.head, reporter)
     if budget is not None:
         config = dataclasses.replace(config, budget=budget)
+    config = config.with_instrument(instrument)
     reporter.progress(push.summary)
     if _only_configuration(repo, push, config_path):
         return Prepared(repo, found, config=config, outcome=Outcome(

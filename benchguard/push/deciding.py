@@ -8,18 +8,22 @@ rounds they need."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
 
 from benchguard.config import BenchEntry, Config
 from benchguard.engine import decision, ledger, verdict
-from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, tidy_unit
+from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey, merge, tidy_unit
 from benchguard.engine.decision import Decision, Rule, Series
 from benchguard.engine.ledger import Judging, Ledger
+from benchguard.engine.simulation import SIMULATION, TIME, TOLERANCE, UNITS
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.progress import Reporter
 from benchguard.push import runs as running
 from benchguard.push.runner import RunSpec
 from benchguard.push.runs import Ran
+from benchguard.push.session import Usage
 from benchguard.push.stored import Stored
 from benchguard.style import plural
 from benchguard.tools import git
@@ -32,22 +36,32 @@ def rule_of(config: Config) -> Rule:
                 last=max(config.max_count, config.count))
 
 
+class Simulations(Protocol):
+    """The simulated selections of a range: simulated now (push.simulating.SimulatedRuns), or
+    as a shard of the check recorded them (push.replay)."""
+
+    def sets(self, spec: RunSpec, stored: Stored) -> tuple[BenchmarkSet, BenchmarkSet] | None:
+        """Base and head of a simulated selection; None when it was not simulated."""
+
+    def used(self, spec: RunSpec) -> dict[str, Usage] | None:
+        """What simulating ``spec`` cost on each side; None when it was not simulated."""
+
+
 class Decider:
-    """The looks of one range's check: what each result's rounds decided, and when. The rounds
-    come from ``runs``: run now as the looks ask for them (push.runs.Runs), or recorded by the
-    shards of a check and served look by look (push.replay.Replay), so that a check measured in
-    parts is decided as one. ``family``: the number of results the check decides with, from
-    the number this range's first look tests (default: that number; a shard, which sees a part
-    of the check, decides when to stop measuring with more: push.parts.family_bound)."""
+    """The looks of one range's check: what each result's rounds decided, and when; the rounds
+    run now (push.runs.Runs) or a check's shards recorded (push.replay.Replay). ``family``: the
+    results a check decides with, from those its first look tests (a shard's: family_bound)."""
 
     def __init__(self, config: Config, runs: Ran, stored: Stored, specs: Sequence[RunSpec],
                  entries: Mapping[RunSpec, BenchEntry], *, reporter: Reporter,
+                 simulated: Simulations | None = None,
                  family: Callable[[int], int] | None = None) -> None:
         self.config, self.runs, self.stored = config, runs, stored
+        self.simulated = simulated
+        self.family = family
         self.specs = specs
         self.entries = entries
         self.reporter = reporter
-        self.family = family
         self.owners: dict[BenchKey, RunSpec] = {}  # which run each result came from
         self.ledger: Ledger | None = None
         # per selection with a stored baseline at hand: how many of its benchmarks it settled,
@@ -64,6 +78,7 @@ class Decider:
         if self.family is not None and self.config.correction != "none":
             family = max(family, self.family(family))
         self.ledger = book = Ledger(rule, family)
+        self._simulated_once()
         confirming = self._against_stored(stored) if stored else []
         rounds = self.config.count
         undecided = book.look(self._paired_series(), rounds)
@@ -79,35 +94,28 @@ class Decider:
                              f"{rounds + ran} rounds", out_of_time=True)
                 break
             rounds += more.rounds
-            self._give_up_stopped(undecided, more.rounds, rounds)
+            _give_up_stopped(self, undecided, more.rounds, rounds)
             undecided = book.look(self._paired_series(), rounds)
         self._would_have_settled()
         return confirming
 
-    def _give_up_stopped(self, undecided: Mapping[SeriesKey, Decision], ran: int,
-                         rounds: int) -> None:
-        """The undecided results the extra rounds did not measure (none, when they are run now;
-        in a replay, those a shard stopped measuring sooner than the whole check's looks ask)
-        are decided on the rounds they have, as a time budget that runs out decides."""
-        assert self.ledger is not None
-        series = self._paired_series()
-        stopped = [key for key, one in undecided.items()
-                   if key not in series or len(series[key].base) < one.n + ran]
-        for key in stopped:
-            self.ledger.give_up({key: undecided[key]}, rounds - ran,
-                                self.runs.stopped(self.owners[key.bench]), out_of_time=True,
-                                unconfirmed="not confirmed")
-
     def compare(self, also: Mapping[SeriesKey, Decision] | None = None) -> ComparisonReport:
         """benchstat's comparison of everything measured, each verdict following its decision
         (``also``: decisions not final yet, to show); unresolved results warned about."""
-        base, head = self.sets()
         made = self.ledger.made if self.ledger is not None else {}
-        report = verdict.compare(base, head, alpha=self.config.alpha,
-                                 threshold=lambda key: self.judging(key).threshold,
-                                 metrics=self.config.metrics or None,
-                                 correction=self.config.correction,
-                                 decided={**made, **(also or {})})
+        report = self._compared(*self.runs.sets(self.specs, self.stored.samples, self.owners),
+                                {**made, **(also or {})})
+        pairs = self._simulated_pairs()
+        if pairs:
+            # a simulated benchmark's B/op and allocs/op come from one run: exact too
+            exact = {unit: True for unit in (*UNITS, "B/op", "allocs/op")}
+            base, head = (merge([replace(pair[side], assume_exact=exact)
+                                 for pair in pairs.values()]) for side in (0, 1))
+            simulated = self._compared(base, head, made)
+            report.comparisons += simulated.comparisons
+            report.warnings = list(dict.fromkeys([*report.warnings, *simulated.warnings]))
+            report.geomeans = verdict.geomean_rows(report.comparisons)
+        report.instruments = self.instruments()
         if self.ledger is not None:
             report.family = self.ledger.family
             unresolved = [c for c in report.comparisons if c.verdict == Verdict.UNRESOLVED]
@@ -115,18 +123,62 @@ class Decider:
                 report.warnings.append(_unresolved_warning(unresolved))
             unconfirmed = [c for c in report.comparisons if c.verdict == Verdict.UNCONFIRMED]
             if unconfirmed:
-                listed = "; ".join(f"{c.series.bench.describe()} {c.series.unit} "
-                                   f"{c.decision.reason}" for c in unconfirmed if c.decision)
-                does = "blocks the push" if self.config.on_budget == "block" \
-                    else "lets it go ahead"
-                report.warnings.append(
-                    f"{plural(len(unconfirmed), 'result')} unconfirmed: worse than the "
-                    f"threshold, not confirmed in time; on_budget = \"{self.config.on_budget}\" "
-                    f"{does} ({listed})")
+                report.warnings.append(_unconfirmed_warning(unconfirmed, self.config.on_budget))
         return report
 
+    def _compared(self, base: BenchmarkSet, head: BenchmarkSet,
+                  decided: Mapping[SeriesKey, Decision]) -> ComparisonReport:
+        return verdict.compare(base, head, alpha=self.config.alpha,
+                               threshold=lambda key: self.judging(key).threshold,
+                               metrics=self.config.metrics_judged or None,
+                               correction=self.config.correction, decided=decided)
+
     def sets(self) -> tuple[BenchmarkSet, BenchmarkSet]:
-        return self.runs.sets(self.specs, self.stored.samples, self.owners)
+        """Base and head of everything measured: timed runs, and simulated selections."""
+        base, head = self.runs.sets(self.specs, self.stored.samples, self.owners)
+        pairs = self._simulated_pairs()
+        if not pairs:
+            return base, head
+        return (merge([base, *(pair[0] for pair in pairs.values())], first_wins=True),
+                merge([head, *(pair[1] for pair in pairs.values())], first_wins=True))
+
+    def instruments(self) -> dict[BenchKey, str]:
+        """Which instrument measured each benchmark."""
+        simulated = {key.bench for pair in self._simulated_pairs().values() for one in pair
+                     for key in one.samples}
+        return {bench: SIMULATION if bench in simulated else TIME for bench in self.owners}
+
+    def _simulated_pairs(self) -> dict[RunSpec, tuple[BenchmarkSet, BenchmarkSet]]:
+        if self.simulated is None:
+            return {}
+        pairs = {spec: pair for spec in self.specs
+                 if (pair := self.simulated.sets(spec, self.stored)) is not None}
+        for spec, pair in pairs.items():
+            for one in pair:
+                for key in one.samples:
+                    self.owners.setdefault(key.bench, spec)
+        return pairs
+
+    def _simulated_once(self) -> None:
+        """Simulated results are exact: one run a side decides each at once, against its
+        threshold (never below the measured tolerance, engine.simulation.TOLERANCE), and
+        nothing is confirmed side by side."""
+        assert self.ledger is not None
+        series: dict[SeriesKey, Series] = {}
+        for spec, (base, head) in self._simulated_pairs().items():
+            series.update(ledger.against_stored(base, head, self._simulated_judging,
+                                                wanted=self._open_in(spec)))
+        exact = {key: Series(one.base, one.head, one.threshold, one.higher_is_better,
+                             one.min_effect, exact=True) for key, one in series.items()}
+        if exact:
+            self.ledger.keep(decision.decide_look(exact, self.ledger.rule, rounds=1,
+                                                  family=self.ledger.family), 1)
+
+    def _simulated_judging(self, key: SeriesKey) -> Judging:
+        judging = self.judging(key)
+        if key.unit in UNITS:
+            return Judging(max(judging.threshold, TOLERANCE), judging.min_effect)
+        return judging
 
     def judging(self, key: SeriesKey) -> Judging:
         """The threshold and min_effect of a result: its run's [[bench]] entry's, else the
@@ -240,10 +292,33 @@ class Decider:
         """Whether a result is one of ``spec``'s (its run produced it), of a metric that can
         block (`metrics`), and not decided yet (unless ``decided_too``)."""
         made = self.ledger.made if self.ledger is not None and not decided_too else {}
-        units = {tidy_unit(metric)[0] for metric in self.config.metrics}
+        units = {tidy_unit(metric)[0] for metric in self.config.metrics_judged}
         return lambda key: (key not in made and (not units or key.unit in units)
                             and self.owners.get(key.bench) == spec
                             and self.runs.measured(spec, key.bench.name))
+
+
+def _give_up_stopped(decider: Decider, undecided: Mapping[SeriesKey, Decision], ran: int,
+                     rounds: int) -> None:
+    """The undecided results the extra rounds did not measure (none, when they are run now; in
+    a replay, those a shard stopped measuring sooner than the whole check's looks ask) are
+    decided on the rounds they have, as a time budget that runs out decides."""
+    assert decider.ledger is not None
+    series = decider._paired_series()
+    for key, one in undecided.items():
+        if key not in series or len(series[key].base) < one.n + ran:
+            decider.ledger.give_up({key: one}, rounds - ran,
+                                   decider.runs.stopped(decider.owners[key.bench]),
+                                   out_of_time=True, unconfirmed="not confirmed")
+
+
+def _unconfirmed_warning(unconfirmed: Sequence[Comparison], on_budget: str) -> str:
+    """One warning naming every result worse than the threshold that no look confirmed."""
+    listed = "; ".join(f"{c.series.bench.describe()} {c.series.unit} {c.decision.reason}"
+                       for c in unconfirmed if c.decision)
+    does = "blocks the push" if on_budget == "block" else "lets it go ahead"
+    return (f"{plural(len(unconfirmed), 'result')} unconfirmed: worse than the threshold, not "
+            f"confirmed in time; on_budget = \"{on_budget}\" {does} ({listed})")
 
 
 def _unresolved_warning(unresolved: Sequence[Comparison]) -> str:

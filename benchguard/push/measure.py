@@ -18,10 +18,11 @@ from benchguard.config import BenchEntry, Config
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet
 from benchguard.engine.decision import Rule
 from benchguard.engine.names import tags_line
+from benchguard.engine.simulation import SIMULATION, TIME
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.errors import BenchguardError
 from benchguard.progress import Reporter
-from benchguard.push import plan, ranges, recording, stored
+from benchguard.push import plan, ranges, recording, simulating, stored
 from benchguard.push.budget import Deadline, Unchecked
 from benchguard.push.deciding import Decider
 from benchguard.push.plan import How, Plan, Source, Step
@@ -29,6 +30,7 @@ from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.push.runs import Runs, RunsState
 from benchguard.push.selection import Selected, Selection
 from benchguard.push.session import Usage
+from benchguard.push.simulating import SimulatedRuns
 from benchguard.store.notes import NotesStore, Record
 from benchguard.style import plural
 from benchguard.tools import git, go
@@ -59,9 +61,11 @@ class Rounds:
     # of its benchmarks, how many a stored baseline at hand settled and left open (or, measured
     # side by side, would have); None: no stored baseline was at hand
     stored: tuple[int, int] | None = None
+    instrument: str = "time"  # "simulation": one simulated run a side, decided exactly
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
+            "instrument": self.instrument,
             "measure": "side by side" if self.side_by_side else "head only",
             "rounds": self.rounds, "extra": self.extra,
             "seconds": {side: spent.to_json() for side, spent in self.seconds.items()},
@@ -99,7 +103,9 @@ class Measurement:
 
     def __init__(self, repo: Path, found: ranges.Range, config: Config, chosen: Selection,
                  tree: Path, stack: contextlib.ExitStack, *, reporter: Reporter,
-                 any_machine: bool = False) -> None:
+                 any_machine: bool = False, base_tree: Path | None = None) -> None:
+        """``base_tree``: the base already checked out (push.bisect measures several commits
+        against one base)."""
         assert found.base is not None
         self.repo, self.found, self.config = repo, found, config
         self.base_commit: str = found.base
@@ -110,6 +116,8 @@ class Measurement:
         self.notes = NotesStore(repo, config.notes_ref)
         self.runs = Runs(repo, found.base, found.head, tree, stack, self.settings,
                          budget=config.budget, reporter=reporter)
+        self.runs.base_tree = base_tree
+        self.simulating = SimulatedRuns(self.runs, self.settings, reporter=reporter)
         self.stored: stored.Stored | None = None
         self._base_snapshot: Snapshot | None = None
         # of overlapping selections, the first's reason and [[bench]] entry (its thresholds)
@@ -125,6 +133,11 @@ class Measurement:
                 self.entries.setdefault(spec, selected.entry)
         self.specs = list(self.reasons)
         self.after_first = RunsState()  # what the runs left after the first rounds
+        # the timed runs of what simulation cannot see, each of its simulated selection
+        self.timed: dict[RunSpec, RunSpec] = {}
+        self.simulated = simulating.chosen(
+            {spec: config.instrument_for(self.entries.get(spec))
+             for spec in self.specs}, tree, reporter=reporter)
 
     def plan(self, available: float = math.inf) -> Plan:
         """What this range would measure, how, and what fits in ``available`` seconds — from
@@ -132,10 +145,14 @@ class Measurement:
         found = self._load_stored()
         history = [records for _, records in self.history()]
         fingerprint = go.fingerprint(self.tree)
-        costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime)
+        costs = plan.costs_from(history, self.specs, fingerprint, self.settings.benchtime,
+                                simulated=self.simulated)
         trust = plan.trust_from(history, self.specs, fingerprint)
         steps = []
         for spec in self.specs:
+            if spec in self.simulated:
+                steps.append(plan.simulated_step(spec, self.reasons[spec], found.simulated_at))
+                continue
             source = (Source.THIS_MACHINE if spec in found.mine else
                       Source.ANOTHER_MACHINE if spec in found.elsewhere else Source.NONE)
             # what it is weighed by; with confirm = false a head-only run costs 1× whatever
@@ -172,30 +189,69 @@ class Measurement:
                 runs.skip(step.spec, "not started: a more relevant selection took what the "
                                      f"time budget {self.config.budget} leaves")
                 continue
-            runs.first_rounds(step.spec, head_only=step.how == How.HEAD_ONLY,
-                              estimate=step.estimate,
-                              run=step.cost.run if step.cost is not None else None)
+            if step.instrument == SIMULATION:
+                self._simulate(step.spec, head_only=step.how == How.HEAD_ONLY)
+            else:
+                runs.first_rounds(step.spec, head_only=step.how == How.HEAD_ONLY,
+                                  estimate=step.estimate,
+                                  run=step.cost.run if step.cost is not None else None)
             short = step.spec in runs.left_out or step.spec in runs.unchecked
         self.after_first = runs.state.copy()
         self.packages.update(runs.packages)
         specs = [spec for spec in self.specs if spec not in runs.failures]
         decider = Decider(self.config, runs, self._load_stored(), specs, self.entries,
-                          reporter=self.reporter, family=family)
-        measured = decided(decider, [step.spec for step in planned.steps], self.packages)
+                          reporter=self.reporter, simulated=self.simulating, family=family)
+        planned_specs = [step.spec for step in planned.steps]
+        # and the timed remainders of simulated selections, after their selection
+        measured = decided(decider, planned_specs + [spec for spec in self.specs
+                                                     if spec not in planned_specs],
+                           self.packages)
         recording.store_base(self.notes, runs, self.settings, reporter=self.reporter)
+        self.simulating.store_base(self.notes)
         measured.head_records = recording.head_records(runs, self.settings, decider.outcomes)
+        measured.head_records += self.simulating.records("head", self.found.head, [
+            spec for spec in specs if spec not in runs.unchecked])
         return measured
+
+    def _simulate(self, spec: RunSpec, *, head_only: bool) -> None:
+        """Simulate ``spec``; what simulation cannot see becomes a timed selection of its own
+        (the same [[bench]] entry's thresholds), head only where a timed baseline serves it."""
+        timed = self.simulating.measure(spec, self._load_stored(), head_only=head_only)
+        if not timed or spec in self.runs.unchecked:
+            return
+        derived = simulating.timed_spec(spec, timed)
+        found = self._load_stored()
+        if spec in found.samples:
+            found.samples[derived] = stored.stored_for(found.samples[spec], derived,
+                                                       self.packages.get(spec.package))
+            if spec in found.mine:
+                found.mine.add(derived)
+        self.reasons[derived] = f"{self.reasons[spec]}; timed: simulation cannot see them"
+        if spec in self.entries:
+            self.entries[derived] = self.entries[spec]
+        self.specs.append(derived)
+        self.timed[derived] = spec
+        self.runs.first_rounds(derived, head_only=bool(found.samples.get(derived, None)
+                                                       and found.samples[derived].samples),
+                               estimate=None)
 
     def _announce(self, steps: tuple[Step, ...]) -> None:
         """Which stored baselines serve, and why a stored baseline the plan did not trust was
         passed over."""
         covered = [step for step in steps if step.how == How.HEAD_ONLY]
         for commit in dict.fromkeys(step.stored_at or self.base_commit for step in covered):
-            serves = [step for step in covered if (step.stored_at or self.base_commit) == commit]
-            since = "" if commit == self.base_commit else \
-                f" (the commits since it up to {git.short(self.base_commit)} change none of them)"
-            self.reporter.progress(f"using the stored baseline of {git.short(commit)} for "
-                                   f"{len(serves)} of {len(self.specs)} selections{since}")
+            for instrument in (TIME, SIMULATION):
+                serves = [step for step in covered if step.instrument == instrument
+                          and (step.stored_at or self.base_commit) == commit]
+                if not serves:
+                    continue
+                since = "" if commit == self.base_commit else (
+                    f" (the commits since it up to {git.short(self.base_commit)} change none "
+                    "of them)")
+                kind = "stored simulated baseline" if instrument == SIMULATION \
+                    else "stored baseline"
+                self.reporter.progress(f"using the {kind} of {git.short(commit)} for "
+                                       f"{len(serves)} of {len(self.specs)} selections{since}")
         # a step has a trust only when a stored baseline serves it (plan())
         passed_over = [step.trust for step in steps
                        if step.how == How.SIDE_BY_SIDE and step.trust is not None]
@@ -207,17 +263,21 @@ class Measurement:
 
     def _load_stored(self) -> stored.Stored:
         if self.stored is None:
+            identity = simulating.expected_identity(self.tree) if self.simulated else None
             self.stored = stored.load(
                 self.notes, self.base_commit, self.specs, config=self.config,
                 settings=self.settings, fingerprint=go.fingerprint(self.tree),
                 packages=self.packages, base_snapshot=self._base, any_machine=self.any_machine,
-                reporter=self.reporter)
+                reporter=self.reporter,
+                simulated={spec: identity for spec in self.simulated if identity is not None})
         return self.stored
 
     def _base(self) -> Snapshot:
         if self._base_snapshot is None:  # its packages are listed only when needed
             self._base_snapshot = Snapshot(self.repo, self.base_commit, self.runs.checkout_base)
         return self._base_snapshot
+
+
 
 def decided(decider: Decider, order: Sequence[RunSpec], packages: dict[str, str]) -> Measured:
     """Decide every result of ``decider``'s rounds (measured now, or replayed from a check's
@@ -245,6 +305,12 @@ def _rounds(decider: Decider) -> dict[str, Rounds]:
     rounds = {}
     for spec in decider.specs:
         sessions = [ran for ran in runs.sessions() if spec in ran.rounds]
+        simulated = decider.simulated.used(spec) if decider.simulated is not None else None
+        if simulated is not None and spec not in runs.unchecked:
+            rounds[f"{describe_spec(spec)} (simulated)"] = Rounds(
+                "base" in simulated, 1, 0, simulated,
+                {f"{key.bench.label} {key.unit}": 1 for key in at
+                 if decider.owners.get(key.bench) == spec}, instrument="simulation")
         if spec in runs.unchecked or not sessions:
             continue
         seconds: dict[str, Usage] = {}

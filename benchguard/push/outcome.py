@@ -21,6 +21,7 @@ from benchguard.store.overrides import Allowance, Override
 
 if TYPE_CHECKING:
     from benchguard.engine.verdict import Comparison, ComparisonReport
+    from benchguard.push.bisect import Culprits
     from benchguard.push.measure import Measured, Measurement
     from benchguard.push.plan import Plan
     from benchguard.push.targets import Evaluation
@@ -48,6 +49,8 @@ class Outcome:
     # selections that could not be measured (go could not load or build them), each a line
     failures: list[str] = field(default_factory=list)
     blocked_by_failures: bool = False  # on_error = "block" and some selection failed
+    # a regression over several commits: the commit of each (push.bisect), when looked for
+    culprits: Culprits | None = None
 
     @property
     def status(self) -> Status:

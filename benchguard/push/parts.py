@@ -12,7 +12,7 @@ import hashlib
 import json
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +60,8 @@ MOST_SHARDS = 256
 
 
 def weights(steps: Sequence[Step], history: Iterable[Sequence[Record]], *, count: int,
-            benchtime: str, until: str | None, benchmarks: Mapping[RunSpec, int]
-            ) -> dict[RunSpec, float]:
+            benchtime: str, until: str | None, benchmarks: Mapping[RunSpec, int],
+            simulated: Collection[RunSpec] = ()) -> dict[RunSpec, float]:
     """What each step should cost side by side, for splitting: the durations the newest
     earlier run of any machine recorded (plan.costs_from; every job runs on a runner of its own,
     and all must split alike), not counting records dated after ``until`` (the jobs fetch the
@@ -70,7 +70,8 @@ def weights(steps: Sequence[Step], history: Iterable[Sequence[Record]], *, count
     the median cost of a benchmark of the steps that were recorded, or 1 each when none was."""
     before = [[record for record in records if until is None or record.date <= until]
               for records in history]
-    costs = plan.costs_from(before, [step.spec for step in steps], None, benchtime)
+    costs = plan.costs_from(before, [step.spec for step in steps], None, benchtime,
+                            simulated=simulated)
     known = {spec: cost.seconds(count, 2) for spec, cost in costs.items()}
     each = statistics.median(weight / max(benchmarks.get(spec, 1), 1)
                              for spec, weight in known.items()) if known else 1.0
@@ -168,7 +169,8 @@ def plan_part(prepared: Prepared, shard: Shard, *, reporter: Reporter,
     specs = [step.spec for step in whole.steps]
     weight = weights(whole.steps, history, count=config.count, benchtime=config.benchtime,
                      until=until, benchmarks=benchmark_counts(prepared.repo,
-                                                              prepared.range.head, specs))
+                                                              prepared.range.head, specs),
+                     simulated=measurement.simulated)
     parts = split(specs, weight, shard.count)
     mine = parts[shard.number - 1]
     total = sum(weight.values())

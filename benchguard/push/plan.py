@@ -6,18 +6,20 @@ should cost from the durations earlier runs recorded, and what fits the time bud
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from benchguard.engine.durations import parse_duration
 from benchguard.engine.names import run_name
+from benchguard.engine.simulation import SIMULATION, TIME
 from benchguard.push.budget import seconds_text
 from benchguard.push.runner import RunSpec
 from benchguard.store.notes import NotesStore
 from benchguard.store.records import Record, Timing
 from benchguard.style import plural
+from benchguard.tools import machine
 from benchguard.tools.go import Fingerprint
 
 # How many first-parent commits back (from the base) to look for durations of earlier runs.
@@ -91,6 +93,7 @@ class Planned:
     how: How
     stored_at: str | None = None  # the commit whose stored baseline serves (head only)
     trust: Trust | None = None  # with a stored baseline: how this machine's fared lately
+    instrument: str = TIME  # "simulation": simulated on every core, decided exactly
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class Step(Planned):
         return {"package": self.spec.package, "pattern": self.spec.pattern,
                 "tags": list(self.spec.tags), "reason": self.reason,
                 "baseline": self.baseline.value, "measure": self.how.value,
-                "stored_at": self.stored_at,
+                "stored_at": self.stored_at, "instrument": self.instrument,
                 "trust": None if self.trust is None else self.trust.to_json(),
                 "estimate": _rounded(self.estimate), "fits": self.fits, "part": self.part}
 
@@ -149,7 +152,13 @@ class Plan:
         lines = []
         width = max((len(_name(step.spec)) for step in self.steps), default=0)
         for number, step in enumerate(self.steps, start=1):
-            if step.how == How.HEAD_ONLY:
+            if step.instrument == SIMULATION:
+                how = "simulated, " + (
+                    f"head only, against the stored simulated baseline of "
+                    f"{(step.stored_at or base)[:12]} (any machine with this toolchain)"
+                    if step.how == How.HEAD_ONLY else "base and head (no stored simulated "
+                    "baseline)")
+            elif step.how == How.HEAD_ONLY:
                 at = base if step.stored_at is None else step.stored_at[:12]
                 how = f"head only, against the stored baseline of {at} ({step.baseline})"
             elif step.trust is not None:
@@ -178,7 +187,8 @@ class Plan:
             total += f"; {_name(parts[0].spec)} measured in part"
         if len(self.not_fitting) > len(parts):
             total += f"; {len(self.not_fitting) - len(parts)} not started"
-        if any(step.how == How.HEAD_ONLY and step.trust is None for step in self.steps):
+        if any(step.how == How.HEAD_ONLY and step.trust is None and step.instrument == TIME
+               for step in self.steps):
             total += ("; plus, side by side, what a stored baseline leaves open (no earlier "
                       "check says how much)")
         return [*lines, total]
@@ -202,14 +212,27 @@ def make(selections: Sequence[Planned], costs: Mapping[RunSpec, Cost], *, count:
         if fits and estimate is not None:
             left -= estimate
         steps.append(Step(selected.spec, selected.reason, selected.baseline, selected.how,
-                          selected.stored_at, selected.trust, estimate, fits, part, cost))
+                          selected.stored_at, selected.trust, selected.instrument, estimate,
+                          fits, part, cost))
     return Plan(tuple(steps), budget, available)
+
+
+def simulated_step(spec: RunSpec, reason: str, stored_at: Mapping[RunSpec, str]) -> Planned:
+    """A selection to simulate: the head alone against a stored simulated baseline (of any
+    machine with this toolchain), else both sides."""
+    at = stored_at.get(spec)
+    return Planned(spec, reason, Source.ANOTHER_MACHINE if at else Source.NONE,
+                   How.HEAD_ONLY if at else How.SIDE_BY_SIDE, at, None, SIMULATION)
 
 
 def _estimate(selected: Planned, cost: Cost, count: int) -> float:
     """Seconds for ``count`` rounds: side by side, both sides; head only, the head and the
     confirmation side by side of the share a stored baseline of this machine lately left open
-    (Trust), when an earlier check says."""
+    (Trust), when an earlier check says. Simulated: one run a side, its CPU time shared by
+    every core, never confirmed."""
+    if selected.instrument == SIMULATION:
+        sides = 1 if selected.how == How.HEAD_ONLY else 2
+        return sides * (cost.build + cost.run / machine.cores())
     if selected.how == How.SIDE_BY_SIDE:
         return cost.seconds(count, 2)
     estimate = cost.seconds(count, 1)
@@ -221,11 +244,13 @@ def _estimate(selected: Planned, cost: Cost, count: int) -> float:
 
 
 def costs_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],
-               fingerprint: Fingerprint | None, benchtime: str) -> dict[RunSpec, Cost]:
+               fingerprint: Fingerprint | None, benchtime: str, *,
+               simulated: Collection[RunSpec] = ()) -> dict[RunSpec, Cost]:
     """What each of ``specs`` cost in earlier runs: the durations of the newest baseline record
     (``history``: the records of one commit after another, nearest first) that timed it —
     this machine's first, else another's — scaled from that record's benchtime to
-    ``benchtime``. A spec timed only with another pattern takes that pattern's cost."""
+    ``benchtime``. A spec timed only with another pattern takes that pattern's cost. The specs
+    of ``simulated`` take what simulating them cost (CPU seconds, whatever the benchtime)."""
     mine: dict[RunSpec, Cost] = {}
     theirs: dict[RunSpec, Cost] = {}
     wanted = set(specs)
@@ -236,9 +261,12 @@ def costs_from(history: Iterable[Sequence[Record]], specs: Sequence[RunSpec],
             into = mine if record.fingerprint == fingerprint else theirs
             scale = _benchtime_ratio(str(record.settings.get("benchtime", "")), benchtime)
             for spec in wanted:
-                timing = _timing_of(spec, record.durations)
+                instrument = SIMULATION if spec in simulated else TIME
+                timing = _timing_of(spec, [one for one in record.durations
+                                           if one.instrument == instrument])
                 if timing is not None and spec not in into:
-                    into[spec] = Cost(timing.build, timing.run * scale)
+                    into[spec] = Cost(timing.build, timing.run * (
+                        scale if instrument == TIME else 1.0))
         if wanted <= mine.keys():
             break
     return {spec: mine.get(spec) or theirs[spec] for spec in specs if spec in mine or

@@ -8,15 +8,23 @@ more rounds than its shard measured, it is decided on those it has, and said."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from benchguard.config import BenchEntry, Config
+from benchguard.engine.benchfmt import BenchmarkSet
 from benchguard.progress import Silent
-from benchguard.push.deciding import Decider
+from benchguard.push.deciding import Decider, Simulations
 from benchguard.push.measure import Measured, decided
 from benchguard.push.runner import RunSettings, RunSpec
 from benchguard.push.runs import Ran, RunsState
-from benchguard.push.session import Session, SessionRecord, record_of, replay, restored
+from benchguard.push.session import (
+    Session,
+    SessionRecord,
+    Usage,
+    record_of,
+    replay,
+    restored,
+)
 from benchguard.push.stored import Stored
 from benchguard.style import plural
 
@@ -35,6 +43,11 @@ class PartRecord:
     final: RunsState
     packages: dict[str, str]
     stored: Stored
+    # simulated selections: base and head as the decision reads them, and what each side cost
+    simulated: dict[RunSpec, tuple[BenchmarkSet, BenchmarkSet]] = field(default_factory=dict)
+    simulated_cost: dict[RunSpec, dict[str, Usage]] = field(default_factory=dict)
+    # the timed runs of what simulation could not see, each of the simulated selection it is of
+    timed: dict[RunSpec, RunSpec] = field(default_factory=dict)
 
     @property
     def specs(self) -> list[RunSpec]:
@@ -45,18 +58,27 @@ class PartRecord:
 
 
 def part_record(runs: Ran, first: RunsState, stored: Stored, specs: Sequence[RunSpec], *,
-                shard: int, shards: int) -> PartRecord:
+                shard: int, shards: int, simulated: Simulations | None = None,
+                timed: Mapping[RunSpec, RunSpec] | None = None) -> PartRecord:
     """What ``runs`` (a shard's, of ``specs``) ran, as its part of the check; ``first``: what
-    they had left after the first rounds (Measurement.after_first)."""
+    they had left after the first rounds (Measurement.after_first); ``simulated``: what it
+    simulated; ``timed``: the timed runs of what simulation could not see (of ``specs``), each
+    with its simulated selection."""
     wanted = set(specs)
+    pairs = {spec: pair for spec in specs if simulated is not None
+             and (pair := simulated.sets(spec, stored)) is not None}
+    cost = {spec: used for spec in pairs if simulated is not None
+            and (used := simulated.used(spec)) is not None}
     return PartRecord(
         shard, shards,
         None if runs.alone is None else record_of(runs.alone, specs),
         None if runs.side_by_side is None else record_of(runs.side_by_side, specs),
         _only(first, wanted), _only(runs.state, wanted), dict(runs.packages),
-        Stored({spec: samples for spec, samples in stored.samples.items() if spec in wanted},
-               stored.mine & wanted, stored.elsewhere & wanted,
-               {spec: commit for spec, commit in stored.at.items() if spec in wanted}))
+        Stored(samples={spec: samples for spec, samples in stored.samples.items()
+                        if spec in wanted},
+               mine=stored.mine & wanted, elsewhere=stored.elsewhere & wanted,
+               at={spec: commit for spec, commit in stored.at.items() if spec in wanted}),
+        pairs, cost, dict(timed or {}))
 
 
 class Replay(Ran):
@@ -69,6 +91,7 @@ class Replay(Ran):
                  *, budget: str) -> None:
         super().__init__(base, head, settings, budget=budget)
         self.parts = {spec: part for part in parts for spec in part.specs}
+        self.simulations = Recorded(parts)
         self.state = _merged([part.first for part in parts])
         self.final = _merged([part.final for part in parts])
         for part in parts:
@@ -137,16 +160,36 @@ class Replay(Ran):
                 f"{plural(ran, 'round')}")
 
 
+class Recorded:
+    """The simulated selections of a check's parts, as their shards recorded them."""
+
+    def __init__(self, parts: Sequence[PartRecord]) -> None:
+        self.pairs = {spec: pair for part in parts for spec, pair in part.simulated.items()}
+        self.cost = {spec: used for part in parts for spec, used in part.simulated_cost.items()}
+
+    def sets(self, spec: RunSpec, stored: Stored) -> tuple[BenchmarkSet, BenchmarkSet] | None:
+        return self.pairs.get(spec)
+
+    def used(self, spec: RunSpec) -> dict[str, Usage] | None:
+        return self.cost.get(spec)
+
+
 def decide(config: Config, base: str, head: str, parts: Sequence[PartRecord],
            specs: Sequence[RunSpec], entries: Mapping[RunSpec, BenchEntry],
            packages: Mapping[str, str]) -> Measured:
     """Decide the recorded ``parts`` of one check as one: ``specs`` are the whole plan's
     selections in order, ``entries`` their [[bench]] entries, ``packages`` the import paths the
-    selection knew."""
+    selection knew. The timed runs of what simulation could not see follow, with the entries
+    of the selections they are of."""
     replay_ = Replay(base, head, RunSettings.from_config(config), parts, budget=config.budget)
-    measured = [spec for spec in specs if spec not in replay_.failures]
-    decider = Decider(config, replay_, replay_.stored, measured, entries, reporter=Silent())
-    return decided(decider, specs, dict(packages))
+    timed = {derived: of for part in parts for derived, of in part.timed.items()}
+    order = [*specs, *(derived for derived in timed if derived not in specs)]
+    judged = {**{derived: entries[of] for derived, of in timed.items() if of in entries},
+              **entries}
+    measured = [spec for spec in order if spec not in replay_.failures]
+    decider = Decider(config, replay_, replay_.stored, measured, judged, reporter=Silent(),
+                      simulated=replay_.simulations)
+    return decided(decider, order, dict(packages))
 
 
 def _merged(states: Sequence[RunsState]) -> RunsState:

@@ -19,7 +19,9 @@ from benchguard.push.targets import Evaluation, TargetResult
 from benchguard.redact import redact
 from benchguard.reports import table as reporting
 from benchguard.reports import targets as targeting
+from benchguard.reports.history import changed_json, changed_line
 from benchguard.reports.profile import ProfileDiff
+from benchguard.store.history import ChangeAt
 from benchguard.style import plural, printable
 
 PASS, FAIL, REGRESSED, INCOMPLETE = "PASS", "FAIL", "REGRESSION", "INCOMPLETE"
@@ -49,6 +51,9 @@ class BenchReport:
     profile_hint: str = "benchguard profile"  # the command that would profile a regression
     # what the push of the head left unchecked (its notes): as prominent as a regression
     not_checked: tuple[dict[str, Any], ...] = ()
+    # the change points of the last ``last`` first-parent commits (found over a longer history)
+    change_points: list[ChangeAt] = field(default_factory=list)
+    last: int = 0
 
     @property
     def regressions(self) -> list[Comparison]:
@@ -135,6 +140,7 @@ def render_markdown(report: BenchReport) -> str:
     lines += _metrics(report, alpha)
     lines += ["### Memory Analysis", ""]
     lines += _memory(report)
+    lines += _change_points(report, markdown=True)
     lines += ["### Recommendations", ""]
     lines += [f"- {line}" for line in recommendations(report)]
     lines += ["", "### Action Taken", ""]
@@ -219,6 +225,19 @@ def _memory(report: BenchReport) -> list[str]:
     return lines
 
 
+def _change_points(report: BenchReport, *, markdown: bool) -> list[str]:
+    """Where a benchmark's level moved in the last commits (history's change points)."""
+    if not report.last:
+        return []
+    title = f"Change points in the last {report.last} commits"
+    lines = [f"### {title}", ""] if markdown else [f"{title}:"]
+    bullet = "- " if markdown else "  - "
+    lines += [bullet + changed_line(one, markdown=markdown) for one in report.change_points]
+    if not report.change_points:
+        lines.append(f"{bullet}none: no benchmark's level moved")
+    return [*lines, ""]
+
+
 def recommendations(report: BenchReport) -> list[str]:
     out = []
     profiles = {(diff.head, name): diff for diff in report.profiles for name in diff.benchmarks}
@@ -283,7 +302,8 @@ def render_text(report: BenchReport, *, colour: bool) -> str:
         lines.append(reporting.render_text(report.full, colour=colour).rstrip("\n"))
         lines.append("")
     lines += targeting.render_text(report.targets, colour=colour, hint=False)
-    lines += ["", "recommendations:"]
+    lines += ["", *_change_points(report, markdown=False)]
+    lines += ["recommendations:"]
     lines += [f"  - {line.replace('**', '').replace('`', '')}" for line in recommendations(report)]
     lines += ["", "actions:"]
     lines += [f"  [{'x' if action.done else ' '}] {action.text.replace('`', '')}"
@@ -305,6 +325,7 @@ def to_json(report: BenchReport) -> dict[str, Any]:
         "not_checked": list(report.not_checked),
         "recommendations": recommendations(report),
         "profiles": [asdict(diff) for diff in report.profiles],
+        "change_points": [changed_json(one) for one in report.change_points],
         "actions": [{"done": action.done, "text": action.text} for action in report.actions],
     }
 

@@ -11,6 +11,7 @@ from typing import Any
 from benchguard import JSON_VERSION
 from benchguard.engine.benchfmt import BenchKey
 from benchguard.engine.noise import Noise
+from benchguard.engine.simulation import Following
 from benchguard.style import plural, printable
 
 # Fewer A/A rounds than this estimate a benchmark's noise too loosely to size a count by.
@@ -57,9 +58,28 @@ def render(rows: Sequence[Noise], count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(rows: Sequence[Noise], *, commit: str, rounds: int, count: int) -> dict[str, Any]:
+def to_json(rows: Sequence[Noise], *, commit: str, rounds: int, count: int,
+            simulated: Sequence[Following] = ()) -> dict[str, Any]:
     return {"version": JSON_VERSION, "commit": commit, "rounds": rounds, "count": count,
-            "benchmarks": [asdict(row) for row in rows]}
+            "benchmarks": [asdict(row) for row in rows],
+            "simulation": [asdict(row) for row in simulated]}
+
+
+def render_following(rows: Sequence[Following]) -> str:
+    """Each simulated benchmark's est-cycles/op against its time here, and how far its ratio
+    is from the others'."""
+    centre = sorted(row.cycles_per_ns for row in rows)[len(rows) // 2]
+    lines = ["", f"simulated est-cycles/op against time here (about {centre:.2f} est-cycles a "
+                 "nanosecond; a benchmark far from it is weighed otherwise by the count than by "
+                 "this CPU: docs/simulation.md):"]
+    table = [("benchmark", "est-cycles/op", "ns/op", "est-cycles/ns", "off")]
+    table += [(printable(BenchKey(row.package, row.name).describe()), f"{row.est_cycles:.1f}",
+               f"{row.ns_per_op:.1f}", f"{row.cycles_per_ns:.2f}", f"{row.off_by * 100:+.0f}%")
+              for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(5)]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+              .rstrip() for line in table]
+    return "\n".join(lines) + "\n"
 
 
 def _name(row: Noise) -> str:

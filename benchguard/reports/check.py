@@ -8,16 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from benchguard import JSON_VERSION
-from benchguard.engine.decision import Decision
+from benchguard.engine.decision import Decision, Method, State
 from benchguard.engine.ledger import how_decided
 from benchguard.engine.names import run_name
+from benchguard.engine.simulation import SIMULATION
 from benchguard.engine.status import Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport
 from benchguard.push.measure import Measured, describe_spec
 from benchguard.push.outcome import Outcome, Prepared, overall_status
 from benchguard.push.runner import RunSpec
 from benchguard.push.selection import Selection
-from benchguard.reports import table, targets
+from benchguard.reports import culprits, table, targets
 from benchguard.reports.table import finite
 from benchguard.store import overrides
 from benchguard.style import paint, plural, printable
@@ -59,6 +60,7 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
             for c in outcome.measured.confirmations]
     if outcome.targets is not None:
         data["targets"] = targets.to_json(outcome.targets)
+    data["culprits"] = culprits.to_json(outcome.culprits)
     data["plan"] = None if outcome.plan is None else outcome.plan.to_json()
     data["unchecked"] = [unchecked.to_json() for unchecked in outcome.unchecked]
     if outcome.deadline is not None:
@@ -91,6 +93,7 @@ def render_text(outcome: Outcome, *, colour: bool, blocked: str = "the push",
     lines += _noise_lines(outcome.report, outcome.measured)
     lines += _regression_table(outcome.report, colour=colour, blocked=blocked,
                                how_to_allow=how_to_allow)
+    lines += culprits.render_text(outcome.culprits)
     if outcome.targets is not None:
         lines += targets.render_text(outcome.targets, colour=colour)
     if outcome.unchecked or outcome.unconfirmed:
@@ -171,6 +174,7 @@ def render_markdown(outcome: Outcome) -> str:
                                f"`{unchecked.package}` `{unchecked.pattern}`: "
                                f"{unchecked.reason}"))
     lines += [f"- not measured: {printable(failure)}" for failure in outcome.failures]
+    lines += culprits.render_text(outcome.culprits, markdown=True)
     for one in outcome.selection.uncovered if outcome.selection else ():
         lines.append(printable(f"- not covered by any benchmark: `{one.path}`: {one.why}"))
     if outcome.targets is not None:
@@ -233,9 +237,23 @@ def _noise_lines(compared: ComparisonReport, measured: Measured | None) -> list[
     if measured is None or measured.rule is None:
         return []
     made = [c.decision for c in compared.comparisons if c.decision is not None]
-    at = [round_ for rounds in measured.rounds.values() for round_ in rounds.decided.values()]
-    lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
+    at = [round_ for rounds in measured.rounds.values() if rounds.instrument != SIMULATION
+          for round_ in rounds.decided.values()]
+    if made and all(one.method == Method.EXACT for one in made):
+        tally = ", ".join(f"{count} {state}" for state, count in (
+            ("settled", sum(one.state == State.SETTLED for one in made)),
+            ("blocked", sum(one.blocks for one in made))) if count)
+        lines = [f"verdicts: exact, without a test (simulated counts, and metrics every run "
+                 f"gave one value): {tally}"]
+    else:
+        lines = [how_decided(measured.rule, compared.family, compared.correction, made, at)]
     for described, rounds in measured.rounds.items():
+        if rounds.instrument == SIMULATION:
+            how = "base and head at the same iteration counts" if rounds.side_by_side else \
+                "the head against the stored simulated baseline, at its iteration counts"
+            lines.append(f"{described.removesuffix(' (simulated)')}: simulated (valgrind), "
+                         f"{how}: one run a side decides")
+            continue
         if not rounds.side_by_side:
             continue
         more = ""

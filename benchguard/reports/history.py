@@ -1,5 +1,6 @@
 """`benchguard history` as people, scripts and spreadsheets read it: a sparkline and a table per
-benchmark with its significant steps marked, JSON (docs/json.md) and CSV."""
+benchmark with its significant steps and its change points marked, JSON (docs/json.md) and
+CSV."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from typing import Any
 from benchguard import JSON_VERSION
 from benchguard.engine import units
 from benchguard.engine.benchfmt import tidy_unit
+from benchguard.engine.changepoints import ChangePoint
 from benchguard.engine.names import tags_line
 from benchguard.engine.stats import Summary
 from benchguard.reports.table import finite
-from benchguard.store.history import SPARKS, Point, Timeline
+from benchguard.store.history import SPARKS, ChangeAt, Point, Timeline, changes_of
 from benchguard.style import plural, printable
 
 
@@ -54,10 +56,17 @@ def render_text(series: Sequence[Timeline]) -> str:
         if any(point.step for point in one.points):
             lines.append("  " + "".join("^" if point.step else " " for point in one.points)
                          .rstrip() + "  ← significant changes")
+        if one.changes:
+            lines.append("  " + "".join(_change_mark(one.change_at(index))
+                                        for index in range(len(one.points))).rstrip()
+                         + "  ← change points" + (" (~: drift)" if any(
+                             change.drift for change in one.changes) else ""))
         lines.append("")
         cells = [f"{format_value(point.summary.center, one.metric)} ± {_range(point.summary)}"
                  for point in one.points]
-        marks = [_mark(point) for point in one.points]
+        marks = ["; ".join(mark for mark in (_mark(point), change_text(one.change_at(index),
+                                                                      point.gap)) if mark)
+                 for index, point in enumerate(one.points)]
         cell_width = max(map(len, cells))
         mark_width = max(map(len, marks))
         for point, cell, mark in reversed(list(zip(one.points, cells, marks, strict=True))):
@@ -80,6 +89,33 @@ def _mark(point: Point) -> str:
     return f"{arrow} {change}{point.verdict}{p}{where}"
 
 
+def _change_mark(change: ChangePoint | None) -> str:
+    return " " if change is None else "~" if change.drift else "|"
+
+
+def change_text(change: ChangePoint | None, gap: int = 0) -> str:
+    """A change point as a row shows it: "◆ change point +20.1% (95% interval +18.0% to
+    +22.3%)", or a drift's slice of it; "" for none."""
+    if change is None:
+        return ""
+    what = "≈ drift, a slice of" if change.drift else "◆ change point"
+    where = f", here or in the {plural(gap, 'commit')} before it with no data" if gap else ""
+    return f"{what} {percent(change.change)} (95% interval {percent(change.low)} to " \
+        f"{percent(change.high)}){where}"
+
+
+def percent(change: float) -> str:
+    return f"{change * 100:+.1f}%" if math.isfinite(change) else ("+∞" if change > 0 else "-∞")
+
+
+def change_json(change: ChangePoint) -> dict[str, Any]:
+    """A change point's numbers (docs/json.md, "history")."""
+    return {"change": finite(change.change), "interval": [finite(change.low),
+                                                          finite(change.high)],
+            "p": change.p, "before": finite(change.before), "after": finite(change.after),
+            "drift": change.drift}
+
+
 def _range(summary: Summary) -> str:
     return units.range_percent(summary)
 
@@ -88,13 +124,40 @@ def to_json(series: Sequence[Timeline], *, rev: str, metric: str, any_machine: b
             warnings: Sequence[str]) -> dict[str, Any]:
     """`history --format json` (docs/json.md)."""
     return {"version": JSON_VERSION, "rev": rev, "metric": metric, "any_machine": any_machine,
-            "rows": to_rows(series), "warnings": list(warnings)}
+            "rows": to_rows(series), "change_points": change_points_json(series),
+            "warnings": list(warnings)}
+
+
+def change_points_json(series: Sequence[Timeline]) -> list[dict[str, Any]]:
+    """Every change point of ``series``, oldest first within each benchmark."""
+    return [changed_json(one) for one in changes_of(series)]
+
+
+def changed_json(found: ChangeAt) -> dict[str, Any]:
+    """A change point with its benchmark and commit (docs/json.md, "history")."""
+    bench, commit = found.timeline.bench, found.point.commit
+    return {"commit": commit.sha, "date": commit.date, "subject": commit.subject,
+            "package": bench.package, "name": bench.name, "procs": bench.procs,
+            "tags": list(bench.tags), "metric": found.timeline.metric,
+            **change_json(found.change), "without_data_before": found.point.gap}
+
+
+def changed_line(found: ChangeAt, *, markdown: bool = False) -> str:
+    """A change point in one line: its benchmark and metric, what changed and where."""
+    bench, commit = found.timeline.bench, found.point.commit
+    name = f"{bench.package}.{bench.label}"
+    sha = f"`{commit.sha[:12]}`" if markdown else commit.sha[:12]
+    shown = f"`{name}`" if markdown else name
+    return printable(f"{shown} {found.timeline.metric}: "
+                     f"{change_text(found.change, found.point.gap)} at {sha} "
+                     f"{commit.subject[:60]!r} ({commit.date})")
 
 
 def to_rows(series: Sequence[Timeline]) -> list[dict[str, Any]]:
     rows = []
     for one in series:
-        for point in one.points:
+        for index, point in enumerate(one.points):
+            change = one.change_at(index)
             rows.append({
                 "commit": point.commit.sha, "date": point.commit.date,
                 "subject": point.commit.subject, "package": one.bench.package,
@@ -105,6 +168,7 @@ def to_rows(series: Sequence[Timeline]) -> list[dict[str, Any]]:
                 "change": finite(point.change), "p": finite(point.p),
                 "verdict": point.verdict, "step": point.step,
                 "without_data_before": point.gap,
+                "change_point": None if change is None else change_json(change),
             })
     return rows
 
@@ -115,10 +179,16 @@ def render_csv(series: Sequence[Timeline]) -> str:
 
     buffer = io.StringIO()
     fields = ["commit", "date", "package", "name", "procs", "tags", "metric", "median", "low",
-              "high", "n", "change", "p", "verdict", "step", "without_data_before", "subject"]
+              "high", "n", "change", "p", "verdict", "step", "without_data_before",
+              "change_point", "change_point_low", "change_point_high", "drift", "subject"]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in to_rows(series):
         row["tags"] = ",".join(row["tags"])
+        found = row.pop("change_point")
+        row.update({"change_point": None, "change_point_low": None, "change_point_high": None,
+                    "drift": None} if found is None else
+                   {"change_point": found["change"], "change_point_low": found["interval"][0],
+                    "change_point_high": found["interval"][1], "drift": found["drift"]})
         writer.writerow({key: "" if row[key] is None else row[key] for key in fields})
     return buffer.getvalue()

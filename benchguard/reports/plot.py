@@ -1,5 +1,6 @@
 """`history --plot`: a line chart per benchmark as a hand-written SVG (no plotting dependency:
-a pre-push hook must stay small)."""
+a pre-push hook must stay small), its steps marked on the points and its change points as dashed
+lines before the commit each names."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from benchguard.engine.status import Verdict
 from benchguard.errors import EXIT_USAGE, BenchguardError
-from benchguard.reports.history import format_value
+from benchguard.reports.history import format_value, percent
 from benchguard.store.history import Timeline
 from benchguard.style import printable
 
@@ -19,6 +20,7 @@ WIDTH = 820
 PANEL = 280
 LEFT, RIGHT, TOP, BOTTOM = 90, 30, 44, 74
 LINE, STEP_UP, STEP_DOWN = "#1f6feb", "#cf222e", "#1a7f37"
+CHANGE, DRIFT = "#9a6700", "#8c959f"
 
 
 def check(path: Path) -> None:
@@ -73,7 +75,8 @@ def _panel(one: Timeline, top: float) -> list[str]:
     ticks = nice_ticks(min(finite), max(finite))
     frame = _Frame(LEFT, WIDTH - RIGHT, top + PANEL - BOTTOM, top + TOP, ticks[0], ticks[-1],
                    len(values))
-    return ["<g>", *_axes(one, top, frame, ticks), *_points(one, frame), "</g>"]
+    return ["<g>", *_axes(one, top, frame, ticks), *_change_points(one, frame),
+            *_points(one, frame), "</g>"]
 
 
 def _axes(one: Timeline, top: float, frame: _Frame, ticks: list[float]) -> list[str]:
@@ -125,6 +128,26 @@ def _points(one: Timeline, frame: _Frame) -> list[str]:
         else:
             out.append(f'<circle cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5" '
                        f'fill="{LINE}"><title>{escape(tip)}</title></circle>')
+    return out
+
+
+def _change_points(one: Timeline, frame: _Frame) -> list[str]:
+    """A dashed line between the commit before each change point and the commit it names, with
+    its change and interval above the plot (grey for drift)."""
+    out = []
+    for change in one.changes:
+        index = change.index
+        x = (frame.x(index - 1) + frame.x(index)) / 2 if index else frame.x(index)
+        colour = DRIFT if change.drift else CHANGE
+        commit = one.points[index].commit
+        label = (f"{'≈ drift ' if change.drift else '◆ '}{percent(change.change)} "
+                 f"[{percent(change.low)}, {percent(change.high)}]")
+        tip = f"change point at {commit.sha[:12]} {commit.date}: {label}"
+        out.append(f'<line x1="{x:.1f}" y1="{frame.y0}" x2="{x:.1f}" y2="{frame.y1 - 4}" '
+                   f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="5,4">'
+                   f"<title>{escape(printable(tip))}</title></line>")
+        out.append(f'<text x="{x + 3:.1f}" y="{frame.y1 - 6}" fill="{colour}" '
+                   f'font-size="10">{escape(label)}</text>')
     return out
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from benchguard import JSON_VERSION
 from benchguard.engine import units
+from benchguard.engine.benchfmt import BenchKey
 from benchguard.engine.names import tags_line
+from benchguard.engine.simulation import SIMULATION, TIME, UNITS
 from benchguard.engine.stats import Summary
 from benchguard.engine.status import Status, Verdict
 from benchguard.engine.verdict import Comparison, ComparisonReport, GeomeanRow, geomean_rows
@@ -122,8 +124,10 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     shown_unit = printable(unit)
     base_name, head_name = (printable(name) for name in names)
     w = [max(map(len, column)) for column in zip(*rows, strict=True)]
-    base_width = max(w[1] + w[2] + w[3] + 2, len(base_name))
-    head_width, vs_width = w[4] + w[5] + w[6] + 2, w[7] + 1 + w[8]
+    # a column is as wide as its widest cell, its name or its unit (est-cycles/op)
+    base_width = max(w[1] + w[2] + w[3] + 2, len(base_name), len(shown_unit))
+    head_width = max(w[4] + w[5] + w[6] + 2, len(shown_unit))
+    vs_width = w[7] + 1 + w[8]
     vs = "vs base"
     lines = [
         f"{'':<{w[0]}} │ {base_name:^{base_width}} │ {head_name:^{head_width + 2 + vs_width}} │",
@@ -132,7 +136,7 @@ def _table(group: list[Comparison], unit: str, alpha: float, geomean: GeomeanRow
     ]
     # left-aligned names and p-values, right-aligned numbers; one % per row does the padding
     row_format = (f"%-{w[0]}s   %{base_width - w[2] - w[3] - 2}s %{w[2]}s %{w[3]}s   "
-                  f"%{w[4]}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
+                  f"%{head_width - w[5] - w[6] - 2}s %{w[5]}s %{w[6]}s  %{w[7]}s %-{w[8]}s   %s")
     lines.extend(line.rstrip() for line in map(row_format.__mod__, rows))
     if geomean is not None:
         lines += [f"{_SUPERSCRIPTS[number]} {printable(note)}"
@@ -225,8 +229,18 @@ def _summary_json(summary: Summary | None) -> dict[str, Any] | None:
             "ci": [summary.low, summary.high] if bounded else None}
 
 
+def instruments(report: ComparisonReport) -> dict[BenchKey, str]:
+    """The instrument that measured each benchmark: as `check` says, else "simulation" for a
+    benchmark with a simulated unit (engine.simulation.UNITS), else "time"."""
+    simulated = {c.series.bench for c in report.comparisons if c.series.unit in UNITS}
+    return {c.series.bench: report.instruments.get(
+        c.series.bench, SIMULATION if c.series.bench in simulated else TIME)
+        for c in report.comparisons}
+
+
 def to_json(report: ComparisonReport) -> dict[str, Any]:
     """The JSON contract of docs/json.md, as a plain dict other commands may extend."""
+    measured_by = instruments(report)
     return {
         "version": JSON_VERSION,
         "status": report.status,
@@ -248,6 +262,7 @@ def to_json(report: ComparisonReport) -> dict[str, Any]:
                 "threshold": c.threshold,
                 "allowed_by": c.allowed_by,
                 "exact": c.exact,
+                "instrument": measured_by[c.series.bench],
             }
             for c in report.comparisons
         ],

@@ -20,6 +20,7 @@ from typing import Any
 
 from benchguard.config.values import check_notes_ref
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.engine.simulation import SIMULATION, TIME, Identity
 from benchguard.errors import EXIT_USAGE, BenchguardError
 from benchguard.progress import Reporter
 from benchguard.store.records import (
@@ -37,9 +38,10 @@ from benchguard.store.records import (
 from benchguard.tools import git, git_objects
 from benchguard.tools.go import Fingerprint
 
-__all__ = ["Kind", "NoteLineError", "NotesStore", "Record", "Timing",
+__all__ = ["SIMULATION", "TIME", "Kind", "NoteLineError", "NotesStore", "Record", "Timing",
            "baseline_record", "baseline_samples", "baseline_sources", "check_ref", "decode",
-           "encode", "incomparable", "incomparable_reason", "override_record", "unchecked_record"]
+           "encode", "incomparable", "incomparable_reason", "override_record", "same_identity",
+           "unchecked_record"]
 
 CAS_ATTEMPTS = 60  # compare-and-swap tries on the ref (also store.sync's)
 # How far ahead of this machine's clock another machine's may be: a record dated later than
@@ -51,23 +53,29 @@ CLOCK_SKEW = timedelta(days=1)
 
 
 def baseline_sources(records: Iterable[Record], fingerprint: Fingerprint | None, *,
-                     any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                     any_machine: bool = False, settings: Mapping[str, Any] | None = None,
+                     instrument: str | None = None, identity: Identity | None = None
                      ) -> dict[BenchKey, Record]:
     """The one rule for which stored samples a benchmark is compared with (docs/notes-format.md,
     "Which records count"): the newest baseline record (by ``date``; on a tie, the later line)
     measured on ``fingerprint``'s machine that has the benchmark. With ``any_machine``, a
     benchmark this machine has no record of comes from the newest record of another machine.
     With ``settings`` (RunSettings.comparable()), only records measured so that their numbers
-    compare with a measurement made now count (incomparable)."""
+    compare with a measurement made now count (incomparable). A simulated record counts
+    whichever machine made it: with ``identity``, when it has that identity (same_identity).
+    ``instrument`` ("time", "simulation"): only that instrument's records; None: both."""
     baselines = sorted((record for record in records
                         if record.kind == Kind.BASELINE and record.samples is not None
+                        and instrument in (None, record.instrument)
+                        and (identity is None or not record.simulated
+                             or same_identity(record.identity, identity))
                         and (settings is None or incomparable(record, settings) is None)),
                        key=lambda record: record.date)
     ours: dict[BenchKey, Record] = {}
     theirs: dict[BenchKey, Record] = {}
     for record in baselines:
         assert record.samples is not None
-        into = ours if record.fingerprint == fingerprint else theirs
+        into = ours if record.fingerprint == fingerprint or record.simulated else theirs
         for key in record.samples.samples:
             into[key.bench] = record
     if any_machine:
@@ -75,13 +83,19 @@ def baseline_sources(records: Iterable[Record], fingerprint: Fingerprint | None,
     return ours
 
 
+def same_identity(stored: Identity | None, wanted: Identity) -> bool:
+    """Whether a simulated record's results compare with a simulation of ``wanted``: every part
+    of the identity but the simulated CPU, which only a run shows (push.runs checks it then)."""
+    return stored is not None and stored == Identity(**{**wanted.to_json(), "cpu": stored.cpu})
+
+
 def incomparable(record: Record, settings: Mapping[str, Any]) -> str | None:
     """Why the numbers of ``record`` do not compare with a measurement made with ``settings``
     (RunSettings.comparable(): benchtime, and the environment that changes what go builds);
     None when they do. The machine is the fingerprint's business, build tags the benchmarks'
-    own (BenchKey.tags)."""
+    own (BenchKey.tags); a simulated count does not depend on benchtime."""
     recorded = record.settings
-    if recorded.get("benchtime") != settings.get("benchtime"):
+    if not record.simulated and recorded.get("benchtime") != settings.get("benchtime"):
         return f"benchtime {recorded.get('benchtime')} (now {settings.get('benchtime')})"
     then, now = recorded.get("environment") or {}, settings.get("environment") or {}
     for name in sorted({*then, *now}):
@@ -99,6 +113,7 @@ def incomparable_reason(records: Iterable[Record], fingerprint: Fingerprint | No
     """Why the newest baseline record of this machine (any machine, with ``any_machine``) does
     not count for a measurement made with ``settings``; None when there is none such."""
     for record in sorted((record for record in records if record.kind == Kind.BASELINE
+                          and not record.simulated
                           and (any_machine or record.fingerprint == fingerprint)),
                          key=lambda record: record.date, reverse=True):
         why = incomparable(record, settings)
@@ -108,12 +123,13 @@ def incomparable_reason(records: Iterable[Record], fingerprint: Fingerprint | No
 
 
 def baseline_samples(records: Iterable[Record], fingerprint: Fingerprint | None, *,
-                     any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                     any_machine: bool = False, settings: Mapping[str, Any] | None = None,
+                     instrument: str | None = None, identity: Identity | None = None
                      ) -> BenchmarkSet | None:
     """Each benchmark's samples from the record baseline_sources picks for it; None when no
     record counts."""
     sources = baseline_sources(records, fingerprint, any_machine=any_machine,
-                               settings=settings)
+                               settings=settings, instrument=instrument, identity=identity)
     if not sources:
         return None
     result = BenchmarkSet()
@@ -127,6 +143,8 @@ def baseline_samples(records: Iterable[Record], fingerprint: Fingerprint | None,
                 series.setdefault(key.bench, []).append(key)
             for unit, higher in record.samples.higher_is_better.items():
                 result.higher_is_better.setdefault(unit, higher)
+            for unit, exact in record.samples.assume_exact.items():
+                result.assume_exact.setdefault(unit, exact)
         for key in series[bench]:
             result.samples[key] = list(record.samples.samples[key])
     return result
@@ -173,7 +191,8 @@ class NotesStore:
                            f"{self.ref} note on {sha[:12]}")
 
     def baseline(self, commit: str, fingerprint: Fingerprint | None, *, reporter: Reporter,
-                 any_machine: bool = False, settings: Mapping[str, Any] | None = None
+                 any_machine: bool = False, settings: Mapping[str, Any] | None = None,
+                 instrument: str | None = None, identity: Identity | None = None
                  ) -> BenchmarkSet | None:
         """The stored samples of ``commit`` a comparison on this machine uses (baseline_samples);
         None when it has none. Skipped lines are told to ``reporter``; so is, with
@@ -182,8 +201,8 @@ class NotesStore:
         for warning in warnings:
             reporter.warn(warning)
         found = baseline_samples(records, fingerprint, any_machine=any_machine,
-                                 settings=settings)
-        if settings is not None:
+                                 settings=settings, instrument=instrument, identity=identity)
+        if settings is not None and instrument != SIMULATION:
             why = incomparable_reason(records, fingerprint, settings, any_machine=any_machine)
             if why is not None and found is None:
                 reporter.progress(f"the stored baseline of {commit[:12]} was measured with "

@@ -22,6 +22,7 @@ from typing import Any
 
 from benchguard import __version__
 from benchguard.engine.benchfmt import BenchKey, BenchmarkSet, SeriesKey
+from benchguard.engine.simulation import SIMULATION, TIME, Identity, identity_from
 from benchguard.tools.go import Fingerprint
 
 SCHEMA_VERSION = 1
@@ -66,6 +67,8 @@ class Timing:
     # stored baseline")
     settled: int = 0
     open: int = 0
+    # "simulation": ``run`` is the CPU seconds of simulating it (every core shares them)
+    instrument: str = TIME
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,14 @@ class Record:
     # an unchecked record: {"budget", "user", "selections": [{"package", "pattern", "tags",
     # "reason"}]}
     unchecked: dict[str, Any] | None = None
+    # a baseline's instrument: "time" (older records) or "simulation", whose results compare
+    # wherever ``identity`` is the same (docs/notes-format.md, "Simulated records")
+    instrument: str = TIME
+    identity: Identity | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.instrument == SIMULATION
 
 
 class NoteLineError(ValueError):
@@ -104,10 +115,13 @@ def utc_now(ahead: timedelta = timedelta(0)) -> str:
 
 def baseline_record(commit: str, fingerprint: Fingerprint, settings: dict[str, Any],
                     samples: BenchmarkSet, *, load: Sequence[float] | None = None,
-                    durations: Sequence[Timing] = ()) -> Record:
+                    durations: Sequence[Timing] = (), identity: Identity | None = None
+                    ) -> Record:
     """``load``: the load average when the measurement started (machine.load_average(); None
-    where the platform has none); ``durations``: how long each selection took."""
+    where the platform has none); ``durations``: how long each selection took; ``identity``:
+    a simulated baseline's (its instrument is then "simulation")."""
     return Record(kind=Kind.BASELINE, commit=commit, date=utc_now(), version=__version__,
+                  instrument=TIME if identity is None else SIMULATION, identity=identity,
                   fingerprint=fingerprint, settings=dict(settings), samples=samples,
                   load=None if load is None else tuple(round(value, 2) for value in load),
                   durations=tuple(dataclasses.replace(timing, build=round(timing.build, 3),
@@ -165,6 +179,9 @@ def encode(record: Record) -> str:
             data["load"] = list(record.load)
         if record.durations:
             data["durations"] = [_timing_json(timing) for timing in record.durations]
+        if record.identity is not None:
+            data["instrument"] = SIMULATION
+            data["identity"] = record.identity.to_json()
     elif record.kind in (Kind.OVERRIDE, Kind.UNCHECKED):
         fields = record.override if record.kind == Kind.OVERRIDE else record.unchecked
         data.update({key: value for key, value in (fields or {}).items()
@@ -234,7 +251,9 @@ def decode(line: str) -> Record:
         if kind == Kind.UNCHECKED:
             return Record(kind=kind, commit=commit, date=date, version=version,
                           unchecked=_unchecked(data))
+        identity = _identity(data)
         return Record(kind=kind, commit=commit, date=date, version=version,
+                      instrument=TIME if identity is None else SIMULATION, identity=identity,
                       fingerprint=_fingerprint(data.get("fingerprint")),
                       settings=_settings(data.get("settings", {})),
                       samples=_samples(data.get("samples"), data.get("higher_is_better", {}),
@@ -370,6 +389,8 @@ def _timing_json(timing: Timing) -> dict[str, Any]:
         data.update({"rounds": timing.rounds, "extra": timing.extra})
     if timing.settled or timing.open:
         data["stored"] = {"settled": timing.settled, "open": timing.open}
+    if timing.instrument != TIME:
+        data["instrument"] = timing.instrument
     return data
 
 
@@ -386,12 +407,35 @@ def _durations(data: Any) -> tuple[Timing, ...]:
         stored = _object(entry["stored"], "durations stored") if "stored" in entry else {}
         settled, open_ = (_count(stored.get(key, 0), f"durations stored {key}", minimum=0)
                           for key in ("settled", "open"))
+        instrument = entry.get("instrument", TIME)
+        if instrument not in (TIME, SIMULATION):
+            raise NoteLineError(f"durations instrument {_shown(instrument)} is not \"time\" or "
+                                "\"simulation\"")
         timings.append(Timing(package=_text(entry.get("package"), "durations package"),
                               pattern=_text(entry.get("pattern"), "durations pattern"),
                               tags=tuple(_texts(entry.get("tags", []), "durations tags")),
                               build=build, run=run, rounds=rounds, extra=extra,
-                              settled=settled, open=open_))
+                              settled=settled, open=open_, instrument=instrument))
     return tuple(timings)
+
+
+def _identity(data: dict[str, Any]) -> Identity | None:
+    """A simulated record's identity (None for a timed one: no "instrument", or "time")."""
+    instrument = data.get("instrument", TIME)
+    if instrument == TIME:
+        return None
+    if instrument != SIMULATION:
+        raise NoteLineError(f"instrument {_shown(instrument)} is not \"time\" or "
+                            "\"simulation\"")
+    fields = _object(data.get("identity"), "identity")
+    for name, value in fields.items():
+        _text(name, "identity field")
+        _text(value, f"identity {name}")
+    identity = identity_from(fields)
+    if identity is None:
+        raise NoteLineError("identity is missing a field (go_version, goos, goarch, goamd64, "
+                            "valgrind, cpu, cache, weights, method)")
+    return identity
 
 
 def _fingerprint(data: Any) -> Fingerprint:
@@ -423,6 +467,13 @@ def _settings(data: Any) -> dict[str, Any]:
         _text(value, f"settings environment {name}")
     if "interleaved" in settings and not isinstance(settings["interleaved"], bool):
         raise NoteLineError("settings interleaved must be true or false")
+    for entry in _list(settings.get("iterations", []), "settings iterations"):
+        entry = _object(entry, "settings iterations entry")
+        _text(entry.get("package"), "settings iterations package")
+        _token(entry.get("name"), "settings iterations name")
+        low = _count(entry.get("low"), "settings iterations low", minimum=1)
+        if _count(entry.get("high"), "settings iterations high", minimum=1) <= low:
+            raise NoteLineError("settings iterations: high must be above low")
     for spec in _list(settings.get("specs", []), "settings specs"):
         spec = _object(spec, "settings specs entry")
         _text(spec.get("package"), "settings specs package")

@@ -194,6 +194,19 @@ def commits_between(repo: Path, base: str, head: str) -> list[str]:
     return out.split()
 
 
+def first_parent_commits(repo: Path, base: str, head: str) -> list[tuple[str, str, str]]:
+    """The first-parent commits from ``base`` (excluded) to ``head``, oldest first: (sha,
+    subject, "Author Name <email>") each, from one git process."""
+    out = output(["log", "--first-parent", "--reverse", "-z", "--format=%H%x01%s%x01%an <%ae>",
+                  f"{base}..{head}", "--"], cwd=repo)
+    found = []
+    for entry in out.split("\0"):
+        sha, subject, author = [*entry.strip("\n").split("\x01"), "", ""][:3]
+        if sha:
+            found.append((sha, subject, author))
+    return found
+
+
 def commit_message(repo: Path, sha: str) -> str:
     return output(["log", "-1", "--format=%B", sha], cwd=repo)
 

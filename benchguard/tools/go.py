@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,34 @@ def _fingerprint(tree: str | None) -> Fingerprint:
                               detail=proc.stderr)
     return Fingerprint(goos=lines[0].strip(), goarch=lines[1].strip(), cpu=machine.cpu_name(),
                        go_version=lines[2].strip(), gomaxprocs=machine.gomaxprocs())
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """What `go env` says of the toolchain that builds in a tree."""
+
+    goroot: str
+    goos: str
+    goarch: str
+    goamd64: str  # "" off amd64
+    version: str  # "go1.26.8"
+
+
+def toolchain(tree: Path) -> Toolchain:
+    """The toolchain go picks in ``tree`` (go.mod may name another), cached per process."""
+    return _toolchain(str(tree))
+
+
+@functools.cache
+def _toolchain(tree: str) -> Toolchain:
+    names = ("GOROOT", "GOOS", "GOARCH", "GOAMD64", "GOVERSION")
+    proc = subprocess.run([executable(), "env", *names], cwd=tree, capture_output=True,
+                          text=True, env=environment(), check=False)
+    lines = proc.stdout.splitlines()
+    if proc.returncode != 0 or len(lines) < len(names):
+        raise BenchguardError(f"go env {' '.join(names)} failed", exit_code=EXIT_BENCH_FAILED,
+                              detail=proc.stderr)
+    return Toolchain(*(line.strip() for line in lines[:len(names)]))
 
 
 def list_packages(tree: Path, *, directory: str = ".", patterns: Sequence[str] = ("./...",),
@@ -232,13 +260,16 @@ def run_program(
     cwd: Path | str,
     timeout: float | None = None,
     on_line: Callable[[str], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> GoResult:
-    """As :func:`run`, for a program go built (a test binary from `go test -c`)."""
+    """As :func:`run`, for a program go built (a test binary from `go test -c`); ``env``
+    replaces the user's environment (a simulated binary's probe runs in a fixed one)."""
     command = [program, *args]
     started = time.monotonic()
     # A session of its own: go, the compiler and the test binary die together when we kill it,
     # and a Ctrl-C in the terminal reaches only us, so we decide how they end.
-    process = subprocess.Popen(command, cwd=cwd, env=environment(), stdin=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=cwd, env=environment() if env is None else dict(env),
+                               stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     killed = threading.Event()
