@@ -264,3 +264,25 @@ def test_a_gitlab_merge_request_checked_in_parallel_jobs_is_merged_into_one_repo
     assert "merge request !4" in report and "**regression**" in report
     assert f"- shard 1/{count}: `./hashing`" in report
     assert "GITHUB_TOKEN" not in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_shards_simulate_where_configured_and_the_merge_decides_the_counts(
+        project: Project, github_api: FakeGitHub, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCHGUARD_INSTRUMENT", "simulation")
+    runner = Runner(tmp_path / "actions", project.remote, github_api.url, TOKEN)
+    base, head, merge = ci_events.open_pull_request(project, 7)
+    for k in (1, 2, 3):
+        job = shard_job(runner, k, base, head, merge, 9200)
+        assert job.step("benchguard/benchguard").returncode == 0, job.log
+
+    merged = merge_job(runner, base, head, merge, 9200)
+
+    step = merged.step("benchguard/benchguard")
+    assert step.returncode == 1, merged.log
+    [comment] = github_api.ours(7)
+    assert "### est-cycles/op" in comment["body"], comment["body"]
+    assert re.search(r"^\| `Sum(-[0-9]+)?` .*\*\*regression\*\* \|$", comment["body"], re.M)
+    assert "./hashing: simulated (valgrind)" in comment["body"]
